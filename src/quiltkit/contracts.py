@@ -1,0 +1,285 @@
+"""The data contracts between stages, in one place.
+
+Each stage writes one file per video (resumable, shardable) whose shape is defined here, and the
+next stage reads it back through the same model. Changing a field means changing it here, and
+every producer and consumer sees the change. Models are pydantic so a malformed intermediate
+file is reported with its path and field instead of a KeyError three stages later.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Optional, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from quiltkit.io import atomic_write_text
+
+T = TypeVar("T", bound="Contract")
+
+
+class ContractError(ValueError):
+    """An intermediate file does not match its contract."""
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def write(self, path: Path | str) -> None:
+        atomic_write_text(Path(path), self.model_dump_json(indent=1))
+
+    @classmethod
+    def read(cls: type[T], path: Path | str) -> T:
+        path = Path(path)
+        try:
+            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ContractError(f"{path}: missing ({cls.__name__})") from None
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ContractError(f"{path}: not a valid {cls.__name__}: {where}: {first['msg']}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# demo ground truth (written by quiltkit.demo, read by the curation scorer)
+
+ShotKind = Literal["title", "slide", "presenter", "histology", "black"]
+
+
+class GtShot(Contract):
+    index: int
+    start: float
+    end: float
+    kind: ShotKind
+    transition_in: Literal["cut", "crossfade", "none"] = "cut"
+    tissue_class: Optional[str] = None  # for histology shots
+    image_key: str  # identifies the underlying picture; a repeated shot shares it
+    source: str = "procedural"  # procedural | package:<name>
+    magnification: Optional[Literal["low", "medium", "high"]] = None
+    pointer: bool = False
+    motion: Literal["static", "pan", "zoom"] = "static"
+
+
+class GtSentence(Contract):
+    index: int
+    start: float
+    end: float
+    text: str
+    shot_index: int
+    terms: list[str] = []  # vocabulary terms spoken in the sentence (canonical form)
+    negated_terms: list[str] = []  # terms the sentence mentions as absent
+    role: Literal["roi", "medical", "other"] = "other"
+
+
+class GtPair(Contract):
+    shot_index: int
+    image_key: str
+    sentence_indices: list[int]
+
+
+class GroundTruth(Contract):
+    video_id: str
+    title: str
+    duration: float
+    fps: float
+    width: int
+    height: int
+    shots: list[GtShot]
+    sentences: list[GtSentence]
+    expected_pairs: list[GtPair]
+
+
+# --------------------------------------------------------------------------------------------
+# download
+
+
+class VideoRecord(Contract):
+    """Per-video outcome of the download stage (one JSON per video)."""
+
+    video_id: str
+    url: str
+    status: Literal["ok", "failed", "skipped"]
+    video_path: Optional[str] = None  # relative to the download output dir
+    info_path: Optional[str] = None
+    subtitle_paths: list[str] = []
+    title: str = ""
+    channel: str = ""
+    uploader: str = ""
+    license: Optional[str] = None
+    duration: Optional[float] = None
+    upload_date: Optional[str] = None
+    webpage_url: Optional[str] = None
+    attempts: int = 0
+    error: Optional[str] = None
+
+
+# --------------------------------------------------------------------------------------------
+# ASR
+
+
+class Word(Contract):
+    start: float
+    end: float
+    word: str
+    probability: float = 1.0
+
+
+class Segment(Contract):
+    start: float
+    end: float
+    text: str
+    words: list[Word] = []
+    avg_logprob: Optional[float] = None
+    no_speech_prob: Optional[float] = None
+
+
+class Transcript(Contract):
+    video_id: str
+    status: Literal["ok", "failed", "skipped"] = "ok"
+    error: Optional[str] = None
+    language: Optional[str] = None
+    language_probability: Optional[float] = None
+    duration: float = 0.0
+    model: str = ""
+    settings: dict = {}
+    initial_prompt: Optional[str] = None
+    segments: list[Segment] = []
+    seconds_elapsed: float = 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# frames
+
+
+class Scene(Contract):
+    index: int
+    start: float
+    end: float
+
+
+class Keyframe(Contract):
+    index: int
+    time: float
+    scene_index: int
+    histology_prob: float
+    is_histology: bool
+    sharpness: float = 0.0
+
+
+class ChunkImage(Contract):
+    """One image the video side proposes for pairing: the median of a stable interval or, by
+    the paper's fallback, a keyframe."""
+
+    image_id: str  # "<video_id>_<n>"
+    path: str  # relative to the frames output dir
+    start: float
+    end: float
+    scene_index: int
+    method: Literal["median", "keyframe"]
+    n_frames: int = 1
+    histology_prob: float = 1.0
+    magnification: Optional[Literal["low", "medium", "high"]] = None
+    width: int
+    height: int
+    sharpness: float = 0.0
+
+
+class FrameAnalysis(Contract):
+    video_id: str
+    status: Literal["ok", "failed", "skipped"] = "ok"
+    error: Optional[str] = None
+    fps: float = 0.0
+    duration: float = 0.0
+    width: int = 0
+    height: int = 0
+    scenes: list[Scene] = []
+    keyframes: list[Keyframe] = []
+    images: list[ChunkImage] = []
+    histology_share: float = 0.0
+    seconds_elapsed: float = 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# text
+
+
+class Entity(Contract):
+    text: str
+    label: str  # canonical vocabulary term
+    concept_id: Optional[str] = None  # CUI, HP:..., ICD10:..., or QK:... for project terms
+    subpathology: Optional[str] = None
+    negated: bool = False
+    uncertain: bool = False
+    start_char: int = 0
+    end_char: int = 0
+
+
+class Sentence(Contract):
+    index: int
+    start: float
+    end: float
+    noisy_text: str
+    corrected_text: str
+    role: Literal["roi", "medical", "other"] = "other"
+    entities: list[Entity] = []
+    corrections: list[tuple[str, str]] = []
+
+
+class TextAnalysis(Contract):
+    video_id: str
+    status: Literal["ok", "failed", "skipped"] = "ok"
+    error: Optional[str] = None
+    sentences: list[Sentence] = []
+    keywords: list[str] = []
+    subpathology: list[str] = []
+    llm_used: bool = False
+
+
+# --------------------------------------------------------------------------------------------
+# pairs and dataset rows
+
+# Columns of the released quilt_1M_lookup.csv; our metadata is a superset of these.
+QUILT_LOOKUP_COLUMNS = [
+    "caption",
+    "image_path",
+    "subset",
+    "split",
+    "pathology",
+    "roi_text",
+    "noisy_text",
+    "corrected_text",
+    "med_umls_ids",
+    "magnification",
+    "height",
+    "width",
+]
+
+
+class PairRecord(Contract):
+    """One (image, text) row, as in the Quilt release: many rows may share an image."""
+
+    pair_id: str
+    video_id: str
+    image_id: str
+    image_path: str  # relative to the repository root
+    caption: str
+    sentence_indices: list[int] = []
+    start: float = 0.0
+    end: float = 0.0
+    noisy_text: str = ""
+    corrected_text: str = ""
+    roi_text: str = ""
+    med_umls_ids: list[str] = []
+    pathology: list[str] = []
+    magnification: Optional[str] = None
+    height: int = 0
+    width: int = 0
+    source: str = "quilt_video"
+    aligner: str = ""
+    score: float = 1.0
+
+
+class PairsFile(Contract):
+    video_id: str
+    aligner: str
+    pairs: list[PairRecord] = []

@@ -1,0 +1,1 @@
+"""The demo corpus: synthetic histopathology lecture videos with exact ground truth."""

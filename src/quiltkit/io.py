@@ -1,0 +1,61 @@
+"""File writing that survives crashes.
+
+Every output is written to a temporary file in the same directory and renamed into place, so a
+kill -9 or a full disk never leaves a half-written file under the final name that a later stage
+(or a re-run's "already done" check) would trust.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def atomic_path(path: Path | str, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path next to `path`; rename it over `path` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix or ".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_write_text(path: Path | str, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path | str, obj: object) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str) + "\n")
+
+
+def read_json(path: Path | str) -> object:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def clean_temp_files(directory: Path | str) -> int:
+    """Remove temp files a killed run left behind; returns how many."""
+    n = 0
+    directory = Path(directory)
+    if directory.exists():
+        for p in directory.rglob(".*.*"):
+            if p.is_file() and p.name.startswith("."):
+                p.unlink()
+                n += 1
+    return n

@@ -1,0 +1,73 @@
+"""What every stage entry point shares: params, logging, seeding, MLflow run, metrics file.
+
+A stage script is then a few lines:
+
+    with stage_context("frames") as ctx:
+        metrics = run_frames(ctx.params, ...)
+        ctx.finish(metrics)
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from quiltkit.config import Params, load_params
+from quiltkit.io import write_json
+from quiltkit.paths import METRICS
+from quiltkit.tracking import StageTracker
+
+
+@dataclass
+class StageContext:
+    name: str
+    params: Params
+    tracker: StageTracker
+    started: float = field(default_factory=time.time)
+    metrics: dict = field(default_factory=dict)
+
+    def finish(self, metrics: dict) -> None:
+        metrics = dict(metrics)
+        metrics["stage_seconds"] = round(time.time() - self.started, 2)
+        self.metrics = metrics
+        write_json(METRICS / f"{self.name}.json", metrics)
+        self.tracker.log_metrics(metrics)
+
+
+def setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:  # PyRuSH logs a DEBUG flood through loguru
+        from loguru import logger
+
+        logger.disable("PyRuSH")
+    except ImportError:
+        pass
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed % 2**32)
+    except ImportError:
+        pass
+
+
+@contextmanager
+def stage_context(name: str, params_path: Path | str = "params.yaml", section: str | None = None) -> Iterator[StageContext]:
+    setup_logging()
+    params = load_params(params_path)
+    seed_everything(params.project.seed)
+    section_params = getattr(params, section or name, None)
+    logged = {"project": params.project.model_dump()}
+    if section_params is not None:
+        logged[section or name] = section_params.model_dump()
+    with StageTracker(name, params.project.mlflow_tracking_uri, params.project.mlflow_experiment, logged) as tracker:
+        ctx = StageContext(name, params, tracker)
+        yield ctx
+    logging.getLogger("quiltkit.stage").info("%s done in %.1fs", name, time.time() - ctx.started)

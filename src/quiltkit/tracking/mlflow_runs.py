@@ -1,0 +1,146 @@
+"""One MLflow run per stage, all of one pipeline version grouped under a parent run.
+
+Stages run as separate processes (DVC starts each), so there is no process to own a parent run.
+Instead the parent is found by a key, the git commit plus a fingerprint of params.yaml plus the
+DVC experiment name: every stage of one `dvc repro` (or one `dvc exp run`) computes the same key
+and attaches to the same parent, created by whichever stage comes first.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from pathlib import Path
+
+from quiltkit.paths import repo_root, workspace_root
+from quiltkit.tracking import provenance
+
+log = logging.getLogger(__name__)
+
+# Keys that look like secrets never reach MLflow, whatever a caller passes.
+_SECRET = re.compile(r"(key|token|secret|password|credential|auth)", re.I)
+
+
+def tracking_uri(configured: str) -> str:
+    """Resolve a relative sqlite/file URI against the original repository root."""
+    env = os.environ.get("MLFLOW_TRACKING_URI")
+    if env:
+        return env
+    if configured.startswith("sqlite:///") and not configured.startswith("sqlite:////"):
+        rel = configured[len("sqlite:///"):]
+        return f"sqlite:///{(repo_root() / rel).resolve()}"
+    return configured
+
+
+def scrub(params: dict) -> dict:
+    return {k: ("***" if _SECRET.search(k) else v) for k, v in params.items()}
+
+
+def flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+class StageTracker:
+    """Context manager: a nested MLflow run for one stage."""
+
+    def __init__(self, stage: str, uri: str, experiment: str, params: dict, enabled: bool = True):
+        self.stage = stage
+        self.uri = tracking_uri(uri)
+        self.experiment = experiment
+        self.params = params
+        self.enabled = enabled and os.environ.get("QUILTKIT_NO_MLFLOW") != "1"
+        self.run = None
+        self.run_id: str | None = None
+
+    def __enter__(self) -> "StageTracker":
+        if not self.enabled:
+            return self
+        import mlflow
+
+        mlflow.set_tracking_uri(self.uri)
+        exp = self._retry(lambda: mlflow.set_experiment(self.experiment))
+        ws = workspace_root()
+        commit = provenance.git_commit(ws)
+        exp_name = provenance.dvc_experiment_name()
+        key = f"{commit[:12]}-{provenance.params_fingerprint(ws)}-{exp_name}"
+        parent = self._parent(mlflow, exp.experiment_id, key, exp_name, commit)
+        tags = {
+            "quiltkit.stage": self.stage,
+            "quiltkit.pipeline_key": key,
+            "git.commit": commit,
+            "dvc.experiment": exp_name,
+            "mlflow.parentRunId": parent,
+        }
+        tags.update({f"dvc.hash.{k}": v for k, v in provenance.data_hashes(ws, self.stage).items()})
+        client = mlflow.MlflowClient()
+        self.run = self._retry(lambda: client.create_run(exp.experiment_id, tags=tags, run_name=self.stage))
+        self.run_id = self.run.info.run_id
+        flat = scrub(flatten(self.params))
+        from mlflow.entities import Param
+
+        items = [Param(k, str(v)[:6000]) for k, v in flat.items()]
+        for i in range(0, len(items), 100):
+            self._retry(lambda: client.log_batch(self.run_id, params=items[i : i + 100]))
+        return self
+
+    def _parent(self, mlflow, experiment_id: str, key: str, exp_name: str, commit: str) -> str:
+        client = mlflow.MlflowClient()
+        found = self._retry(
+            lambda: client.search_runs(
+                [experiment_id], f"tags.`quiltkit.pipeline_key` = '{key}' and tags.`quiltkit.role` = 'pipeline'", max_results=1
+            )
+        )
+        if found:
+            return found[0].info.run_id
+        run = self._retry(
+            lambda: client.create_run(
+                experiment_id,
+                tags={"quiltkit.pipeline_key": key, "quiltkit.role": "pipeline", "git.commit": commit, "dvc.experiment": exp_name},
+                run_name=f"pipeline-{exp_name}",
+            )
+        )
+        client.set_terminated(run.info.run_id)
+        return run.info.run_id
+
+    @staticmethod
+    def _retry(fn, attempts: int = 8):
+        # SQLite serialises writers; with `dvc queue start -j 2` two stages can collide. Back off.
+        for i in range(attempts):
+            try:
+                return fn()
+            except Exception as exc:  # mlflow wraps sqlite errors in several types
+                if "locked" not in str(exc).lower() or i == attempts - 1:
+                    raise
+                time.sleep(0.2 * 2**i)
+
+    def log_metrics(self, metrics: dict, step: int | None = None) -> None:
+        if not self.run_id:
+            return
+        import mlflow
+        from mlflow.entities import Metric
+
+        now = int(time.time() * 1000)
+        items = [Metric(k, float(v), now, step or 0) for k, v in flatten(metrics).items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        for i in range(0, len(items), 500):
+            self._retry(lambda: mlflow.MlflowClient().log_batch(self.run_id, metrics=items[i : i + 500]))
+
+    def log_artifact(self, path: Path | str) -> None:
+        if self.run_id:
+            import mlflow
+
+            self._retry(lambda: mlflow.MlflowClient().log_artifact(self.run_id, str(path)))
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.run_id:
+            import mlflow
+
+            status = "FINISHED" if exc_type is None else "FAILED"
+            self._retry(lambda: mlflow.MlflowClient().set_terminated(self.run_id, status))
