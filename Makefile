@@ -1,0 +1,26 @@
+# The two commands of the README:
+#   make demo   set up (once) and run the whole pipeline on the demo corpus
+#   make test   set up (once) and run the test suite
+SHELL := /bin/bash
+VENV := .venv/bin
+export PYTHONPATH := $(CURDIR)/src
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup demo test gate timings
+
+setup:
+	@bash scripts/bootstrap.sh
+
+demo: setup
+	$(VENV)/dvc repro
+	$(VENV)/python scripts/stage_timings.py
+
+test: setup
+	$(VENV)/python -m pytest -q -p no:cacheprovider
+
+gate:
+	$(VENV)/python scripts/check_metrics.py
+
+timings:
+	$(VENV)/python scripts/stage_timings.py

@@ -1,0 +1,28 @@
+"""Print the per-stage wall time of the last pipeline run (from metrics/<stage>.json)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+
+def main() -> int:
+    stages = list((yaml.safe_load(Path("dvc.yaml").read_text()) or {}).get("stages", {}))
+    total = 0.0
+    print(f"{'stage':<18}{'seconds':>10}")
+    for name in stages:
+        p = Path("metrics") / f"{name}.json"
+        if not p.exists():
+            print(f"{name:<18}{'-':>10}")
+            continue
+        secs = float(json.loads(p.read_text()).get("stage_seconds", 0.0))
+        total += secs
+        print(f"{name:<18}{secs:>10.1f}")
+    print(f"{'total':<18}{total:>10.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
