@@ -1,0 +1,34 @@
+"""The one row shape every source is turned into before merging."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+ImageRef = Union[Path, bytes]  # a file on disk, or encoded image bytes held by a parquet/tar source
+
+
+@dataclass
+class Row:
+    source: str  # "quilt_video" or the external source spec "kind:path"
+    source_kind: str  # quilt_video | openclip_csv | quilt_lookup | img2dataset_parquet | img2dataset_wds
+    pair_id: str
+    image: ImageRef
+    origin: str  # where the image came from (repo-relative path, "file.tar:key", url)
+    caption: str
+    text_kind: str = "caption"  # sentence | combined | caption
+    video_id: Optional[str] = None
+    subset: str = ""
+    source_split: str = ""
+    pathology: list[str] = field(default_factory=list)
+    roi_text: str = ""
+    noisy_text: str = ""
+    corrected_text: str = ""
+    med_umls_ids: list[str] = field(default_factory=list)
+    magnification: Optional[str] = None
+    start: Optional[float] = None
+    end: Optional[float] = None
+    aligner: str = ""
+    score: float = 1.0
+    url: str = ""
+    source_image_id: str = ""  # the id the source gave the image (video image ids keep theirs)

@@ -1,0 +1,340 @@
+"""Source adapters: every supported input becomes a list of Rows, each remembering its source.
+
+  quilt_video          our pairs (outputs/pairs/<vid>.json), one row per (image, sentence)
+  openclip_csv         open_clip's CSV: filepath,title
+  quilt_lookup         the released quilt_1M_lookup.csv (image_path relative to an images root)
+  img2dataset_parquet  img2dataset's parquet output (image bytes in a column)
+  img2dataset_wds      img2dataset's webdataset output (<key>.jpg/.txt/.json in tars)
+
+A spec is "kind:path", optionally followed by ";key=value" options (quilt_lookup: root=DIR, the
+images root; default: the CSV's folder). Relative paths resolve against the repository root,
+then against the list's own folder, so a CSV moved with its images keeps working.
+
+Rows that cannot be used (missing image file, empty caption, failed download) are skipped and
+counted, each with its file and row number in the log; a source that cannot be read at all
+(missing file, missing columns) is an error naming the file, because silently training without
+a configured source is worse than stopping.
+"""
+from __future__ import annotations
+
+import ast
+import io
+import json
+import logging
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from quiltkit.config import EXTERNAL_SOURCE_KINDS
+from quiltkit.contracts import ContractError, PairsFile, QUILT_LOOKUP_COLUMNS
+from quiltkit.dataset.rows import Row
+
+log = logging.getLogger(__name__)
+
+IMAGE_EXTS = ("jpg", "jpeg", "png", "webp")
+MAX_LOGGED_SKIPS = 5
+
+
+class SourceError(ValueError):
+    """A configured source cannot be read."""
+
+
+@dataclass
+class SourceSpec:
+    kind: str
+    path: Path
+    options: dict = field(default_factory=dict)
+    raw: str = ""
+
+
+@dataclass
+class Loaded:
+    rows: list[Row]
+    skipped: dict = field(default_factory=dict)  # reason -> count
+
+
+def parse_spec(spec: str, root: Path) -> SourceSpec:
+    if ":" not in spec:
+        raise SourceError(f"external source {spec!r}: expected 'kind:path'")
+    kind, rest = spec.split(":", 1)
+    if kind not in EXTERNAL_SOURCE_KINDS:
+        raise SourceError(f"external source {spec!r}: unknown kind {kind!r}; known: {', '.join(EXTERNAL_SOURCE_KINDS)}")
+    parts = rest.split(";")
+    opts = {}
+    for p in parts[1:]:
+        if "=" not in p:
+            raise SourceError(f"external source {spec!r}: option {p!r} is not key=value")
+        k, v = p.split("=", 1)
+        opts[k.strip()] = v.strip()
+    path = Path(parts[0])
+    return SourceSpec(kind, path if path.is_absolute() else root / path, opts, spec)
+
+
+def _resolve(p: str, root: Path, base: Path) -> Path | None:
+    cand = Path(p)
+    if cand.is_absolute():
+        return cand if cand.exists() else None
+    for c in (root / cand, base / cand):
+        if c.exists():
+            return c
+    return None
+
+
+def _rel(p: Path, root: Path) -> str:
+    try:
+        return p.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+class _Skips:
+    def __init__(self, where: str):
+        self.where, self.counts = where, {}
+
+    def add(self, reason: str, detail: str) -> None:
+        n = self.counts.get(reason, 0)
+        if n < MAX_LOGGED_SKIPS:
+            log.warning("%s: skipping %s (%s)", self.where, detail, reason)
+        elif n == MAX_LOGGED_SKIPS:
+            log.warning("%s: more rows skipped for %s; counted in metrics", self.where, reason)
+        self.counts[reason] = n + 1
+
+
+def _listish(v) -> list[str]:
+    """quilt_1M_lookup.csv stores lists as Python literals ("['a', 'b']"); accept those, plain
+    strings and real lists."""
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return []
+    if isinstance(v, (list, tuple)):
+        return [str(x) for x in v]
+    s = str(v).strip()
+    if not s or s.lower() in ("nan", "none", "[]"):
+        return []
+    if s.startswith("["):
+        try:
+            val = ast.literal_eval(s)  # literals only: never evaluates code
+            if isinstance(val, (list, tuple)):
+                return [str(x) for x in val]
+        except (ValueError, SyntaxError):
+            pass
+    return [x.strip() for x in s.strip("[]").split(",") if x.strip()]
+
+
+def _text(v) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    return str(v).strip()
+
+
+def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
+    if not path.exists():
+        raise SourceError(f"{path}: not found")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            header = fh.readline()
+        # open_clip's own default separator is a tab; the demo and Quilt write commas
+        sep = "\t" if "\t" in header and "," not in header else ","
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep)
+    except Exception as err:  # pandas raises a zoo of parser errors
+        raise SourceError(f"{path}: not a readable CSV: {err}") from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise SourceError(f"{path}: missing column(s) {missing}; has {list(df.columns)}")
+    return df
+
+
+# ------------------------------------------------------------------------------------------ videos
+
+
+def video_rows(pairs_dir: Path, root: Path) -> Loaded:
+    rows: list[Row] = []
+    sk = _Skips(str(pairs_dir))
+    for f in sorted(pairs_dir.glob("*.json")):
+        try:
+            pf = PairsFile.read(f)
+        except ContractError as err:
+            sk.add("unreadable pairs file", str(err))
+            continue
+        for p in pf.pairs:
+            img = root / p.image_path
+            if not img.exists():
+                sk.add("missing image", f"{f.name}: {p.pair_id}: {p.image_path}")
+                continue
+            if not p.caption.strip():
+                sk.add("empty caption", f"{f.name}: {p.pair_id}")
+                continue
+            rows.append(Row(
+                source="quilt_video", source_kind="quilt_video", pair_id=p.pair_id, image=img, origin=p.image_path,
+                caption=p.caption.strip(), text_kind="sentence", video_id=p.video_id, subset="quilt",
+                pathology=list(p.pathology), roi_text=p.roi_text, noisy_text=p.noisy_text, corrected_text=p.corrected_text,
+                med_umls_ids=list(p.med_umls_ids), magnification=p.magnification, start=p.start, end=p.end,
+                aligner=p.aligner, score=p.score, source_image_id=p.image_id))
+    return Loaded(rows, sk.counts)
+
+
+# ---------------------------------------------------------------------------------------- external
+
+
+def openclip_csv_rows(spec: SourceSpec, root: Path) -> Loaded:
+    df = _read_csv(spec.path, ["filepath", "title"])
+    sk = _Skips(str(spec.path))
+    rows = []
+    for i, r in enumerate(df.itertuples(index=False), start=2):  # row 1 is the header
+        cap = _text(r.title)
+        img = _resolve(_text(r.filepath), root, spec.path.parent)
+        if img is None:
+            sk.add("missing image", f"row {i}: {r.filepath!r}")
+            continue
+        if not cap:
+            sk.add("empty caption", f"row {i}")
+            continue
+        rows.append(Row(source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{spec.path.stem}-{i}",
+                        image=img, origin=_rel(img, root), caption=cap, subset=spec.path.stem))
+    return Loaded(rows, sk.counts)
+
+
+def quilt_lookup_rows(spec: SourceSpec, root: Path) -> Loaded:
+    df = _read_csv(spec.path, ["caption", "image_path"])
+    absent = [c for c in QUILT_LOOKUP_COLUMNS if c not in df.columns]
+    if absent:
+        log.info("%s: columns %s absent; left empty", spec.path, absent)
+    images_root = spec.path.parent
+    if "root" in spec.options:
+        r = Path(spec.options["root"])
+        images_root = r if r.is_absolute() else root / r
+    sk = _Skips(str(spec.path))
+    rows = []
+    for i, r in enumerate(df.to_dict("records"), start=2):
+        cap = _text(r.get("caption"))
+        img = _resolve(_text(r.get("image_path")), images_root, spec.path.parent)
+        if img is None:
+            sk.add("missing image", f"row {i}: {r.get('image_path')!r}")
+            continue
+        if not cap:
+            sk.add("empty caption", f"row {i}")
+            continue
+        mag = _text(r.get("magnification")) or None
+        rows.append(Row(
+            source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{spec.path.stem}-{i}", image=img,
+            origin=_rel(img, root), caption=cap, subset=_text(r.get("subset")) or "quilt",
+            source_split=_text(r.get("split")), pathology=_listish(r.get("pathology")), roi_text=_text(r.get("roi_text")),
+            noisy_text=_text(r.get("noisy_text")), corrected_text=_text(r.get("corrected_text")),
+            med_umls_ids=_listish(r.get("med_umls_ids")), magnification=mag))
+    return Loaded(rows, sk.counts)
+
+
+def _files(path: Path, ext: str) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise SourceError(f"{path}: not found")
+    files = sorted(path.glob(f"*.{ext}"))
+    if not files:
+        raise SourceError(f"{path}: no *.{ext} files")
+    return files
+
+
+def img2dataset_parquet_rows(spec: SourceSpec, root: Path) -> Loaded:
+    """img2dataset --output_format parquet: one row per sample with the encoded image in a column
+    named after its format (jpg/png/webp), plus key, caption, url and status."""
+    import pyarrow.parquet as pq
+
+    sk = _Skips(str(spec.path))
+    rows = []
+    for f in _files(spec.path, "parquet"):
+        try:
+            pf = pq.ParquetFile(f)
+        except Exception as err:  # pyarrow raises ArrowInvalid, OSError, ...
+            raise SourceError(f"{f}: not a readable parquet file: {err}") from None
+        cols = pf.schema_arrow.names
+        img_col = next((c for c in IMAGE_EXTS if c in cols), None)
+        if img_col is None or "caption" not in cols:
+            raise SourceError(f"{f}: not an img2dataset parquet (need an image column {IMAGE_EXTS} and caption; has {cols})")
+        # batch by batch: an img2dataset shard holds thousands of encoded images
+        batches = (r for b in pf.iter_batches(batch_size=512) for r in b.to_pylist())
+        for i, r in enumerate(batches):
+            key = _text(r.get("key")) or str(i)
+            if r.get("status") not in (None, "success"):
+                sk.add("download failed", f"{f.name}: {key}: {r.get('status')}")
+                continue
+            data, cap = r.get(img_col), _text(r.get("caption"))
+            if not data:
+                sk.add("no image bytes", f"{f.name}: {key}")
+                continue
+            if not cap:
+                sk.add("empty caption", f"{f.name}: {key}")
+                continue
+            rows.append(Row(source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{f.stem}-{key}",
+                            image=bytes(data), origin=f"{_rel(f, root)}:{key}", caption=cap,
+                            subset=spec.path.stem, url=_text(r.get("url"))))
+    return Loaded(rows, sk.counts)
+
+
+def img2dataset_wds_rows(spec: SourceSpec, root: Path) -> Loaded:
+    """img2dataset --output_format webdataset: tars of <key>.<jpg|png|webp>, <key>.txt, <key>.json."""
+    sk = _Skips(str(spec.path))
+    rows = []
+    for f in _files(spec.path, "tar"):
+        samples: dict[str, dict] = {}
+        try:
+            with tarfile.open(f) as tar:
+                for m in tar:
+                    if not m.isfile():
+                        continue  # links and devices are never read from an untrusted tar
+                    name = Path(m.name).name
+                    if "." not in name:
+                        continue
+                    key, ext = name.split(".", 1)
+                    fh = tar.extractfile(m)
+                    if fh is not None:
+                        samples.setdefault(key, {})[ext.lower()] = fh.read()
+        except tarfile.TarError as err:
+            raise SourceError(f"{f}: not a readable tar: {err}") from None
+        for key in sorted(samples):
+            s = samples[key]
+            img = next((s[e] for e in IMAGE_EXTS if e in s), None)
+            cap = s.get("txt", b"").decode("utf-8", "replace").strip()
+            meta = {}
+            if "json" in s:
+                try:
+                    meta = json.loads(s["json"])
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    sk.add("bad json", f"{f.name}: {key}")
+            if meta.get("status") not in (None, "success"):
+                sk.add("download failed", f"{f.name}: {key}")
+                continue
+            if img is None:
+                sk.add("no image", f"{f.name}: {key}")
+                continue
+            if not cap:
+                cap = _text(meta.get("caption"))
+            if not cap:
+                sk.add("empty caption", f"{f.name}: {key}")
+                continue
+            rows.append(Row(source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{f.stem}-{key}", image=img,
+                            origin=f"{_rel(f, root)}:{key}", caption=cap, subset=spec.path.stem,
+                            url=_text(meta.get("url"))))
+    return Loaded(rows, sk.counts)
+
+
+READERS = {
+    "openclip_csv": openclip_csv_rows,
+    "quilt_lookup": quilt_lookup_rows,
+    "img2dataset_parquet": img2dataset_parquet_rows,
+    "img2dataset_wds": img2dataset_wds_rows,
+}
+
+
+def external_rows(spec_str: str, root: Path) -> Loaded:
+    spec = parse_spec(spec_str, root)
+    return READERS[spec.kind](spec, root)
+
+
+def open_image_bytes(data: bytes):
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    return img

@@ -1,0 +1,151 @@
+"""The curation scorecard: every video-side and text-side step against the demo ground truth.
+
+Per video we score what its outputs allow (a video whose ASR failed still has scenes to score)
+and keep raw counts; the corpus numbers are then micro-averaged over the counts (sum of true
+positives over sum of predictions, corpus WER over all words), so a short video weighs what its
+content weighs. Videos without ground truth (a real lecture in the list) are skipped with the
+reason logged: there is nothing to score them against.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from quiltkit.config import PairsParams
+from quiltkit.contracts import ContractError, FrameAnalysis, GroundTruth, TextAnalysis, Transcript
+from quiltkit.pairing.run import ALIGNERS, pair_video
+from quiltkit.scoring.pairs import combine, pair_scores
+
+log = logging.getLogger(__name__)
+
+TERM_OVERLAP = 0.5  # a text span is "around" a GT sentence if half of the shorter one overlaps
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "tp": tp, "fp": fp, "fn": fn}
+
+
+def _read(cls, path: Path, what: str, notes: list[str]):
+    if not path.exists():
+        notes.append(f"no {what}")
+        return None
+    try:
+        doc = cls.read(path)
+    except ContractError as err:
+        notes.append(f"{what} unreadable: {err}")
+        return None
+    if getattr(doc, "status", "ok") != "ok":
+        notes.append(f"{what} status {doc.status}")
+        return None
+    return doc
+
+
+def score_video(gt: GroundTruth, frames: FrameAnalysis | None, transcript: Transcript | None,
+                text: TextAnalysis | None, pairs_params: PairsParams, root: Path, vocab=None) -> dict:
+    from quiltkit.scoring.histology import histology_precision_recall
+    from quiltkit.scoring.scenes import gt_boundaries, scene_boundary_f1
+    from quiltkit.scoring.wer import negation_accuracy, term_recall
+
+    out: dict = {}
+    if frames is not None:
+        pred_cuts = [sc.start for sc in frames.scenes if sc.start > 0]
+        out["scenes"] = scene_boundary_f1(pred_cuts, gt_boundaries(gt.shots))
+        out["scenes"].pop("matches", None)
+        out["histology"] = histology_precision_recall(frames.keyframes, gt)
+    ref = " ".join(s.text for s in sorted(gt.sentences, key=lambda s: s.start))
+    out["ref"] = ref
+
+    def terms_found(spans: list[tuple[float, float, str]]) -> tuple[int, int]:
+        # Per GT sentence, in the text spoken around it: a term the lecture repeats elsewhere
+        # must not count as recognised where the ASR garbled it.
+        found = total = 0
+        for g in gt.sentences:
+            if g.terms:
+                said = " ".join(t for a, b, t in spans
+                                if min(b, g.end) - max(a, g.start) >= TERM_OVERLAP * min(b - a, g.end - g.start))
+                f, n = term_recall(g.terms, said, vocab)
+                found, total = found + f, total + n
+        return found, total
+
+    if transcript is not None:
+        out["asr_text"] = " ".join(seg.text.strip() for seg in transcript.segments)
+        out["terms_asr"] = terms_found([(seg.start, seg.end, seg.text) for seg in transcript.segments])
+    if text is not None:
+        out["corrected_text"] = " ".join(s.corrected_text for s in sorted(text.sentences, key=lambda s: s.start))
+        out["terms_text"] = terms_found([(s.start, s.end, s.corrected_text) for s in text.sentences])
+        out["negation"] = negation_accuracy(gt.sentences, text.sentences, vocab)
+    if frames is not None and text is not None:
+        files, info = pair_video(frames, text, pairs_params, root)
+        out["pair_chunk_time"] = info["pair_chunk_time"]
+        out["pairs"] = {a: pair_scores(files[a].pairs, frames.images, text.sentences, gt) for a in ALIGNERS}
+    return out
+
+
+def score_corpus(gt_dir: Path, asr_dir: Path, frames_dir: Path, text_dir: Path, pairs_params: PairsParams,
+                 root: Path, vocab=None) -> dict:
+    from quiltkit.scoring.wer import word_error_rate
+
+    vids = sorted({p.stem for d in (frames_dir, asr_dir, text_dir) for p in d.glob("*.json")}
+                  | {p.stem for p in gt_dir.glob("*.json")})
+    per_video, skipped = {}, {}
+    for vid in vids:
+        gpath = gt_dir / f"{vid}.json"
+        if not gpath.exists():
+            skipped[vid] = "no ground truth"
+            log.info("curation: skipping %s: no ground truth at %s", vid, gpath)
+            continue
+        try:
+            gt = GroundTruth.read(gpath)
+        except ContractError as err:
+            skipped[vid] = str(err)
+            log.warning("curation: skipping %s: %s", vid, err)
+            continue
+        notes: list[str] = []
+        frames = _read(FrameAnalysis, frames_dir / f"{vid}.json", "frames", notes)
+        transcript = _read(Transcript, asr_dir / f"{vid}.json", "asr", notes)
+        text = _read(TextAnalysis, text_dir / f"{vid}.json", "text", notes)
+        if notes:
+            log.info("curation: %s scored partially: %s", vid, "; ".join(notes))
+        try:
+            per_video[vid] = score_video(gt, frames, transcript, text, pairs_params, root, vocab)
+        except Exception as err:  # one broken video must not sink the scorecard
+            log.warning("curation: %s failed: %s: %s", vid, type(err).__name__, err)
+            skipped[vid] = f"{type(err).__name__}: {err}"
+            continue
+        per_video[vid]["notes"] = notes
+    return aggregate(per_video, skipped, word_error_rate)
+
+
+def aggregate(per_video: dict, skipped: dict, word_error_rate) -> dict:
+    m: dict = {"videos_scored": len(per_video), "videos_skipped": len(skipped), "skipped": skipped}
+    sc = [v["scenes"] for v in per_video.values() if "scenes" in v]
+    if sc:
+        m["scene_boundary"] = _prf(sum(s["tp"] for s in sc), sum(s["fp"] for s in sc), sum(s["fn"] for s in sc))
+    hi = [v["histology"] for v in per_video.values() if "histology" in v]
+    if hi:
+        m["histology"] = _prf(sum(s["tp"] for s in hi), sum(s["fp"] for s in hi), sum(s["fn"] for s in hi))
+    # "asr": the raw transcript; "text": after correction (what the pairs carry as captions)
+    for key, name in (("asr_text", "asr"), ("corrected_text", "text")):
+        vs = [v for v in per_video.values() if key in v]
+        if vs:
+            found = sum(v[f"terms_{name}"][0] for v in vs)
+            total = sum(v[f"terms_{name}"][1] for v in vs)
+            m[name] = {"wer": round(word_error_rate([v["ref"] for v in vs], [v[key] for v in vs]), 4),
+                       "term_recall": round(found / total, 4) if total else None, "terms": total}
+    neg = [v["negation"] for v in per_video.values() if "negation" in v]
+    if neg:
+        total = sum(t for _, t in neg)
+        m.setdefault("text", {})["negation_accuracy"] = round(sum(c for c, _ in neg) / total, 4) if total else None
+        m["text"]["negated_terms"] = total
+    pv = [v["pairs"] for v in per_video.values() if "pairs" in v]
+    if pv:
+        m["pairs"] = {a: combine([p[a] for p in pv]) for a in pv[0]}
+    m["per_video"] = {vid: {k: v[k] for k in ("scenes", "histology", "pairs", "pair_chunk_time", "notes") if k in v}
+                      for vid, v in per_video.items()}
+    for vid, v in m["per_video"].items():
+        if "pairs" in v:
+            v["pairs"] = {a: combine([c]) for a, c in v["pairs"].items()}
+    return m

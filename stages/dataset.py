@@ -1,0 +1,11 @@
+"""dataset stage: outputs/pairs + external sources - eval images -> outputs/dataset (see docs/ARCHITECTURE.md)."""
+from quiltkit.dataset.build import build_dataset
+from quiltkit.dataset.metrics import dataset_metrics
+from quiltkit.paths import stage_dir, workspace_root
+from quiltkit.stage import stage_context
+
+if __name__ == "__main__":
+    with stage_context("dataset") as ctx:
+        stats = build_dataset(ctx.params.dataset, ctx.params.project.seed, workspace_root(), stage_dir("pairs"),
+                              stage_dir("dataset"))
+        ctx.finish(dataset_metrics(stats))

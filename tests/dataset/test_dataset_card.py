@@ -1,0 +1,88 @@
+"""The dataset card in a real headless browser (Debian chromium, driven by playwright)."""
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from quiltkit.config import DatasetParams
+from quiltkit.dataset.build import build_dataset
+from quiltkit.dataset.card import build_card, render_card
+from tests.dataset.synth_corpus import XSS, make_corpus
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def card(tmp_path_factory):
+    root = tmp_path_factory.mktemp("repo")
+    cfg = make_corpus(root)
+    params = DatasetParams(external_sources=cfg["sources"], eval_sets=cfg["eval_sets"], image_size=64)
+    out = root / "outputs/dataset"
+    build_dataset(params, 1337, root, root / "outputs/pairs", out)
+    html_path = root / "outputs/card/index.html"
+    m = build_card(out, html_path, samples=200, seed=1337)
+    return html_path, m, out
+
+
+def test_card_escapes_and_is_self_contained(card):
+    html_path, m, out = card
+    page = html_path.read_text()
+    assert m["bytes"] == len(page.encode()) and m["samples_shown"] > 40
+    assert XSS not in page and html.escape(XSS) in page  # only the escaped form is in the markup
+    assert page.count("<script") == 1  # ours, nonce-marked
+    srcs = re.findall(r"<img src='([^']*)'", page)
+    assert len(srcs) == m["samples_shown"] and all(x.startswith("data:image/jpeg;base64,") for x in srcs)
+    assert "href=" not in page and "<link" not in page  # nothing fetched from elsewhere
+    for word in ("quilt_video", "openclip_csv:data/ext/pairs.csv", "caption length", "magnification", "sub-pathology"):
+        assert word in page
+
+
+def test_card_sampling_is_spread_over_sources(card):
+    _, _, out = card
+    page, shown = render_card(out, samples=5, seed=1)
+    assert shown == 5
+    # five sources, five samples: one of each
+    for src in ("quilt_video", "openclip_csv", "quilt_lookup", "img2dataset_parquet", "img2dataset_wds"):
+        assert f"data-source='{src}" in page
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} absent: apt-get install -y chromium")
+def test_card_in_headless_chromium(card):
+    from playwright.sync_api import sync_playwright
+
+    html_path, m, _ = card
+    errors, dialogs = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(html_path.as_uri())
+            page.wait_for_load_state("load")
+            widths = page.eval_on_selector_all(".card img", "els => els.map(e => e.complete ? e.naturalWidth : 0)")
+            assert len(widths) == m["samples_shown"] and all(w > 0 for w in widths)
+            caps = page.eval_on_selector_all(".card .cap", "els => els.map(e => e.textContent)")
+            assert XSS in caps  # shown as text
+            assert page.evaluate("document.querySelectorAll('.cap script, .cap b').length") == 0
+            # the gallery filter works (our script ran under the CSP)
+            page.fill("#f-text", "alert(1)")
+            assert page.text_content("#shown") == "1"
+            page.fill("#f-text", "")
+            page.select_option("#f-source", "quilt_video")
+            n_video = page.evaluate("document.querySelectorAll('.card:not(.hidden)').length")
+            assert 0 < n_video < m["samples_shown"]
+            page.select_option("#f-source", "")
+            out = ROOT / "test-output"
+            out.mkdir(exist_ok=True)
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(out / "dataset_card.png"), full_page=True)
+        finally:
+            browser.close()
+    assert dialogs == [], f"a dialog fired: {dialogs}"
+    assert errors == [], f"console errors: {errors}"
