@@ -1,0 +1,1 @@
+"""The video side of curation: download, decode, scenes, stable intervals, histology frames."""

@@ -1,0 +1,305 @@
+"""Download lecture videos with yt-dlp's Python API, one record per video.
+
+Each row of the video list becomes one `VideoRecord` (outputs/download/<vid>.record.json) with
+status ok or failed and the reason. A video is "done" only when its record says ok and its file
+is there, so a re-run retries exactly the failed and missing ones and leaves the rest alone.
+
+Transient errors (HTTP 429, honouring Retry-After; 5xx; a connection cut or a body shorter than
+its Content-Length) are retried here, with exponential backoff, in one place: yt-dlp's own
+retry loops are turned off so the number of attempts and the waits are what params say.
+"""
+from __future__ import annotations
+
+import csv
+import email.utils
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from quiltkit.config import DownloadParams
+from quiltkit.contracts import VideoRecord
+from quiltkit.io import write_json
+from quiltkit.paths import safe_id
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_AFTER = 300.0  # a server asking for more than 5 minutes is treated as a failure for now
+INFO_FIELDS = ["id", "title", "channel", "uploader", "license", "duration", "upload_date", "webpage_url", "extractor", "ext", "width", "height", "fps"]
+
+
+@dataclass
+class VideoRow:
+    video_id: str
+    url: str  # as written in the list (recorded: a repo-relative path stays portable)
+    title: str = ""
+    channel: str = ""
+    duration: Optional[float] = None
+    fetch_url: str = ""  # what yt-dlp is given: url, or the file:// URI of a local path
+
+    def __post_init__(self):
+        self.fetch_url = self.fetch_url or self.url
+
+
+def read_video_list(path: Path | str, root: Path | None = None) -> list[VideoRow]:
+    """The CSV video list: video_id,url[,title,channel,duration]. A url that is neither http(s)
+    nor file:// is taken as a path relative to the repository root and turned into a file://
+    URI of its absolute path (yt-dlp only downloads local files through file URLs)."""
+    path = Path(path)
+    root = (root or Path.cwd()).resolve()
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: video list not found")
+    rows: list[VideoRow] = []
+    seen: dict[str, int] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"video_id", "url"} - set(reader.fieldnames or [])
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {sorted(missing)} (got {reader.fieldnames})")
+        for line, r in enumerate(reader, start=2):
+            raw_id, url = (r.get("video_id") or "").strip(), (r.get("url") or "").strip()
+            if not raw_id or not url:
+                raise ValueError(f"{path}:{line}: empty video_id or url")
+            vid = safe_id(raw_id)
+            if vid in seen:
+                raise ValueError(f"{path}:{line}: video id {raw_id!r} repeats line {seen[vid]} (after sanitising: {vid!r})")
+            seen[vid] = line
+            fetch = url
+            if not url.lower().startswith(("http://", "https://", "file://")):
+                p = Path(url)
+                fetch = (p if p.is_absolute() else root / p).resolve().as_uri()
+            dur = (r.get("duration") or "").strip()
+            try:
+                duration = float(dur) if dur else None
+            except ValueError:
+                raise ValueError(f"{path}:{line}: duration {dur!r} is not a number") from None
+            rows.append(VideoRow(vid, url, (r.get("title") or "").strip(), (r.get("channel") or "").strip(), duration, fetch))
+    return rows
+
+
+class _YdlLogger:
+    def __init__(self, vid: str):
+        self.vid = vid
+
+    def debug(self, msg):  # yt-dlp routes its info lines through debug too
+        pass
+
+    def info(self, msg):
+        pass
+
+    def warning(self, msg):
+        log.warning("%s: yt-dlp: %s", self.vid, msg)
+
+    def error(self, msg):
+        log.debug("%s: yt-dlp: %s", self.vid, msg)
+
+
+def ydl_options(params: DownloadParams, out_dir: Path, vid: str) -> dict:
+    from yt_dlp.utils import parse_bytes
+
+    opts = {
+        "format": params.format,
+        "outtmpl": {"default": str(out_dir / f"{vid}.%(ext)s")},
+        "restrictfilenames": True,
+        "noplaylist": True,
+        "quiet": True,
+        "noprogress": True,
+        "logger": _YdlLogger(vid),
+        "socket_timeout": params.socket_timeout,
+        "enable_file_urls": params.allow_file_urls,
+        # our loop below owns retries and backoff
+        "retries": 0,
+        "fragment_retries": 0,
+        "extractor_retries": 0,
+        "file_access_retries": 0,
+        "continuedl": False,
+        "overwrites": True,
+        "writesubtitles": params.subtitles,
+        "subtitleslangs": ["en", "en-.*"] if params.subtitles else [],
+        "subtitlesformat": "vtt/srt/best",
+    }
+    if params.rate_limit:
+        rate = parse_bytes(params.rate_limit)
+        if rate is None:
+            raise ValueError(f"download.rate_limit: {params.rate_limit!r} is not a byte rate like '2M'")
+        opts["ratelimit"] = rate
+    if params.cookies_file:
+        if not Path(params.cookies_file).is_file():
+            raise FileNotFoundError(f"download.cookies_file: {params.cookies_file} not found")
+        opts["cookiefile"] = params.cookies_file
+    return opts
+
+
+def _causes(exc: BaseException):
+    seen = set()
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        exc_info = getattr(e, "exc_info", None)
+        if isinstance(exc_info, tuple) and len(exc_info) > 1:
+            stack.append(exc_info[1])
+        stack += [getattr(e, "cause", None), e.__cause__, e.__context__]
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        dt = email.utils.parsedate_to_datetime(value)
+        return max(0.0, dt.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def classify_error(exc: BaseException) -> tuple[bool, float | None, str]:
+    """(transient?, server-requested wait or None, short reason)."""
+    from yt_dlp.networking.exceptions import HTTPError, TransportError
+    from yt_dlp.utils import ContentTooShortError
+
+    for e in _causes(exc):
+        if isinstance(e, HTTPError):
+            status = e.status
+            if status == 429:
+                return True, _retry_after(e.response.headers.get("Retry-After")), f"HTTP 429 Too Many Requests"
+            if 500 <= status < 600:
+                return True, None, f"HTTP {status}"
+            return False, None, f"HTTP {status} {e.reason or ''}".strip()
+        if isinstance(e, ContentTooShortError):
+            return True, None, f"incomplete download: got {e.downloaded} of {e.expected} bytes"
+        if isinstance(e, (TransportError, ConnectionError, TimeoutError)):
+            return True, None, f"connection error: {e}"
+    # yt-dlp's HTTP downloader reports a short body through its logger, not as a chained
+    # exception, so the last resort is its message.
+    msg = " ".join(str(exc).replace("ERROR: ", "").replace("\r", " ").split())
+    low = msg.lower()
+    if any(k in low for k in _TRANSIENT_MESSAGES):
+        return True, None, f"transient: {msg[:300]}"
+    return False, None, msg[:300]
+
+
+_TRANSIENT_MESSAGES = ("more expected", "content too short", "connection reset", "connection aborted",
+                       "remote end closed", "timed out", "incomplete read", "temporarily unavailable")
+
+
+def _probe_ok(path: Path) -> str | None:
+    from quiltkit.video.decode import VideoInputError, probe
+
+    try:
+        probe(path)
+    except VideoInputError as err:
+        return str(err)
+    return None
+
+
+def is_done(out_dir: Path, vid: str) -> bool:
+    rec = out_dir / f"{vid}.record.json"
+    if not rec.exists():
+        return False
+    try:
+        r = VideoRecord.read(rec)
+    except Exception:
+        return False
+    return r.status == "ok" and r.video_path is not None and (out_dir / r.video_path).exists()
+
+
+def download_video(row: VideoRow, params: DownloadParams, out_dir: Path, sleep=time.sleep) -> VideoRecord:
+    """Download one video with retries; always returns (and writes) its record."""
+    import yt_dlp
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    vid = row.video_id
+    rec = VideoRecord(video_id=vid, url=row.url, status="failed", title=row.title, channel=row.channel, duration=row.duration)
+    info = None
+    for attempt in range(params.retries + 1):
+        rec.attempts = attempt + 1
+        try:
+            with yt_dlp.YoutubeDL(ydl_options(params, out_dir, vid)) as ydl:
+                info = ydl.sanitize_info(ydl.extract_info(row.fetch_url, download=True))
+            break
+        except (yt_dlp.utils.DownloadError, yt_dlp.utils.YoutubeDLError, OSError) as exc:
+            transient, wait, reason = classify_error(exc)
+            rec.error = f"attempt {attempt + 1}: {reason}"
+            if not transient or attempt == params.retries:
+                break
+            if wait is not None and wait > MAX_RETRY_AFTER:
+                rec.error += f" (server asked to wait {wait:.0f}s > {MAX_RETRY_AFTER:.0f}s)"
+                break
+            delay = wait if wait is not None else params.backoff_seconds * (2**attempt)
+            log.info("%s: %s; retrying in %.1fs", vid, reason, delay)
+            sleep(delay)
+    if info is not None:
+        files = [Path(d["filepath"]) for d in info.get("requested_downloads") or [] if d.get("filepath")]
+        video = files[0] if files else None
+        problem = "yt-dlp reported no downloaded file" if video is None or not video.exists() else _probe_ok(video)
+        if problem:
+            rec.error = problem
+        else:
+            rec.status, rec.error = "ok", None
+            rec.video_path = video.name
+            # The list's title/channel win: for direct file URLs yt-dlp only knows the file name.
+            rec.title = row.title or info.get("title") or ""
+            rec.channel = row.channel or info.get("channel") or ""
+            rec.uploader = info.get("uploader") or ""
+            rec.license = info.get("license")
+            rec.duration = info.get("duration") or rec.duration
+            local = row.fetch_url.lower().startswith("file://")
+            # For a local file yt-dlp's "upload date" is the file's mtime: not a fact worth keeping.
+            rec.upload_date = None if local else info.get("upload_date")
+            rec.webpage_url = row.url if local else (info.get("webpage_url") or row.url)
+            subs = info.get("requested_subtitles") or {}
+            rec.subtitle_paths = sorted(Path(s["filepath"]).name for s in subs.values() if s.get("filepath") and Path(s["filepath"]).exists())
+            # A slim info JSON: yt-dlp's full one can carry request headers and cookies.
+            slim = {k: info.get(k) for k in INFO_FIELDS}
+            slim.update({"title": rec.title, "channel": rec.channel, "duration": rec.duration, "upload_date": rec.upload_date,
+                         "webpage_url": rec.webpage_url, "source_url": row.url})
+            write_json(out_dir / f"{vid}.info.json", slim)
+            rec.info_path = f"{vid}.info.json"
+    if rec.status != "ok":
+        for p in out_dir.glob(f"{vid}.*"):  # no half file may pass for a download later
+            if p.suffix not in (".json",) and p.is_file():
+                p.unlink()
+        log.warning("%s: download failed: %s", vid, rec.error)
+    rec.write(out_dir / f"{vid}.record.json")
+    return rec
+
+
+def _download_task(task) -> dict:
+    row = VideoRow(**task.args["row"])
+    params = DownloadParams(**task.args["params"])
+    rec = download_video(row, params, Path(task.args["out_dir"]))
+    return {"status": rec.status, "error": rec.error, "attempts": rec.attempts}
+
+
+def run_download(params: DownloadParams, out_dir: Path, workers: int = 1, executor: str = "local", ray_address=None) -> dict:
+    from quiltkit.execution.runner import VideoTask, run_videos
+
+    rows = read_video_list(params.video_list)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = [r for r in rows if is_done(out_dir, r.video_id)]
+    todo = [r for r in rows if not is_done(out_dir, r.video_id)]
+    if done:
+        log.info("download: %d of %d videos already downloaded, skipping them", len(done), len(rows))
+    tasks = []
+    for r in todo:
+        # The runner treats an existing output as done; a failed record must not count, so the
+        # marker handed to it is a path that exists only once this run has written the record.
+        marker = out_dir / f"{r.video_id}.record.json"
+        if marker.exists():
+            marker.unlink()
+        tasks.append(VideoTask(r.video_id, marker, {"row": r.__dict__, "params": params.model_dump(), "out_dir": str(out_dir)}))
+    results = run_videos(_download_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="download")
+    for r in results:  # a crash escaping download_video still leaves a record
+        if r.status == "failed" and not (out_dir / f"{r.video_id}.record.json").exists():
+            row = next(x for x in todo if x.video_id == r.video_id)
+            VideoRecord(video_id=r.video_id, url=row.url, status="failed", error=(r.error or "")[:500]).write(out_dir / f"{r.video_id}.record.json")
+    ok = sum(r.status == "ok" for r in results)
+    failed = sorted(r.video_id for r in results if r.status == "failed")
+    return {"videos": len(rows), "ok": ok + len(done), "downloaded": ok, "cached": len(done), "failed": len(failed), "failed_ids": failed}

@@ -1,0 +1,24 @@
+from pathlib import Path
+
+import pytest
+
+from tests.video.synth import SHOTS, lecture_frames, write_video
+
+
+@pytest.fixture(scope="session")
+def lecture_mp4(tmp_path_factory) -> Path:
+    """A 17 s, 320x180, 12 fps lecture: slide, tissue, pan over tissue, slide, tissue (high power)."""
+    return write_video(tmp_path_factory.mktemp("vid") / "lecture.mp4", lecture_frames(SHOTS))
+
+
+@pytest.fixture(scope="session")
+def stain_model(tmp_path_factory):
+    from tests.video.synth import classifier_set
+
+    from quiltkit.video.histology import train_stain_model
+
+    d = tmp_path_factory.mktemp("cls")
+    model, metrics = train_stain_model(classifier_set(d / "frames"), seed=0)
+    path = d / "model.json"
+    model.save(path)
+    return path

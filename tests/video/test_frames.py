@@ -1,0 +1,176 @@
+import os
+
+import cv2
+import numpy as np
+import pytest
+from tests.video.synth import SHOTS, lecture_frames, shot_boundaries, slide, tissue, write_audio_only, write_video
+
+from quiltkit.config import FramesParams, StableParams
+from quiltkit.contracts import FrameAnalysis
+from quiltkit.scoring.scenes import scene_boundary_f1
+from quiltkit.video.frames import analyse_video
+from quiltkit.video.histology import StainModel
+
+
+def _run(path, tmp_path, model, params=None, vid="v"):
+    return analyse_video(vid, path, tmp_path / f"{vid}.json", tmp_path / vid, f"out/{vid}", params or FramesParams(), StainModel.load(model))
+
+
+def test_lecture_scenes_keyframes_and_images(lecture_mp4, tmp_path, stain_model):
+    fa = _run(lecture_mp4, tmp_path, stain_model)
+    assert fa.status == "ok" and FrameAnalysis.read(tmp_path / "v.json") == fa
+    cuts = [s.start for s in fa.scenes[1:]]
+    assert scene_boundary_f1(cuts, shot_boundaries(SHOTS), tol=0.5)["f1"] == 1.0
+    assert [k.is_histology for k in fa.keyframes] == [False, True, True, False, True]
+    assert abs(fa.histology_share - 0.6) < 1e-6
+    assert fa.images and {im.scene_index for im in fa.images} == {1, 2, 4}
+    for im in fa.images:
+        assert im.path == f"out/v/{im.image_id}.png" and (tmp_path / "v" / f"{im.image_id}.png").exists()
+        assert im.phash and len(im.phash) == 16 and im.magnification in ("low", "medium", "high")
+        assert im.width == 320 and im.height == 180
+    # scene 4 is one still shot of 4 s: one median image over its stable interval
+    last = [im for im in fa.images if im.scene_index == 4]
+    assert len(last) == 1 and last[0].method == "median" and last[0].n_frames >= 7
+
+
+def test_median_of_a_stable_interval_removes_the_pointer(tmp_path, stain_model):
+    shots = [("slide", 2, 1, {}), ("tissue", 6, 7, {"pointer": True})]
+    path = write_video(tmp_path / "p.mp4", lecture_frames(shots), audio=False)
+    # a small crop so that the pointer rarely falls in it, as at full resolution
+    params = FramesParams(stable=StableParams(crop_size=24, ssim_threshold=0.95))
+    fa = _run(path, tmp_path, stain_model, params)
+    med = [im for im in fa.images if im.method == "median"]
+    assert med, fa.images
+    img = cv2.cvtColor(cv2.imread(str(tmp_path / "v" / f"{med[0].image_id}.png")), cv2.COLOR_BGR2RGB)
+    clean = tissue(180, 320, 7)
+    y0 = 90  # the pointer's row band (see synth.lecture_frames)
+    frame_with_pointer_err = 255.0  # a black square on tissue
+    err = np.abs(img[y0 : y0 + 10].astype(float) - clean[y0 : y0 + 10]).max(axis=2)
+    assert (err > 120).mean() < 0.01 < frame_with_pointer_err  # no pointer left in the band
+
+
+def test_repeated_shot_is_kept_and_marked_duplicate(tmp_path, stain_model):
+    shots = [("tissue", 4, 11, {}), ("slide", 2, 1, {}), ("tissue", 4, 11, {})]
+    fa = _run(write_video(tmp_path / "r.mp4", lecture_frames(shots), audio=False), tmp_path, stain_model)
+    assert len(fa.images) == 2
+    assert fa.images[0].duplicate_of is None and fa.images[1].duplicate_of == fa.images[0].image_id
+    assert fa.counts["duplicates"] == 1
+
+
+def test_magnification_orders_zoom_levels(tmp_path):
+    from quiltkit.video.quality import magnification, nucleus_scale
+
+    s = [nucleus_scale(tissue(720, 1280, 3, nucleus_px=r)) for r in (2, 4, 9)]
+    assert s[0] < s[1] < s[2]
+    assert [magnification(tissue(720, 1280, 3, nucleus_px=r)) for r in (2, 4, 9)] == ["low", "medium", "high"]
+    assert magnification(np.full((100, 100, 3), 255, np.uint8)) is None
+
+
+def test_no_histology_video_is_skipped_with_reason(tmp_path, stain_model):
+    shots = [("slide", 3, 1, {}), ("slide", 3, 2, {})]
+    fa = _run(write_video(tmp_path / "s.mp4", lecture_frames(shots)), tmp_path, stain_model)
+    assert fa.status == "skipped" and "histology keyframe share 0.000" in fa.error
+    assert fa.images == [] and len(fa.keyframes) == 2 and not (tmp_path / "v").exists()
+
+
+@pytest.mark.parametrize("kind,msg", [("empty", "empty file"), ("garbage", "cannot open"), ("audio", "no video stream"),
+                                       ("missing", "not found"), ("truncated", "")])
+def test_bad_input_is_recorded_not_raised(tmp_path, stain_model, lecture_mp4, kind, msg):
+    p = tmp_path / f"{kind}.mp4"
+    if kind == "empty":
+        p.write_bytes(b"")
+    elif kind == "garbage":
+        p.write_bytes(os.urandom(5000))
+    elif kind == "audio":
+        write_audio_only(p)
+    elif kind == "truncated":
+        p.write_bytes(lecture_mp4.read_bytes()[: lecture_mp4.stat().st_size // 3])
+    fa = _run(p, tmp_path, stain_model, vid=kind)
+    assert (tmp_path / f"{kind}.json").exists()
+    assert fa.status == "failed", fa
+    assert msg in fa.error and str(p) in fa.error
+
+
+def test_stable_tracker_memory_is_capped():
+    from quiltkit.video.stable import StableTracker
+
+    tr = StableTracker(16, 0.98, 3.0, np.random.default_rng(0), cap=32)
+    img = tissue(60, 80, 1)
+    for i in range(500):
+        assert tr.feed(i * 0.5, img) is None
+        assert len(tr.run.frames) <= 33
+    iv = tr.close()
+    assert iv.n_frames == 500 and iv.start == 0 and iv.end == 249.5
+    assert np.array_equal(iv.median, img)
+    # a short run is not a stable interval
+    tr.feed(0, img)
+    tr.feed(0.5, img)
+    assert tr.close() is None
+
+
+def test_crossfade_and_slide_to_slide_cuts_are_found(tmp_path, stain_model):
+    # a crossfade between two tissue shots (PySceneDetect's per-frame score misses it) and a cut
+    # between two text slides (its colour score sees almost nothing)
+    shots = [("tissue", 3, 21, {}), ("tissue", 4, 22, {"fade_in": 0.75}), ("slide", 3, 23, {}), ("slide", 3, 24, {})]
+    fa = _run(write_video(tmp_path / "x.mp4", lecture_frames(shots), audio=False), tmp_path, stain_model)
+    truth = [3 + 0.375, 7.0, 10.0]
+    r = scene_boundary_f1([s.start for s in fa.scenes[1:]], truth, tol=0.5)
+    assert r["f1"] == 1.0, (r, fa.scenes)
+
+
+def test_peak_memory_does_not_grow_with_video_length(tmp_path, stain_model):
+    import tracemalloc
+
+    # 4 samples/s: the still half of both videos is past the 32-frame cap of a stable run
+    params = FramesParams(stable=StableParams(sample_fps=4.0))
+
+    def peak(seconds):
+        shots = [("tissue", seconds / 2, 31, {}), ("pan", seconds / 2, 32, {})]
+        path = write_video(tmp_path / f"m{seconds}.mp4", lecture_frames(shots), audio=False)
+        tracemalloc.start()
+        _run(path, tmp_path, stain_model, params, vid=f"m{seconds}")
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    short, long = peak(20), peak(80)
+    # four times the video, the same memory (holding its frames would take ~160 MB more)
+    assert long < 1.2 * short + 1e6, (short, long)
+
+
+def test_split_stable_intervals_of_one_view_merge(tmp_path, stain_model):
+    from quiltkit.video.frames import _Analyser, _SceneState
+    from quiltkit.video.stable import StableInterval
+
+    an = _Analyser("v", FramesParams(), StainModel.load(stain_model), tmp_path, "x", seed=0)
+    sc = _SceneState(0, 0.0)
+    view, other = tissue(180, 320, 41), tissue(180, 320, 42, nucleus_px=7)
+    an._interval(sc, StableInterval(0.0, 4.0, 8, view))
+    an._interval(sc, StableInterval(4.5, 9.0, 10, view))  # the pointer broke the run once
+    an._interval(sc, StableInterval(10.0, 14.0, 9, other))  # a new view in the same scene
+    assert [(c.start, c.end, c.n_frames) for c in sc.medians] == [(0.0, 9.0, 18), (10.0, 14.0, 9)]
+    an._interval(sc, StableInterval(15.0, 19.0, 9, slide(180, 320, 3)))  # a slide median is dropped
+    assert len(sc.medians) == 2 and an.counts["stable_intervals"] == 4
+
+
+@pytest.mark.parametrize("detector,threshold", [("adaptive", 3.0), ("content", 27.0)])
+def test_detectors_with_only_pyscenedetect(lecture_mp4, tmp_path, stain_model, detector, threshold):
+    from quiltkit.config import ScenesParams
+
+    # our own detectors off: the cuts here must come from PySceneDetect alone, whatever its lag
+    scenes = ScenesParams(detector=detector, threshold=threshold, slide_change_fraction=0, dissolve_window_seconds=0)
+    fa = _run(lecture_mp4, tmp_path, stain_model, FramesParams(scenes=scenes))
+    truth = shot_boundaries(SHOTS)
+    r = scene_boundary_f1([s.start for s in fa.scenes[1:]], truth, tol=0.5)
+    assert r["fp"] == 0 and r["tp"] >= 3, (r, fa.scenes)
+
+
+def test_truncated_download_keeps_what_decoded(tmp_path, stain_model):
+    # the index first (as streaming sites serve it), the second half of the file missing
+    full = write_video(tmp_path / "full.mp4", lecture_frames(SHOTS), faststart=True)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    fa = _run(cut, tmp_path, stain_model, vid="cut")
+    assert fa.status == "ok" and "truncated: analysed" in fa.error and str(cut) in fa.error
+    assert 3 < fa.scenes[-1].end < 17 and fa.images
+    assert all(im.end <= fa.scenes[-1].end for im in fa.images)
