@@ -1,0 +1,1 @@
+"""Speech: audio decoding, ASR backends (faster-whisper, openai-whisper), the domain prompt."""

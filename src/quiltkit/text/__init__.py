@@ -1,0 +1,1 @@
+"""Text: vocabulary, ASR error correction, sentences, entities (medSpaCy), keywords, roles, LLM client."""
