@@ -1,0 +1,95 @@
+"""Dataset adapters by name.
+
+A name in evaluate.zeroshot_datasets / retrieval_datasets is a registered benchmark (read from
+evaluate.dataset_roots[name], default data/benchmarks/<name>), "wds:<folder>" for a
+CLIP_benchmark-style webdataset folder, or "folder:<path>" for class folders (classification).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from quiltkit.evaluation.adapters.arch import load_arch
+from quiltkit.evaluation.adapters.bach import load_bach
+from quiltkit.evaluation.adapters.base import (
+    ClassificationData,
+    DatasetFormatError,
+    DatasetMissingError,
+    RetrievalData,
+)
+from quiltkit.evaluation.adapters.demo import load_demo_patches, load_demo_retrieval
+from quiltkit.evaluation.adapters.folders import load_lc25000, load_nct_crc
+from quiltkit.evaluation.adapters.imagefolder import load_imagefolder
+from quiltkit.evaluation.adapters.mhist import load_mhist
+from quiltkit.evaluation.adapters.named_folders import SPECS as FOLDER_SPECS
+from quiltkit.evaluation.adapters.named_folders import load_named_folders
+from quiltkit.evaluation.adapters.pcam import load_pcam
+from quiltkit.evaluation.adapters.sicap import load_sicap
+from quiltkit.evaluation.adapters.wds import load_wds
+
+BENCHMARK_ROOT = Path("data/benchmarks")
+
+CLASSIFICATION: dict[str, Callable[..., ClassificationData]] = {
+    "demo_patches": lambda root, **kw: load_demo_patches(root, **kw),
+    "pcam": lambda root, **kw: load_pcam(root, **kw),
+    "nct_crc": lambda root, **kw: load_nct_crc(root, **kw),
+    "lc25000_lung": lambda root, **kw: load_lc25000(root, "lc25000_lung", **kw),
+    "lc25000_colon": lambda root, **kw: load_lc25000(root, "lc25000_colon", **kw),
+    "mhist": lambda root, **kw: load_mhist(root, **kw),
+    "sicapv2": lambda root, **kw: load_sicap(root),
+    "bach": lambda root, **kw: load_bach(root),
+    **{n: (lambda root, n=n, **kw: load_named_folders(n, root)) for n in FOLDER_SPECS},
+}
+RETRIEVAL: dict[str, Callable[..., RetrievalData]] = {
+    "demo_retrieval": lambda root, **kw: load_demo_retrieval(root, **kw),
+    "arch": lambda root, **kw: load_arch(root),
+}
+# Adapters that know their dataset's published checksums or sizes (evaluate.verify_checksums).
+VERIFIABLE = ("pcam", "nct_crc", "lc25000_lung", "lc25000_colon", "mhist")
+DEFAULT_ROOTS = {"demo_patches": Path("data/demo/eval"), "demo_retrieval": Path("data/demo/eval")}
+# Benchmarks the paper uses without a dedicated adapter; they run through "folder:<path>"
+# after sorting tiles into class folders.
+NOT_YET = ("osteo",)
+
+
+def _root(name: str, roots: dict[str, str] | None) -> Path:
+    if roots and name in roots:
+        return Path(roots[name])
+    return DEFAULT_ROOTS.get(name, BENCHMARK_ROOT / name)
+
+
+def _unknown(name: str, known) -> KeyError:
+    extra = (" (in the paper, but no dedicated adapter: sort it into class folders and use "
+             f"folder:<path>, see quiltkit/evaluation/adapters/imagefolder.py)") if name in NOT_YET else ""
+    return KeyError(f"unknown dataset {name!r}{extra}; known: {sorted(known)}, wds:<folder> or folder:<path>")
+
+
+def load_classification(name: str, roots: dict[str, str] | None = None, verify: bool = False) -> ClassificationData:
+    if name.startswith("wds:"):
+        data = load_wds(name[4:])
+        if not isinstance(data, ClassificationData):
+            raise DatasetFormatError(f"{name} is a retrieval dataset (dataset_type.txt), listed for classification")
+        return data
+    if name.startswith("folder:"):
+        return load_imagefolder(name[7:])
+    if name not in CLASSIFICATION:
+        raise _unknown(name, CLASSIFICATION)
+    kw = {"verify": verify} if name in VERIFIABLE else {}
+    return CLASSIFICATION[name](_root(name, roots), **kw)
+
+
+def load_retrieval(name: str, roots: dict[str, str] | None = None) -> RetrievalData:
+    if name.startswith("wds:"):
+        data = load_wds(name[4:])
+        if not isinstance(data, RetrievalData):
+            raise DatasetFormatError(f"{name} is a classification dataset, listed for retrieval")
+        return data
+    if name not in RETRIEVAL:
+        raise _unknown(name, RETRIEVAL)
+    return RETRIEVAL[name](_root(name, roots))
+
+
+__all__ = [
+    "ClassificationData", "RetrievalData", "DatasetMissingError", "DatasetFormatError",
+    "load_classification", "load_retrieval", "CLASSIFICATION", "RETRIEVAL", "NOT_YET",
+]
