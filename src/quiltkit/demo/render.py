@@ -1,0 +1,157 @@
+"""Pixels of a lecture: one still picture per shot, moved (pan, zoom) and blended (crossfade).
+
+Each shot's picture is computed once (a tissue texture larger than the frame, a slide, the
+presenter) and every frame is one cv2.warpAffine crop of it, so a 75 s video costs a few
+seconds of rendering instead of a per-pixel Python loop.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from quiltkit.demo import slides
+from quiltkit.demo.package_images import load_rgb
+from quiltkit.demo.plan import CROSSFADE_SECONDS, Shot
+from quiltkit.demo.tissue import MAGNIFICATION_SCALE, Stain, render_tissue
+
+# --------------------------------------------------------------------------------------------
+# pictures and frames
+
+
+_PACKAGE_CACHE: dict[str, np.ndarray] = {}
+
+
+def _package_image(name: str, root: Path) -> np.ndarray:
+    if name not in _PACKAGE_CACHE:
+        _PACKAGE_CACHE[name] = load_rgb(name, root)
+    return _PACKAGE_CACHE[name]
+
+
+def shot_picture(s: Shot, w: int, h: int, rng: np.random.Generator, title: str, classes: list[str], raw_root: Path) -> np.ndarray:
+    """The still picture a shot shows; for histology larger than the frame, to pan and zoom in."""
+    if s.kind == "title":
+        return slides.title_slide(w, h, title, "Department of Pathology - teaching series", rng)
+    if s.kind == "presenter":
+        return slides.presenter(w, h, rng)
+    if s.kind == "slide" and s.label == "chart":
+        return slides.chart_slide(w, h, "Distribution of diagnoses", [c.split()[0] for c in classes], rng)
+    if s.kind == "slide":
+        heading = "Summary" if s.label == "summary" else "Learning objectives"
+        bullets = [f"Recognize {c}" for c in classes[:4]] if s.label != "summary" else ["Architecture first, cytology second", "Compare benign and malignant glands", "Always look for necrosis and invasion"]
+        return slides.text_slide(w, h, heading, bullets, rng)
+    srng = np.random.default_rng(s.seed)
+    if s.package:
+        img = _package_image(s.package, raw_root)
+        f = max(1.5 * w / img.shape[1], 1.5 * h / img.shape[0])
+        f = f if f > 1 else max(f, 2.2 * w / img.shape[1])  # big images: keep detail, still crop
+        return cv2.resize(img, (int(img.shape[1] * f), int(img.shape[0] * f)), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+    scale = MAGNIFICATION_SCALE[s.magnification or "medium"] * (h / 360) * srng.uniform(0.9, 1.1)
+    return render_tissue(s.tissue_class, int(srng.integers(0, 2**31)), int(h * 1.6), int(w * 1.6), scale, Stain.random(srng))
+
+
+@dataclass
+class View:
+    """How a shot moves over its picture: window centre and size (in picture px) over u in [0, 1]."""
+
+    pic: np.ndarray
+    c0: tuple[float, float]
+    c1: tuple[float, float]
+    k0: float  # picture px per frame px at u = 0
+    k1: float
+    pointer_path: np.ndarray | None = None  # (n, 2) waypoints in frame px
+
+    def frame(self, u: float, w: int, h: int) -> np.ndarray:
+        e = u * u * (3 - 2 * u)  # smoothstep: slides start and stop gently, like a hand on a stage
+        cx = self.c0[0] + (self.c1[0] - self.c0[0]) * e
+        cy = self.c0[1] + (self.c1[1] - self.c0[1]) * e
+        k = self.k0 + (self.k1 - self.k0) * e
+        if self.pic.shape[:2] == (h, w) and k == 1.0:
+            return self.pic.copy()
+        M = np.array([[1 / k, 0, w / 2 - cx / k], [0, 1 / k, h / 2 - cy / k]], np.float32)
+        return cv2.warpAffine(self.pic, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+def make_view(s: Shot, pic: np.ndarray, w: int, h: int, rng: np.random.Generator) -> View:
+    if s.kind != "histology":
+        return View(pic, (w / 2, h / 2), (w / 2, h / 2), 1.0, 1.0)
+    ph, pw = pic.shape[:2]
+    kmax = min(pw / w, ph / h)  # the largest window that still fits in the picture
+    mrng = np.random.default_rng(s.seed + 1)  # motion from the shot seed: a repeat moves the same way
+
+    def centre(k):
+        hx, hy = w * k / 2, h * k / 2
+        return (float(mrng.uniform(hx, pw - hx)), float(mrng.uniform(hy, ph - hy)))
+
+    if s.motion == "zoom":
+        k0, k1 = kmax * 0.95, kmax * 0.7
+        if mrng.random() < 0.3:
+            k0, k1 = k1, k0  # zoom out
+        c = centre(max(k0, k1))
+        view = View(pic, c, c, k0, k1)
+    elif s.motion == "pan":
+        # a slow pan, as when the lecturer moves the stage: a quarter of a frame per shot at most
+        k = kmax * 0.62
+        c0 = centre(k)
+        ang = mrng.uniform(0, 2 * np.pi)
+        dist = mrng.uniform(0.12, 0.25) * w * k
+        hx, hy = w * k / 2, h * k / 2
+        c1 = (float(np.clip(c0[0] + dist * np.cos(ang), hx, pw - hx)), float(np.clip(c0[1] + dist * np.sin(ang), hy, ph - hy)))
+        view = View(pic, c0, c1, k, k)
+    else:
+        k = kmax * 0.7
+        c = centre(k)
+        view = View(pic, c, c, k, k)
+    if s.pointer:
+        view.pointer_path = np.stack([mrng.uniform(0.15 * w, 0.8 * w, 4), mrng.uniform(0.15 * h, 0.8 * h, 4)], 1)
+    return view
+
+
+def _pointer_at(path: np.ndarray, u: float) -> tuple[int, int]:
+    seg = min(len(path) - 2, int(u * (len(path) - 1)))
+    f = u * (len(path) - 1) - seg
+    f = f * f * (3 - 2 * f)
+    p = path[seg] * (1 - f) + path[seg + 1] * f
+    return int(p[0]), int(p[1])
+
+
+class FrameSource:
+    """Frame k of the video, with hard cuts at shot starts and blends across crossfades."""
+
+    def __init__(self, shots: list[Shot], views: list[View], w: int, h: int, fps: int):
+        self.shots, self.views, self.w, self.h, self.fps = shots, views, w, h, fps
+        self.sprite = slides.pointer_sprite(max(10, h // 18))
+        self._static: dict[int, np.ndarray] = {}
+
+    def _shot_frame(self, i: int, t: float) -> np.ndarray:
+        s, v = self.shots[i], self.views[i]
+        u = float(np.clip((t - s.start) / max(1e-6, s.end - s.start), 0, 1))
+        still = v.c0 == v.c1 and v.k0 == v.k1
+        if still and i in self._static:
+            fr = self._static[i].copy()
+        else:
+            fr = v.frame(u, self.w, self.h)
+            if still:
+                self._static[i] = fr.copy()
+        if v.pointer_path is not None:
+            x, y = _pointer_at(v.pointer_path, u)
+            slides.overlay(fr, self.sprite[0], self.sprite[1], x, y)
+        return fr
+
+    def __call__(self, k: int) -> np.ndarray:
+        t = k / self.fps
+        i = max(j for j, s in enumerate(self.shots) if s.start <= t + 1e-9)
+        half = CROSSFADE_SECONDS / 2
+        # inside the second half of a crossfade into shot i, or the first half of one into i+1
+        if self.shots[i].transition_in == "crossfade" and i > 0 and t < self.shots[i].start + half:
+            return self._blend(i - 1, i, t)
+        if i + 1 < len(self.shots) and self.shots[i + 1].transition_in == "crossfade" and t >= self.shots[i + 1].start - half:
+            return self._blend(i, i + 1, t)
+        return self._shot_frame(i, t)
+
+    def _blend(self, a: int, b: int, t: float) -> np.ndarray:
+        b0 = self.shots[b].start - CROSSFADE_SECONDS / 2
+        alpha = float(np.clip((t - b0 + 0.5 / self.fps) / CROSSFADE_SECONDS, 0, 1))
+        return cv2.addWeighted(self._shot_frame(a, t), 1 - alpha, self._shot_frame(b, t), alpha, 0)

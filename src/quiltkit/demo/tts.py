@@ -1,0 +1,131 @@
+"""Offline speech synthesis: libespeak-ng (from the pip-only espeakng-loader) driven by ctypes.
+
+espeak-ng keeps global state, so one process initialises it once and reuses it; synthesis runs
+in AUDIO_OUTPUT_SYNCHRONOUS mode and our callback appends each chunk of 16-bit samples to a
+Python list, which gives exact sample counts (and so exact sentence times in the ground truth).
+"""
+from __future__ import annotations
+
+import ctypes
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+
+AUDIO_OUTPUT_SYNCHRONOUS = 2
+espeakCHARS_UTF8 = 1
+POS_CHARACTER = 1
+
+_SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+
+
+class Espeak:
+    _instance: "Espeak | None" = None
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        import espeakng_loader
+
+        self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        self.lib.espeak_Initialize.restype = ctypes.c_int
+        self.lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        data = espeakng_loader.get_data_path().encode()
+        rate = self.lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
+        if rate <= 0:
+            raise RuntimeError(f"espeak_Initialize failed (returned {rate}) with data path {data!r}")
+        self.sample_rate = int(rate)
+        self._chunks: list[np.ndarray] = []
+        self._libc = ctypes.CDLL(None)
+
+        def _cb(wav, numsamples, events):  # called from inside espeak_Synth, same thread
+            if numsamples > 0 and wav:
+                self._chunks.append(np.ctypeslib.as_array(wav, shape=(numsamples,)).copy())
+            return 0
+
+        self._cb = _SYNTH_CALLBACK(_cb)  # keep a reference: ctypes callbacks die with their object
+        self.lib.espeak_SetSynthCallback(self._cb)
+        self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        if self.lib.espeak_SetVoiceByName(b"en-us") != 0:
+            raise RuntimeError("espeak-ng has no en-us voice in its data directory")
+        self.lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
+            ctypes.c_void_p, ctypes.c_void_p,
+        ]
+        self.lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+
+    @classmethod
+    def get(cls) -> "Espeak":
+        with cls._lock:
+            if cls._instance is None:
+                cls._instance = Espeak()
+            return cls._instance
+
+    def synth(self, text: str, rate_wpm: int = 165, pitch: int = 50) -> np.ndarray:
+        """int16 mono samples at self.sample_rate, leading/trailing silence trimmed."""
+        with self._lock:
+            self.lib.espeak_SetParameter(1, int(rate_wpm), 0)  # espeakRATE
+            self.lib.espeak_SetParameter(3, int(pitch), 0)  # espeakPITCH
+            self._chunks = []
+            # espeak adds pseudo-random noise (voicing jitter, fricatives); reseeding before every
+            # utterance makes the audio, and so the video bytes, a pure function of the text.
+            self.lib.espeak_ng_SetRandSeed(ctypes.c_long(12345))
+            self._libc.srand(12345)  # the library also calls libc rand() directly
+            buf = ctypes.create_string_buffer(text.encode("utf-8"))
+            err = self.lib.espeak_Synth(buf, len(buf), 0, POS_CHARACTER, 0, espeakCHARS_UTF8, None, None)
+            if err != 0:
+                raise RuntimeError(f"espeak_Synth failed ({err}) on {text[:60]!r}")
+            self.lib.espeak_Synchronize()
+            audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
+        return _trim(audio)
+
+
+def _trim(audio: np.ndarray, thresh: int = 200) -> np.ndarray:
+    # espeak pads each utterance with silence; trimming makes the GT start/end the speech itself.
+    loud = np.flatnonzero(np.abs(audio.astype(np.int32)) > thresh)
+    if loud.size == 0:
+        return audio[:0]
+    return audio[loud[0] : loud[-1] + 1]
+
+
+def synthesize(text: str, rate_wpm: int = 165, pitch: int = 50) -> tuple[np.ndarray, int]:
+    tts = Espeak.get()
+    return tts.synth(text, rate_wpm, pitch), tts.sample_rate
+
+
+def synthesize_fresh(texts: list[str], rate_wpm: int = 165, pitch: int = 50) -> tuple[list[np.ndarray], int]:
+    """Speak `texts` in a brand-new interpreter (`python -m quiltkit.demo.tts`).
+
+    libespeak-ng keeps hidden state between utterances (the samples of a sentence depend on what
+    the same process said before it; reseeding its RNG does not help), so byte-identical audio
+    needs a process that starts clean and speaks exactly this list. A subprocess, not a
+    multiprocessing pool: it neither re-imports the caller's __main__ nor inherits its threads."""
+    import quiltkit
+
+    env = dict(os.environ)
+    src = str(Path(quiltkit.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    req = json.dumps({"texts": list(texts), "rate_wpm": int(rate_wpm), "pitch": int(pitch)}).encode()
+    proc = subprocess.run([sys.executable, "-m", "quiltkit.demo.tts"], input=req, capture_output=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"espeak subprocess failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-600:]}")
+    with np.load(io.BytesIO(proc.stdout)) as z:
+        sr = int(z["sample_rate"])
+        return [z[f"a{i}"] for i in range(len(texts))], sr
+
+
+def _main() -> None:
+    req = json.loads(sys.stdin.buffer.read())
+    tts = Espeak.get()
+    clips = {f"a{i}": tts.synth(t, req["rate_wpm"], req["pitch"]) for i, t in enumerate(req["texts"])}
+    buf = io.BytesIO()
+    np.savez(buf, sample_rate=np.int64(tts.sample_rate), **clips)
+    sys.stdout.buffer.write(buf.getvalue())
+
+
+if __name__ == "__main__":
+    _main()
