@@ -4,6 +4,8 @@
 SHELL := /bin/bash
 VENV := .venv/bin
 export PYTHONPATH := $(CURDIR)/src
+# dvc.yaml's commands call `python`: the project's venv must come first on PATH.
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 

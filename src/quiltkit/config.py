@@ -43,7 +43,7 @@ class ProjectParams(Section):
 
 class DemoParams(Section):
     n_videos: int = Field(6, ge=1)
-    video_seconds: float = Field(75.0, ge=20.0)
+    video_seconds: float = Field(75.0, ge=30.0)  # shorter cannot hold title, presenter, 2 histology shots, silence and a repeat
     width: int = Field(640, ge=160)
     height: int = Field(360, ge=90)
     fps: int = Field(24, ge=5, le=60)
@@ -59,6 +59,15 @@ class DemoParams(Section):
     external_pairs: int = Field(300, ge=0)
     classifier_frames_per_class: int = Field(80, ge=4)
     patch_size: int = Field(224, ge=32)
+    crf: int = Field(27, ge=0, le=51, description="x264 quality of the demo videos (lower: larger, sharper)")
+
+    @field_validator("width", "height")
+    @classmethod
+    def _even(cls, v: int) -> int:
+        # H.264 in yuv420p subsamples chroma 2x2: odd frame sizes cannot be encoded
+        if v % 2:
+            raise ValueError(f"must be even for H.264/yuv420p, got {v}")
+        return v
 
     @field_validator("tissue_classes")
     @classmethod
@@ -77,6 +86,21 @@ class DemoParams(Section):
 # curation: video side
 
 
+class DiscoveryParams(Section):
+    """Finding candidate videos (quiltkit.video.discovery); not part of the offline demo DAG."""
+
+    # yt-dlp inputs: "ytsearch50:histopathology lecture", channel or playlist URLs, RSS feeds
+    sources: list[str] = []
+    out: str = "outputs/discovery/candidates.csv"
+    min_duration: float = Field(60.0, ge=0)
+    max_duration: float = Field(4 * 3600.0, gt=0)
+    keep_unknown_duration: bool = True
+    languages: list[str] = ["en"]  # kept when the entry's language is unknown
+    include_keywords: list[str] = ["histolog", "patholog", "biopsy", "tissue", "slide", "microscop", "carcinoma"]
+    exclude_keywords: list[str] = ["#shorts", "asmr"]
+    max_entries_per_source: int = Field(500, ge=1)
+
+
 class DownloadParams(Section):
     video_list: str = "data/demo/video_list.csv"
     # yt-dlp format selector: smallest mp4 at or above 360p with audio, else anything with both.
@@ -88,13 +112,25 @@ class DownloadParams(Section):
     subtitles: bool = True
     socket_timeout: float = Field(30.0, gt=0)
     allow_file_urls: bool = True
+    discovery: DiscoveryParams = DiscoveryParams()
 
 
 class ScenesParams(Section):
     detector: Literal["content", "adaptive", "threshold"] = "content"
+    # Passed as-is to the PySceneDetect detector, whose scales differ: content ~27,
+    # adaptive ~3 (a ratio to the local average), threshold ~12 (mean pixel level for fades).
     threshold: float = Field(27.0, gt=0)
     min_scene_seconds: float = Field(1.0, ge=0)
     downscale: int = Field(2, ge=1)
+    # Text-slide changes that PySceneDetect's colour-based score misses: fraction of pixels whose
+    # grey level jumps, as an isolated spike (0 disables; see quiltkit.video.scenes).
+    slide_change_fraction: float = Field(0.006, ge=0, le=1)
+    # Crossfades: frames W apart on both sides of a centre differ by >= dissolve_min_change grey
+    # levels while the centre is their average within dissolve_max_residual of that change
+    # (0 window disables; see quiltkit.video.scenes.DissolveDetector).
+    dissolve_window_seconds: float = Field(0.5, ge=0)
+    dissolve_min_change: float = Field(20.0, ge=0)
+    dissolve_max_residual: float = Field(0.15, gt=0)
 
 
 class StableParams(Section):
@@ -103,6 +139,9 @@ class StableParams(Section):
     ssim_threshold: float = Field(0.98, gt=0, le=1)
     min_stable_seconds: float = Field(3.0, ge=0)
     fallback_diff_threshold: float = Field(0.15, ge=0)
+    # the fallback keeps at most this many frames per scene (a long pan would propose one
+    # image every half second)
+    max_fallback_images: int = Field(8, ge=1)
 
 
 class HistologyParams(Section):
@@ -120,6 +159,16 @@ class FramesParams(Section):
     histology: HistologyParams = HistologyParams()
     image_format: Literal["jpg", "png"] = "png"
     max_side: int = Field(1024, ge=64)
+    # The keyframe of a scene is its first sampled frame this long after the cut, so that the
+    # tail of a crossfade or a settling zoom is not what gets classified.
+    keyframe_offset_seconds: float = Field(0.5, ge=0)
+    # Nucleus diameter / short image side below which a chunk image is "low" and from which it
+    # is "high" magnification (see quiltkit.video.quality.magnification).
+    magnification_thresholds: tuple[float, float] = (0.0105, 0.018)
+    # pHash bits within which a chunk image is recorded as a repeat of an earlier one in the same
+    # video (kept, marked duplicate_of). On the demo a re-shown shot is 0-12 bits from its first
+    # showing (the pointer and pan phase differ); different pictures are >= 22 apart.
+    duplicate_hamming: int = Field(12, ge=0, le=64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,10 +181,14 @@ class AsrParams(Section):
     device: str = "cpu"
     compute_type: str = "int8"
     beam_size: int = Field(5, ge=1)
-    batch_size: int = Field(1, ge=1)
+    # > 1: faster-whisper's BatchedInferencePipeline (VAD chunks decoded independently, each with
+    # the prompt). On the demo it beat sequential decoding: WER 18% vs 19-23%, terms 29/38 vs 22/38.
+    batch_size: int = Field(4, ge=1)
     vad_filter: bool = True
     word_timestamps: bool = True
     initial_prompt: Literal["vocabulary", "none"] = "vocabulary"
+    prompt_max_tokens: int = Field(64, ge=8, le=200)  # Whisper keeps <= 223; long term lists hurt (speech/prompt.py)
+    prompt_fallback: bool = True  # re-decode, unprompted, speech the prompted pass lost (speech/transcribe.py)
     language: Optional[str] = "en"
     skip_non_english: bool = True
     cpu_threads: int = Field(0, ge=0)
@@ -150,6 +203,9 @@ class LlmParams(Section):
     max_retries: int = Field(3, ge=0)
     requests_per_minute: float = Field(60.0, gt=0)
     cache_dir: str = "outputs/llm_cache"
+    backoff_seconds: float = Field(1.0, ge=0)  # first retry delay; doubles per retry
+    correct: bool = True  # LLM correction after the vocabulary corrector
+    roles: bool = True  # LLM roi/medical/other labels instead of the rules
 
 
 class TextParams(Section):
@@ -159,6 +215,7 @@ class TextParams(Section):
     use_hpo: bool = True
     use_icd10: bool = True
     keywords_per_chunk: int = Field(5, ge=0)
+    vocab_cache_dir: str = "outputs/cache/vocabulary"  # merged HPO/ICD vocabulary, built once
     llm: LlmParams = LlmParams()
 
 
@@ -172,6 +229,21 @@ class PairsParams(Section):
     # Quilt sets pair_chunk_time per video from its pace; "fixed" keeps the value above.
     pair_chunk_time_mode: Literal["fixed", "per_video"] = "per_video"
     min_words: int = Field(3, ge=1)
+    # per_video: median histology-scene length of the video, clipped to [min, max] (pairing/pace.py)
+    pair_chunk_time_min: float = Field(4.0, gt=0)
+    pair_chunk_time_max: float = Field(30.0, gt=0)
+    # images below this histology probability are never paired
+    histology_threshold: float = Field(0.5, ge=0, le=1)
+    # sentence aligner (pairing/sentence_aligner.py)
+    crossfade_tolerance: float = Field(1.0, ge=0)  # seconds an image interval is widened by
+    min_overlap: float = Field(0.3, ge=0, le=1)  # share of a sentence that must fall on its image
+    min_score: float = Field(0.2, ge=0, le=1)
+    # a (merged) sentence also pairs with another scene holding this share of it and this many seconds
+    second_scene_share: float = Field(0.3, gt=0, le=1)
+    second_scene_seconds: float = Field(2.0, ge=0)
+
+
+EXTERNAL_SOURCE_KINDS = ("openclip_csv", "quilt_lookup", "img2dataset_parquet", "img2dataset_wds")
 
 
 class DatasetParams(Section):
@@ -182,11 +254,22 @@ class DatasetParams(Section):
     shard_size: int = Field(1000, ge=1)
     image_size: int = Field(224, ge=32)
     card_samples: int = Field(48, ge=0)
+    # one extra row per video image whose caption joins its sentences (ROI sentences first)
+    combined_captions: bool = True
+    # dataset images this close (pHash bits) to an evaluation image are dropped
+    eval_leak_hamming: int = Field(6, ge=0, le=64)
+    eval_sets: list[str] = ["data/demo/eval/patches.csv", "data/demo/eval/retrieval.csv"]
+    # the demo's list of planted duplicates; when present, dedup recall on them is reported
+    demo_manifest: Optional[str] = "data/demo/manifest.json"
 
     @model_validator(mode="after")
     def _fractions(self):
         if self.val_fraction + self.test_fraction >= 1:
             raise ValueError("val_fraction + test_fraction must be < 1")
+        for spec in self.external_sources:
+            kind = spec.split(":", 1)[0]
+            if ":" not in spec or kind not in EXTERNAL_SOURCE_KINDS:
+                raise ValueError(f"external source {spec!r}: expected 'kind:path' with kind in {EXTERNAL_SOURCE_KINDS}")
         return self
 
 
@@ -215,6 +298,16 @@ class TrainParams(Section):
     threads: int = Field(2, ge=1)
     augment: bool = True
     eval_every_epochs: int = Field(1, ge=1)
+    # data: webdataset shard glob / directory, or an open_clip CSV (filepath,title)
+    train_data: str = "outputs/dataset/shards/train-*.tar"
+    val_data: Optional[str] = "outputs/dataset/shards/val-*.tar"
+    max_steps: Optional[int] = Field(None, ge=1)  # stop early (smoke runs); None: train all epochs
+    checkpoint_every_n_steps: int = Field(25, ge=0)  # last.ckpt cadence for resume after a kill; 0: epochs only
+    resume: bool = True  # continue from outputs/train/checkpoints/last.ckpt when its params match
+    # zero-shot monitoring on the demo patches after each eval epoch (metrics/plots/train_zeroshot.csv)
+    eval_patches: str = "data/demo/eval/patches.csv"
+    eval_classnames: str = "data/demo/eval/classnames.json"
+    zeroshot_split: str = "val"
 
 
 class EvaluateParams(Section):
@@ -224,6 +317,30 @@ class EvaluateParams(Section):
     linear_probe_seeds: list[int] = [0, 1, 2]
     retrieval_datasets: list[str] = ["demo_retrieval"]
     batch_size: int = Field(64, ge=1)
+    # Where downloaded benchmarks live, per dataset name (default data/benchmarks/<name>).
+    dataset_roots: dict[str, str] = {}
+    templates: str = "histopathology"  # src/quiltkit/evaluation/data/templates/<name>.json
+    linear_probe_c_grid: list[float] = [0.01, 0.1, 1.0, 10.0, 100.0]
+    # Cap on train/val images per class for the probe (None: all); bounds CPU cost on PCam & co.
+    linear_probe_max_per_class: Optional[int] = Field(None, ge=1)
+    verify_checksums: bool = False  # published md5s / image counts must match (md5 is slow on PCam)
+    device: str = "cpu"
+    threads: int = Field(2, ge=1)
+
+    @field_validator("linear_probe_fractions")
+    @classmethod
+    def _fractions(cls, v: list[float]) -> list[float]:
+        bad = [f for f in v if not 0 < f <= 1]
+        if bad:
+            raise ValueError(f"fractions must be in (0, 1], got {bad}")
+        return v
+
+    @field_validator("linear_probe_c_grid")
+    @classmethod
+    def _c_grid(cls, v: list[float]) -> list[float]:
+        if not v or any(c <= 0 for c in v):
+            raise ValueError("C grid must be a non-empty list of positive numbers")
+        return v
 
 
 class Params(Section):

@@ -58,6 +58,7 @@ class GtShot(Contract):
     magnification: Optional[Literal["low", "medium", "high"]] = None
     pointer: bool = False
     motion: Literal["static", "pan", "zoom"] = "static"
+    label: Optional[str] = None  # e.g. "H&E package sample" / "IHC package sample" for real package images
 
 
 class GtSentence(Contract):
@@ -87,6 +88,7 @@ class GroundTruth(Contract):
     shots: list[GtShot]
     sentences: list[GtSentence]
     expected_pairs: list[GtPair]
+    silences: list[tuple[float, float]] = []  # intervals >= 2 s with no speech (one is planned per video)
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,7 +173,7 @@ class ChunkImage(Contract):
     the paper's fallback, a keyframe."""
 
     image_id: str  # "<video_id>_<n>"
-    path: str  # relative to the frames output dir
+    path: str  # relative to the repository root, e.g. "outputs/frames/<vid>/<image_id>.png"
     start: float
     end: float
     scene_index: int
@@ -182,6 +184,8 @@ class ChunkImage(Contract):
     width: int
     height: int
     sharpness: float = 0.0
+    phash: Optional[str] = None  # 64-bit DCT perceptual hash, 16 hex digits
+    duplicate_of: Optional[str] = None  # image_id of an earlier near-identical image of this video (kept, not dropped)
 
 
 class FrameAnalysis(Contract):
@@ -196,6 +200,7 @@ class FrameAnalysis(Contract):
     keyframes: list[Keyframe] = []
     images: list[ChunkImage] = []
     histology_share: float = 0.0
+    counts: dict = {}  # stable_intervals, median_images, keyframe_images, blurred_rejected, duplicates
     seconds_elapsed: float = 0.0
 
 

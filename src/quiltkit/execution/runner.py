@@ -17,6 +17,8 @@ from typing import Callable, Iterable
 
 from tqdm import tqdm
 
+from quiltkit.io import clean_temp_files
+
 log = logging.getLogger(__name__)
 
 
@@ -55,6 +57,13 @@ def run_videos(
     resources: dict | None = None,
 ) -> list[TaskResult]:
     tasks = list(tasks)
+    # A kill -9 inside quiltkit.io.atomic_path leaves its hidden temp file (".<name>.<random><suffix>")
+    # beside the outputs; stages that list "*.json" would then parse half a file. This run is the
+    # only writer of these directories, so whatever temp file is there now is a dead one.
+    for d in sorted({t.output.parent for t in tasks}):
+        n = clean_temp_files(d)
+        if n:
+            log.info("%s: removed %d temp file(s) left in %s by an interrupted run", desc, n, d)
     todo = [t for t in tasks if not t.output.exists()]
     results = [TaskResult(t.video_id, "cached") for t in tasks if t.output.exists()]
     if results:

@@ -7,11 +7,14 @@ and attaches to the same parent, created by whichever stage comes first.
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from quiltkit.paths import repo_root, workspace_root
 from quiltkit.tracking import provenance
@@ -31,6 +34,28 @@ def tracking_uri(configured: str) -> str:
         rel = configured[len("sqlite:///"):]
         return f"sqlite:///{(repo_root() / rel).resolve()}"
     return configured
+
+
+@contextmanager
+def _store_init_lock(uri: str) -> Iterator[None]:
+    """Serialise the first touch of a SQLite store across processes.
+
+    The first client in a process creates or migrates the schema (alembic) and may create the
+    experiment. Two `dvc queue start -j 2` workers doing that at once on a fresh store collide
+    with "duplicate column name" or "experiment already exists", which are not lock errors and
+    would fail the stage; an exclusive flock on <db>.lock makes the second wait a moment instead.
+    """
+    if not uri.startswith("sqlite:///"):
+        yield
+        return
+    db = Path(uri[len("sqlite:///"):])
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(db.name + ".lock"), "a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def scrub(params: dict) -> dict:
@@ -66,7 +91,8 @@ class StageTracker:
         import mlflow
 
         mlflow.set_tracking_uri(self.uri)
-        exp = self._retry(lambda: mlflow.set_experiment(self.experiment))
+        with _store_init_lock(self.uri):
+            exp = self._retry(lambda: mlflow.set_experiment(self.experiment))
         ws = workspace_root()
         commit = provenance.git_commit(ws)
         exp_name = provenance.dvc_experiment_name()
