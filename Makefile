@@ -22,7 +22,7 @@ test: setup
 	$(VENV)/python -m pytest -q -p no:cacheprovider
 
 gate:
-	$(VENV)/python scripts/check_metrics.py
+	$(VENV)/python scripts/check_metrics.py --rev HEAD
 
 timings:
 	$(VENV)/python scripts/stage_timings.py

@@ -9,5 +9,5 @@ from quiltkit.stage import stage_context
 
 if __name__ == "__main__":
     # metrics/eval.json (the name dvc.yaml and the gate use) from the `evaluate` params section
-    with stage_context("eval", section="evaluate") as ctx:
+    with stage_context("evaluate", metrics_name="eval") as ctx:
         ctx.finish(run_evaluation(ctx.params))

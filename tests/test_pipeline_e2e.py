@@ -72,8 +72,11 @@ def test_demo_pipeline_end_to_end(tmp_path):
     assert res.returncode == 0, f"dvc repro failed:\n{res.stdout[-4000:]}\n{res.stderr[-4000:]}"
 
     stages = yaml.safe_load((repo / "dvc.yaml").read_text())["stages"]
-    for name in stages:
-        assert (repo / "metrics" / f"{name}.json").exists(), f"stage {name} wrote no metrics"
+    for name, stage in stages.items():
+        files = [next(iter(m)) if isinstance(m, dict) else m for m in stage.get("metrics", [])]
+        assert files, f"stage {name} declares no metrics file"
+        for f in files:
+            assert (repo / f).exists(), f"stage {name} wrote no {f}"
 
     status = _run(["dvc", "status"], repo, env, timeout=120)
     assert status.returncode == 0 and "up to date" in status.stdout.lower(), status.stdout

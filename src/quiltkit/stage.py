@@ -27,6 +27,7 @@ class StageContext:
     name: str
     params: Params
     tracker: StageTracker
+    metrics_name: str = ""
     started: float = field(default_factory=time.time)
     metrics: dict = field(default_factory=dict)
 
@@ -34,7 +35,7 @@ class StageContext:
         metrics = dict(metrics)
         metrics["stage_seconds"] = round(time.time() - self.started, 2)
         self.metrics = metrics
-        write_json(METRICS / f"{self.name}.json", metrics)
+        write_json(METRICS / f"{self.metrics_name or self.name}.json", metrics)
         self.tracker.log_metrics(metrics)
 
 
@@ -59,7 +60,11 @@ def seed_everything(seed: int) -> None:
 
 
 @contextmanager
-def stage_context(name: str, params_path: Path | str = "params.yaml", section: str | None = None) -> Iterator[StageContext]:
+def stage_context(
+    name: str, params_path: Path | str = "params.yaml", section: str | None = None, metrics_name: str | None = None
+) -> Iterator[StageContext]:
+    """name: the DVC stage (and MLflow run); section: its params section if named otherwise;
+    metrics_name: metrics/<metrics_name>.json if not metrics/<name>.json."""
     setup_logging()
     params = load_params(params_path)
     seed_everything(params.project.seed)
@@ -68,6 +73,6 @@ def stage_context(name: str, params_path: Path | str = "params.yaml", section: s
     if section_params is not None:
         logged[section or name] = section_params.model_dump()
     with StageTracker(name, params.project.mlflow_tracking_uri, params.project.mlflow_experiment, logged) as tracker:
-        ctx = StageContext(name, params, tracker)
+        ctx = StageContext(name, params, tracker, metrics_name or name)
         yield ctx
     logging.getLogger("quiltkit.stage").info("%s done in %.1fs", name, time.time() - ctx.started)
