@@ -86,7 +86,7 @@ def test_demo_pipeline_end_to_end(tmp_path):
         assert key in curation, f"curation.json lacks {key}: {sorted(curation)}"
 
     evaluation = json.loads((repo / "metrics" / "eval.json").read_text())
-    assert {"trained", "untrained"} <= set(evaluation), sorted(evaluation)
+    assert {"trained", "untrained"} <= set(evaluation["models"]), sorted(evaluation["models"])
 
     import mlflow
 

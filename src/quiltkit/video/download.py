@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from quiltkit.config import DownloadParams
 from quiltkit.contracts import VideoRecord
@@ -42,40 +44,89 @@ class VideoRow:
         self.fetch_url = self.fetch_url or self.url
 
 
-def read_video_list(path: Path | str, root: Path | None = None) -> list[VideoRow]:
+def read_video_list(path: Path | str, root: Path | None = None, rejected: list[str] | None = None) -> list[VideoRow]:
     """The CSV video list: video_id,url[,title,channel,duration]. A url that is neither http(s)
     nor file:// is taken as a path relative to the repository root and turned into a file://
-    URI of its absolute path (yt-dlp only downloads local files through file URLs)."""
+    URI of its absolute path (yt-dlp only downloads local files through file URLs).
+
+    A list without the video_id and url columns is unusable and always raises. A bad row (empty
+    id or url, an id repeated or with no usable character, a non-numeric duration, extra fields
+    from an unquoted comma, an unbalanced quote, a field past the csv size limit) raises too,
+    unless `rejected` is given: then its message, "<path>:<line>: why", is appended there and the
+    row skipped, so one bad line of a hand-edited list costs that line and not the whole stage."""
     path = Path(path)
     root = (root or Path.cwd()).resolve()
     if not path.exists():
         raise FileNotFoundError(f"{path}: video list not found")
     rows: list[VideoRow] = []
     seen: dict[str, int] = {}
+
+    def bad(line: int, why: str) -> None:
+        msg = f"{path}:{line}: {why}"
+        if rejected is None:
+            raise ValueError(msg)
+        rejected.append(msg)
+
     with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
+        # strict: an unbalanced quote is an error, not a field that swallows the rest of the file
+        reader = csv.DictReader(fh, strict=True)
         missing = {"video_id", "url"} - set(reader.fieldnames or [])
         if missing:
             raise ValueError(f"{path}: missing column(s) {sorted(missing)} (got {reader.fieldnames})")
-        for line, r in enumerate(reader, start=2):
+        while True:
+            line = reader.line_num + 1  # where this record starts
+            try:
+                r = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:
+                hint = " (unbalanced quote?)" if "expected" in str(err) or "end of data" in str(err) else ""
+                bad(line, f"unreadable row{hint}: {err}")
+                continue
+            if None in r:
+                bad(line, f"unexpected extra field(s) {[str(x)[:40] for x in r[None]]} (quote a title that has a comma)")
+                continue
             raw_id, url = (r.get("video_id") or "").strip(), (r.get("url") or "").strip()
             if not raw_id or not url:
-                raise ValueError(f"{path}:{line}: empty video_id or url")
-            vid = safe_id(raw_id)
+                bad(line, "empty video_id or url")
+                continue
+            try:
+                vid = safe_id(raw_id)
+            except ValueError as err:
+                bad(line, str(err))
+                continue
             if vid in seen:
-                raise ValueError(f"{path}:{line}: video id {raw_id!r} repeats line {seen[vid]} (after sanitising: {vid!r})")
+                bad(line, f"video id {raw_id[:80]!r} repeats line {seen[vid]} (after sanitising: {vid!r})")
+                continue
+            dur = (r.get("duration") or "").strip()
+            try:
+                duration = float(dur) if dur else None
+            except ValueError:
+                bad(line, f"duration {dur[:40]!r} is not a number")
+                continue
             seen[vid] = line
             fetch = url
             if not url.lower().startswith(("http://", "https://", "file://")):
                 p = Path(url)
                 fetch = (p if p.is_absolute() else root / p).resolve().as_uri()
-            dur = (r.get("duration") or "").strip()
-            try:
-                duration = float(dur) if dur else None
-            except ValueError:
-                raise ValueError(f"{path}:{line}: duration {dur!r} is not a number") from None
             rows.append(VideoRow(vid, url, (r.get("title") or "").strip(), (r.get("channel") or "").strip(), duration, fetch))
     return rows
+
+
+def local_source_problem(fetch_url: str) -> str | None:
+    """For a file:// source, why it cannot be downloaded (missing, not a file, empty), else None.
+    yt-dlp reports these as a connection error or "Did not get any data blocks", neither naming
+    the file, and the first would even be retried as transient."""
+    if not fetch_url.lower().startswith("file://"):
+        return None
+    src = Path(url2pathname(urlparse(fetch_url).path))
+    if not src.exists():
+        return f"{src}: source file not found"
+    if not src.is_file():
+        return f"{src}: source is not a file"
+    if src.stat().st_size == 0:
+        return f"{src}: empty file (0 bytes)"
+    return None
 
 
 class _YdlLogger:
@@ -218,7 +269,9 @@ def download_video(row: VideoRow, params: DownloadParams, out_dir: Path, sleep=t
     vid = row.video_id
     rec = VideoRecord(video_id=vid, url=row.url, status="failed", title=row.title, channel=row.channel, duration=row.duration)
     info = None
-    for attempt in range(params.retries + 1):
+    # a local source that is missing or empty fails here, named, with no attempt to retry
+    rec.error = local_source_problem(row.fetch_url)
+    for attempt in range(0 if rec.error else params.retries + 1):
         rec.attempts = attempt + 1
         try:
             with yt_dlp.YoutubeDL(ydl_options(params, out_dir, vid)) as ydl:
@@ -281,7 +334,10 @@ def _download_task(task) -> dict:
 def run_download(params: DownloadParams, out_dir: Path, workers: int = 1, executor: str = "local", ray_address=None) -> dict:
     from quiltkit.execution.runner import VideoTask, run_videos
 
-    rows = read_video_list(params.video_list)
+    rejected: list[str] = []
+    rows = read_video_list(params.video_list, rejected=rejected)
+    for msg in rejected:
+        log.warning("download: row rejected: %s", msg)
     out_dir.mkdir(parents=True, exist_ok=True)
     done = [r for r in rows if is_done(out_dir, r.video_id)]
     todo = [r for r in rows if not is_done(out_dir, r.video_id)]
@@ -302,4 +358,5 @@ def run_download(params: DownloadParams, out_dir: Path, workers: int = 1, execut
             VideoRecord(video_id=r.video_id, url=row.url, status="failed", error=(r.error or "")[:500]).write(out_dir / f"{r.video_id}.record.json")
     ok = sum(r.status == "ok" for r in results)
     failed = sorted(r.video_id for r in results if r.status == "failed")
-    return {"videos": len(rows), "ok": ok + len(done), "downloaded": ok, "cached": len(done), "failed": len(failed), "failed_ids": failed}
+    return {"videos": len(rows), "ok": ok + len(done), "downloaded": ok, "cached": len(done), "failed": len(failed), "failed_ids": failed,
+            "rejected_rows": rejected}
