@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -46,6 +47,53 @@ def _call(fn: Callable[[VideoTask], dict], task: VideoTask) -> TaskResult:
         return TaskResult(task.video_id, "failed", {}, f"{type(exc).__name__}: {exc}\n{tb}")
 
 
+WORKER_DIED = "worker process died"
+
+
+def _run_pool(fn: Callable, todo: list[VideoTask], workers: int, bar) -> list[TaskResult]:
+    """The process pool, surviving a worker that dies outright.
+
+    An exception inside a video is caught by _call; a worker killed for memory, or a decoder
+    that segfaults, is not: the pool breaks and every unfinished future raises, so without this
+    one such video ends the whole stage (on a 10k-video corpus, hours of work). Unfinished videos
+    get a fresh pool; those caught in a second break run one per pool, where a death names its
+    own video, which then gets a failed result (kept out of the next run only if its output is
+    written, i.e. never: a re-run tries it again).
+    """
+    results: list[TaskResult] = []
+    rounds = [(todo, workers)]
+    seen_break: set[str] = set()
+    while rounds:
+        batch, n = rounds.pop(0)
+        broken: list[VideoTask] = []
+        with ProcessPoolExecutor(max_workers=n) as pool:
+            futures = {pool.submit(_call, fn, t): t for t in batch}
+            for fut in as_completed(futures):
+                try:
+                    results.append(fut.result())
+                    bar.update()
+                except BrokenProcessPool:
+                    broken.append(futures[fut])
+        if not broken:
+            continue
+        if n == 1 and len(batch) == 1:  # alone in its pool: this video killed the worker
+            results.append(TaskResult(batch[0].video_id, "failed", {}, f"{WORKER_DIED} (killed or crashed)"))
+            bar.update()
+            continue
+        log.warning("a worker process died; redoing %d unfinished video(s) in a fresh pool", len(broken))
+        # A broken pool takes down its other workers too, maybe halfway through an atomic write:
+        # their temp files are dead now (the pool is gone), as at the start of a run.
+        for d in sorted({t.output.parent for t in broken}):
+            clean_temp_files(d)
+        again = [t for t in broken if t.video_id in seen_break]
+        seen_break.update(t.video_id for t in broken)
+        rest = [t for t in broken if t.video_id not in {a.video_id for a in again}]
+        rounds += [([t], 1) for t in again]
+        if rest:
+            rounds.append((rest, n))
+    return results
+
+
 def run_videos(
     fn: Callable[[VideoTask], dict],
     tasks: Iterable[VideoTask],
@@ -74,19 +122,17 @@ def run_videos(
         from quiltkit.execution.ray_backend import run_on_ray
 
         results += run_on_ray(_call, fn, todo, address=ray_address, resources=resources or {}, desc=desc)
-        return results
-    bar = tqdm(total=len(todo), desc=desc, unit="video")
-    if workers <= 1 or len(todo) == 1:
-        for t in todo:
-            results.append(_call(fn, t))
-            bar.update()
+    elif executor != "local":
+        raise ValueError(f"unknown executor {executor!r} (local | ray)")
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_call, fn, t) for t in todo]
-            for fut in as_completed(futures):
-                results.append(fut.result())
+        bar = tqdm(total=len(todo), desc=desc, unit="video")
+        if workers <= 1 or len(todo) == 1:
+            for t in todo:
+                results.append(_call(fn, t))
                 bar.update()
-    bar.close()
+        else:
+            results += _run_pool(fn, todo, workers, bar)
+        bar.close()
     for r in results:
         if r.status == "failed":
             log.warning("%s: video %s failed: %s", desc, r.video_id, (r.error or "").splitlines()[0])

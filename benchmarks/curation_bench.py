@@ -1,0 +1,374 @@
+"""Curation at scale: where the time goes, how it grows with the corpus, and what memory a long video costs.
+
+    PYTHONPATH=src python benchmarks/curation_bench.py --scale 1,2 --out /tmp/bench.json
+    PYTHONPATH=src python benchmarks/curation_bench.py --scale 1,2,4 --skip-memory
+
+The issue (scale-out and performance) sets three targets, and this script measures each on the demo
+corpus, in a scratch workspace (--work), never in the repository's outputs/:
+
+  (a) the whole per-video curation (download, histology classifier, asr, frames, text, pairs: the
+      same functions the stage scripts call, one after another as `dvc repro` runs them) against
+      ASR alone and against one bare PyAV decode of every video. Target: curation <= 1.3x ASR.
+  (b) the same curation on the demo corpus repeated 1x, 2x, 4x (the six videos again under new
+      ids, so every copy is real work: no stage caches across ids). Target: 4x <= 4.4x the 1x time.
+  (c) the RSS high-water mark of a child process that runs one video through frames, and one
+      through asr, for a 1-minute and a 10-minute demo video (built with quiltkit.demo).
+      Target: 10-minute peak within 10% of the 1-minute one.
+  (d) a GPU section (faster-whisper on CUDA, float16), skipped with the reason when there is none.
+
+The corpus inputs (videos, classifier frames, vocabulary cache) are symlinked or copied from the
+repository; the long-video corpora are built once and kept under --work for re-runs. Timings on a
+machine shared with other jobs are noisy: read ratios, not absolute seconds, and repeat a run
+before believing a 10% difference.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import resource
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from quiltkit.config import load_params  # noqa: E402
+from quiltkit.execution.runner import VideoTask, run_videos  # noqa: E402
+
+TARGETS = {"curation_over_asr": 1.3, "x4_over_x1": 4.4, "memory_long_over_short": 1.10}
+
+
+# ---------------------------------------------------------------------------------------------
+# workspaces
+
+
+def _link(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.is_symlink() or dst.exists():
+        return
+    dst.symlink_to(src.resolve(), target_is_directory=src.is_dir())
+
+
+def base_corpus(work: Path, seed: int) -> Path:
+    """The default demo corpus (params.yaml demo section), built once under --work with
+    quiltkit.demo, so the benchmark never depends on (or touches) the repository's data/demo."""
+    corpus = work / "corpus"
+    if (corpus / "data/demo/video_list.csv").exists():
+        return corpus / "data/demo"
+    from quiltkit.demo.corpus import build_corpus
+
+    corpus.mkdir(parents=True, exist_ok=True)
+    p = load_params(REPO / "params.yaml")
+    t0 = time.perf_counter()
+    build_corpus(p.demo, seed, out=corpus / "data/demo", root=corpus, raw_root=REPO, workers=p.project.workers)
+    print(f"  built the demo corpus in {time.perf_counter() - t0:.0f} s", flush=True)
+    return corpus / "data/demo"
+
+
+def scaled_workspace(work: Path, scale: int, corpus: Path) -> Path:
+    """A fresh workspace whose video list is the demo list repeated `scale` times under new ids."""
+    ws = work / f"x{scale}"
+    shutil.rmtree(ws, ignore_errors=True)
+    (ws / "data/demo").mkdir(parents=True)
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copy(REPO / name, ws / name)
+    _link(corpus / "videos", ws / "data/demo/videos")
+    _link(corpus / "classifier_frames", ws / "data/demo/classifier_frames")
+    # The merged vocabulary is cached on disk in the repository too; a cold build (HPO ~30 s) is
+    # a one-off cost per params change, not a per-corpus one, so the benchmark starts warm.
+    if (REPO / "outputs/cache/vocabulary").is_dir():
+        shutil.copytree(REPO / "outputs/cache/vocabulary", ws / "outputs/cache/vocabulary")
+    with open(corpus / "video_list.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with open(ws / "data/demo/video_list.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        for r in range(scale):
+            for row in rows:
+                w.writerow({**row, "video_id": row["video_id"] + (f"_r{r}" if r else "")})
+    return ws
+
+
+def long_video_workspace(work: Path, seconds: float, seed: int) -> Path:
+    """A one-video demo corpus of the given length, built once (quiltkit.demo) and reused."""
+    ws = work / f"mem_{int(seconds)}s"
+    if (ws / "data/demo/video_list.csv").exists():
+        return ws
+    from quiltkit.demo.corpus import build_corpus
+
+    ws.mkdir(parents=True, exist_ok=True)
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copy(REPO / name, ws / name)
+    p = load_params(REPO / "params.yaml")
+    demo = p.demo.model_copy(update={"n_videos": 1, "video_seconds": float(seconds)})
+    t0 = time.perf_counter()
+    build_corpus(demo, seed, out=ws / "data/demo", root=ws, raw_root=REPO, workers=1)
+    print(f"  built a {seconds:.0f} s demo video in {time.perf_counter() - t0:.0f} s", flush=True)
+    return ws
+
+
+# ---------------------------------------------------------------------------------------------
+# the curation, stage by stage, in the workspace (the stages resolve paths against the cwd)
+
+
+def cpu_seconds() -> float:
+    """User+system CPU of this process and its reaped children (the pool workers are reaped when
+    each stage's pool shuts down). On a machine shared with other jobs the wall clock measures the
+    neighbours as much as the code; CPU seconds do not, so both are reported."""
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def curate(ws: Path, workers: int, asr_overrides: dict | None = None) -> dict:
+    from quiltkit.pairing.stage_run import run_pairs
+    from quiltkit.speech.stage_run import run_asr
+    from quiltkit.text.stage_run import run_text
+    from quiltkit.video.download import run_download
+    from quiltkit.video.frames_run import run_frames
+    from quiltkit.video.histology import train_stain_model
+
+    cwd = os.getcwd()
+    os.chdir(ws)
+    try:
+        p = load_params("params.yaml")
+        asr = p.asr.model_copy(update=asr_overrides or {})
+        ex = {"workers": workers, "executor": "local"}
+        out = Path("outputs")
+        steps = {
+            "download": lambda: run_download(p.download, out / "download", **ex),
+            "histo_classifier": lambda: train_stain_model(Path("data/demo/classifier_frames/labels.csv"),
+                                                          seed=p.project.seed)[0].save(out / "histo_classifier/model.json"),
+            "asr": lambda: run_asr(asr, out / "download", out / "asr", **ex),
+            "frames": lambda: run_frames(p.frames, out / "download", out / "frames", seed=p.project.seed, **ex),
+            "text": lambda: run_text(p.text, out / "asr", out / "text", **ex),
+            "pairs": lambda: run_pairs(p.pairs, out / "frames", out / "text", out / "pairs", root=Path(".").resolve()),
+        }
+        seconds, cpu, metrics = {}, {}, {}
+        for name, step in steps.items():
+            (out / name).mkdir(parents=True, exist_ok=True)
+            t0, c0 = time.perf_counter(), cpu_seconds()
+            metrics[name] = step()
+            seconds[name] = round(time.perf_counter() - t0, 2)
+            cpu[name] = round(cpu_seconds() - c0, 2)
+            print(f"  {ws.name}: {name:<16} {seconds[name]:7.2f} s wall {cpu[name]:7.2f} s cpu", flush=True)
+        failed = {k: m.get("failed") for k, m in metrics.items() if isinstance(m, dict) and m.get("failed")}
+        return {"seconds": seconds, "total_seconds": round(sum(seconds.values()), 2),
+                "cpu_seconds": cpu, "total_cpu_seconds": round(sum(cpu.values()), 2),
+                "videos": metrics["download"]["videos"], "pairs": metrics["pairs"]["pairs"],
+                "audio_seconds": metrics["asr"]["audio_seconds"], "failed": failed}
+    finally:
+        os.chdir(cwd)
+
+
+def _decode_task(task: VideoTask) -> dict:
+    """One bare pass of PyAV over every video and audio packet: the floor any analysis sits on."""
+    import av
+
+    n_video = n_audio = 0
+    with av.open(task.args["path"]) as c:
+        for fr in c.decode(*c.streams.video[:1], *c.streams.audio[:1]):
+            if isinstance(fr, av.VideoFrame):
+                n_video += 1
+            else:
+                n_audio += 1
+    return {"status": "ok", "frames": n_video, "audio_frames": n_audio}
+
+
+def decode_alone(ws: Path, workers: int) -> tuple[float, float]:
+    videos = sorted((ws / "outputs/download").glob("*.mp4"))
+    tasks = [VideoTask(v.stem, ws / "decode_marker" / v.name, {"path": str(v)}) for v in videos]
+    t0, c0 = time.perf_counter(), cpu_seconds()
+    res = run_videos(_decode_task, tasks, workers=workers, desc="decode")
+    bad = [r.video_id for r in res if r.status != "ok"]
+    if bad:
+        raise RuntimeError(f"decode failed for {bad}")
+    return round(time.perf_counter() - t0, 2), round(cpu_seconds() - c0, 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# peak memory: a child process per (video length, stage), its RSS high-water mark from wait4
+
+
+def child_main(stage: str, ws: Path) -> None:
+    from quiltkit.speech.stage_run import run_asr
+    from quiltkit.video.frames_run import run_frames
+
+    os.chdir(ws)
+    p = load_params("params.yaml")
+    out = Path("outputs") / f"{stage}_mem"
+    shutil.rmtree(out, ignore_errors=True)
+    if stage == "asr":
+        m = run_asr(p.asr, Path("outputs/download"), out, workers=1)
+    else:
+        m = run_frames(p.frames, Path("outputs/download"), out, seed=p.project.seed, workers=1)
+    if m.get("ok") != 1:
+        raise SystemExit(f"{stage} did not finish its one video: {m}")
+
+
+def peak_rss_mb(stage: str, ws: Path) -> tuple[float, float]:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", stage, "--work", str(ws)], env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"memory child {stage} on {ws} exited {proc.returncode}")
+    return round(usage.ru_maxrss / 1024, 1), round(time.perf_counter() - t0, 2)  # ru_maxrss is KiB on Linux
+
+
+def memory_section(work: Path, seconds: list[float], workers: int, seed: int) -> dict:
+    from quiltkit.video.download import run_download
+    from quiltkit.video.histology import train_stain_model
+
+    res = {}
+    for sec in seconds:
+        ws = long_video_workspace(work, sec, seed)
+        cwd = os.getcwd()
+        os.chdir(ws)
+        try:
+            p = load_params("params.yaml")
+            run_download(p.download, Path("outputs/download"), workers=1)
+            model = Path("outputs/histo_classifier/model.json")
+            if not model.exists():
+                model.parent.mkdir(parents=True, exist_ok=True)
+                train_stain_model(Path("data/demo/classifier_frames/labels.csv"), seed=p.project.seed)[0].save(model)
+        finally:
+            os.chdir(cwd)
+        for stage in ("frames", "asr"):
+            rss, wall = peak_rss_mb(stage, ws)
+            res[f"{stage}_{int(sec)}s"] = {"peak_rss_mb": rss, "wall_seconds": wall}
+            print(f"  memory: {stage:<6} {sec:5.0f} s video: peak RSS {rss:7.1f} MB ({wall:.1f} s)", flush=True)
+    if len(seconds) >= 2:
+        lo, hi = int(min(seconds)), int(max(seconds))
+        for stage in ("frames", "asr"):
+            res[f"{stage}_ratio_{hi}s_over_{lo}s"] = round(res[f"{stage}_{hi}s"]["peak_rss_mb"] / res[f"{stage}_{lo}s"]["peak_rss_mb"], 3)
+    return res
+
+
+def gpu_section(ws: Path) -> dict:
+    try:
+        import torch
+
+        available = torch.cuda.is_available()
+    except Exception as exc:  # a broken torch install is a reason too
+        available, exc_text = False, f"torch import failed: {exc}"
+    else:
+        exc_text = "torch.cuda.is_available() is False"
+    if not available:
+        print(f"  gpu: skipped ({exc_text})", flush=True)
+        return {"skipped": exc_text}
+    if not (ws / "outputs/download").is_dir():
+        print(f"  gpu: skipped (no downloaded corpus in {ws}: run with --scale)", flush=True)
+        return {"skipped": f"no downloaded corpus in {ws}"}
+    from quiltkit.speech.stage_run import run_asr
+
+    cwd = os.getcwd()
+    os.chdir(ws)
+    try:
+        p = load_params("params.yaml")
+        asr = p.asr.model_copy(update={"device": "cuda", "compute_type": "float16"})
+        out = Path("outputs/asr_gpu")
+        shutil.rmtree(out, ignore_errors=True)
+        t0 = time.perf_counter()
+        m = run_asr(asr, Path("outputs/download"), out, workers=1)
+        wall = round(time.perf_counter() - t0, 2)
+    finally:
+        os.chdir(cwd)
+    print(f"  gpu: asr cuda/float16 {wall:.2f} s on {m['audio_seconds']} s of audio", flush=True)
+    return {"device": torch.cuda.get_device_name(0), "asr_seconds": wall, "audio_seconds": m["audio_seconds"], "ok": m["ok"]}
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def scaling_section(result: dict, work: Path, scales: list[int], workers: int, seed: int) -> None:
+    corpus = base_corpus(work, seed)
+    for s in scales:
+        ws = scaled_workspace(work, s, corpus)
+        result["scales"][str(s)] = curate(ws, workers)
+    base = result["scales"][str(scales[0])]
+    ws0 = work / f"x{scales[0]}"
+    base["decode_alone_seconds"], base["decode_alone_cpu_seconds"] = decode_alone(ws0, workers)
+    print(f"  decode alone {base['decode_alone_seconds']:.2f} s wall {base['decode_alone_cpu_seconds']:.2f} s cpu", flush=True)
+    asr, asr_cpu = base["seconds"]["asr"], base["cpu_seconds"]["asr"]
+    result["curation"] = {
+        "scale": scales[0],
+        "curation_seconds": base["total_seconds"],
+        "asr_alone_seconds": asr,
+        "decode_alone_seconds": base["decode_alone_seconds"],
+        "curation_over_asr": round(base["total_seconds"] / asr, 3),
+        "curation_over_decode": round(base["total_seconds"] / base["decode_alone_seconds"], 3),
+        "stage_share": {k: round(v / base["total_seconds"], 3) for k, v in base["seconds"].items()},
+        "curation_cpu_seconds": base["total_cpu_seconds"],
+        "asr_alone_cpu_seconds": asr_cpu,
+        "decode_alone_cpu_seconds": base["decode_alone_cpu_seconds"],
+        "curation_over_asr_cpu": round(base["total_cpu_seconds"] / asr_cpu, 3),
+    }
+    result["curation"]["meets_target"] = result["curation"]["curation_over_asr"] <= TARGETS["curation_over_asr"]
+    result["curation"]["meets_target_cpu"] = result["curation"]["curation_over_asr_cpu"] <= TARGETS["curation_over_asr"]
+    result["growth"] = {f"x{s}_over_x{scales[0]}": round(result["scales"][str(s)]["total_seconds"] / base["total_seconds"], 3)
+                        for s in scales[1:]}
+    for s in scales[1:]:
+        result["growth"][f"x{s}_over_x{scales[0]}_cpu"] = round(
+            result["scales"][str(s)]["total_cpu_seconds"] / base["total_cpu_seconds"], 3)
+        per_stage = {k: round(v / base["seconds"][k], 2) if base["seconds"][k] else None
+                     for k, v in result["scales"][str(s)]["seconds"].items()}
+        result["growth"][f"x{s}_per_stage"] = per_stage
+    if 4 * scales[0] in scales:
+        g = result["growth"]
+        g["meets_target"] = g[f"x{4 * scales[0]}_over_x{scales[0]}"] <= TARGETS["x4_over_x1"]
+        g["meets_target_cpu"] = g[f"x{4 * scales[0]}_over_x{scales[0]}_cpu"] <= TARGETS["x4_over_x1"]
+
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", default="1,2,4", help="corpus repetitions, comma separated (first one is the base)")
+    ap.add_argument("--out", default="metrics/bench.json")
+    ap.add_argument("--work", default=None, help="scratch directory (default: a new one under /tmp)")
+    ap.add_argument("--workers", type=int, default=None, help="default: project.workers from params.yaml")
+    ap.add_argument("--memory-seconds", default="60,600", help="video lengths for the peak-memory section")
+    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--skip-gpu", action="store_true")
+    ap.add_argument("--child", choices=["frames", "asr"], help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        child_main(a.child, Path(a.work))
+        return
+
+    params = load_params(REPO / "params.yaml")
+    workers = a.workers or params.project.workers
+    scales = [int(s) for s in a.scale.split(",") if s.strip()]
+    work = Path(a.work) if a.work else Path(f"/tmp/quiltkit_bench_{os.getpid()}")
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"curation bench: scales {scales}, workers {workers}, cpus {os.cpu_count()}, work dir {work}", flush=True)
+    result: dict = {"workers": workers, "cpu_count": os.cpu_count(), "targets": TARGETS, "scales": {}}
+
+    if scales:
+        scaling_section(result, work, scales, workers, params.project.seed)
+    if not a.skip_memory:
+        secs = [float(x) for x in a.memory_seconds.split(",") if x.strip()]
+        result["memory"] = memory_section(work, secs, workers, params.project.seed)
+        ratios = [v for k, v in result["memory"].items() if "_ratio_" in k]
+        if ratios:
+            result["memory"]["meets_target"] = max(ratios) <= TARGETS["memory_long_over_short"]
+    result["gpu"] = {"skipped": "--skip-gpu"} if a.skip_gpu else gpu_section(work / f"x{scales[0] if scales else 1}")
+
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, out)
+    print(json.dumps({k: result[k] for k in ("curation", "growth", "memory", "gpu") if k in result}, indent=1))
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
