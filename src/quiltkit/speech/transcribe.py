@@ -1,15 +1,18 @@
 """One video in, one Transcript out: the unit of work the asr stage hands the runner.
 
 Every outcome is written as a Transcript so the next stage, and a re-run, can see what happened:
-ok (possibly with no segments, for silent audio), skipped (download not ok, or non-English
-audio under a multilingual model), failed (no audio stream, undecodable file). The model is
-loaded once per worker process and reused for every video that process handles.
+ok (possibly with no segments, for silent audio), skipped (download not ok, non-English audio
+under a multilingual model, or a mostly low-confidence transcript under an English-only one,
+which is what such a model makes of another language), failed (no audio stream, undecodable
+file). The model is loaded once per worker process and reused for every video that process
+handles.
 """
 from __future__ import annotations
 
 import logging
 import os
 import time
+import zlib
 from pathlib import Path
 
 from quiltkit.config import AsrParams
@@ -87,9 +90,44 @@ def transcribe_file(audio_path: Path, video_id: str, params: AsrParams, initial_
         segments, redone = redo_unheard_speech(backend, audio, segments, params, language)
         settings["prompt_fallback_regions"] = redone
     result.segments = segments
+    if not backend.multilingual and segments:
+        # An English-only model cannot say what language it heard: given German or French it
+        # writes confident-looking English nonsense (measured: tiny.en on espeak German gave
+        # "the eagle, the eagle, ..." at avg_logprob -0.83; the demo's English is -0.24..-0.43).
+        # Whisper's own confidence, per segment, tells the two apart.
+        q = transcript_quality(segments)
+        settings["transcript_quality"] = q
+        if q["suspect_share"] > SUSPECT_SHARE_MAX and params.skip_non_english:
+            return Transcript(**base, status="skipped", language=None, duration=duration, segments=segments,
+                              error=(f"English-only model {params.model} cannot detect the language, and "
+                                     f"{q['suspect_share']:.0%} of the transcript is low-confidence (segment avg_logprob < "
+                                     f"{LOW_LOGPROB}; mean {q['mean_avg_logprob']}): non-English or non-speech audio?"),
+                              seconds_elapsed=round(time.perf_counter() - t0, 3))
     return Transcript(**base, status="ok", language=result.language or language,
                       language_probability=language_prob if language_prob is not None else result.language_probability,
                       duration=duration, segments=result.segments, seconds_elapsed=round(time.perf_counter() - t0, 3))
+
+
+# Whisper retries a decode below -1.0. Measured with tiny.en: English speech (demo, tests) gives
+# segments of -0.24..-0.43, espeak German -0.83..-1.29, French -1.02. The compression ratio
+# (Whisper's loop signal, > 2.4) is recorded but not used: a lecturer who says a sentence twice
+# trips it on perfectly good English.
+LOW_LOGPROB = -0.7
+SUSPECT_SHARE_MAX = 0.5
+
+
+def compression_ratio(text: str) -> float:
+    b = text.encode("utf-8")
+    return len(b) / max(1, len(zlib.compress(b)))
+
+
+def transcript_quality(segments: list[Segment]) -> dict:
+    """Share of transcribed time in segments Whisper was unsure of (plus facts for the record)."""
+    total = sum(max(0.0, s.end - s.start) for s in segments) or 1e-9
+    suspect = sum(max(0.0, s.end - s.start) for s in segments if s.avg_logprob is not None and s.avg_logprob < LOW_LOGPROB)
+    mean_lp = sum((s.avg_logprob or 0.0) * max(0.0, s.end - s.start) for s in segments) / total
+    return {"suspect_share": round(suspect / total, 3), "mean_avg_logprob": round(mean_lp, 3),
+            "max_compression_ratio": round(max(compression_ratio(s.text) for s in segments), 3)}
 
 
 def drop_prompt_echo(segments: list[Segment], prompt: str | None) -> tuple[list[Segment], int]:

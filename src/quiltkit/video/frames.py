@@ -212,7 +212,7 @@ def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir
             for fr in iter_frames(video_path):
                 n_frames += 1
                 last_t = fr.time
-                cuts.extend(cutter.feed(fr.index, fr.small_bgr(dw, dh)))
+                cuts.extend(cutter.feed(fr.index, fr.small_bgr(dw, dh), fr.time))
                 pending.append(fr)
                 while len(pending) > cutter.lag_frames:
                     settle(pending.popleft())

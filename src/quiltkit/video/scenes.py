@@ -120,15 +120,24 @@ class SceneCutter:
             self.dissolve = DissolveDetector(self.fps, params.dissolve_window_seconds, params.dissolve_min_change, params.dissolve_max_residual)
             self.lag_frames = max(self.lag_frames, self.dissolve.lag_frames)
         self.last_cut = 0.0
+        # PySceneDetect counts in frames at one fixed rate; a variable-frame-rate file (screen
+        # recorders write them) would put its cuts at index / average fps, seconds off. Recent
+        # frame times are kept so that a reported frame number maps back to its real timestamp.
+        self._times: dict[int, float] = {}
+        self._keep = max(self.lag_frames, min_len) + 64
 
-    def feed(self, index: int, bgr_small) -> list[float]:
-        """Process one frame; return the times (seconds) of any cuts it revealed."""
+    def feed(self, index: int, bgr_small, t: float | None = None) -> list[float]:
+        """Process one frame (t: its timestamp in seconds, index / fps when not given); return
+        the times (seconds) of any cuts it revealed."""
+        now = index / self.fps if t is None else float(t)
+        self._times[index] = now
+        self._times.pop(index - self._keep, None)
         tc = FrameTimecode(index, fps=self.fps)
-        times = [float(c.seconds) for c in self.detector.process_frame(tc, bgr_small)]
+        times = [self._times.get(c.frame_num, float(c.seconds)) for c in self.detector.process_frame(tc, bgr_small)]
         if self.spike is not None:
-            times += self.spike.feed(index / self.fps, bgr_small)
+            times += self.spike.feed(now, bgr_small)
         if self.dissolve is not None:
-            times += self.dissolve.feed(index / self.fps, bgr_small)
+            times += self.dissolve.feed(now, bgr_small)
         out = []
         for t in sorted(times):
             if t > 0 and t - self.last_cut >= self.min_gap - 1e-6:
