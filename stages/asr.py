@@ -5,6 +5,7 @@ from quiltkit.stage import stage_context
 
 if __name__ == "__main__":
     with stage_context("asr") as ctx:
+        ctx.resume_outputs(stage_dir("asr"))  # persist: true in dvc.yaml; kept only if nothing changed
         p = ctx.params
         ctx.finish(run_asr(p.asr, stage_dir("download"), stage_dir("asr"), workers=p.project.workers,
                            executor=p.project.executor, ray_address=p.project.ray_address))

@@ -31,6 +31,15 @@ class StageContext:
     started: float = field(default_factory=time.time)
     metrics: dict = field(default_factory=dict)
 
+    def resume_outputs(self, *dirs: Path) -> None:
+        """Keep the finished per-video files of an interrupted run of this very stage (same
+        params, code and inputs); start afresh otherwise. For outputs declared persist: true."""
+        from quiltkit.resume import claim_output_dir, stage_fingerprint
+
+        fp = stage_fingerprint(self.name, self.params.model_dump(mode="json"))
+        for d in dirs:
+            claim_output_dir(Path(d), fp)
+
     def finish(self, metrics: dict) -> None:
         metrics = dict(metrics)
         metrics["stage_seconds"] = round(time.time() - self.started, 2)

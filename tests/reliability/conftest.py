@@ -152,6 +152,16 @@ class Workspace:
         (self.root / f"{stage}.log").open("a").write(res.stdout + res.stderr)
         return res
 
+    def claim(self, stage: str, out: str) -> None:
+        """Mark outputs/<out> as made by an earlier (interrupted) run of this very stage, the way
+        the stage itself does (quiltkit.resume), so files planted there count as its leftovers
+        rather than as foreign output that a fresh start would wipe."""
+        from quiltkit.config import load_params
+        from quiltkit.resume import claim_output_dir, stage_fingerprint
+
+        params = load_params(self.root / "params.yaml").model_dump(mode="json")
+        claim_output_dir(self.path(out), stage_fingerprint(stage, params, self.root))
+
     def metrics(self, stage: str) -> dict:
         import json
 

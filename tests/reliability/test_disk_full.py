@@ -149,7 +149,7 @@ def test_an_exception_in_one_video_is_recorded_and_the_stage_goes_on(workspace, 
     that error; v0 and v2 are analysed; a re-run after the obstacle is gone finishes v1 only."""
     _prepare(workspace, clips, stain_model_json, "frames")
     frames = workspace.path("outputs/frames")
-    frames.mkdir(parents=True)
+    workspace.claim("frames", "outputs/frames")
     (frames / "v1").write_text("in the way")
     res = workspace.run("frames")
     assert res.returncode == 0, res.stderr[-3000:]

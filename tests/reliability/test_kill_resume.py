@@ -98,7 +98,8 @@ def test_temp_file_left_by_a_kill_inside_an_atomic_write_is_never_read(workspace
     exactly that file instead of racing for it: the re-run must clean it, not parse it."""
     _prepare(workspace, clips, stain_model_json, "frames")
     frames = workspace.path("outputs/frames")
-    frames.mkdir(parents=True)
+    workspace.claim("frames", "outputs/frames")
+    workspace.claim("download", "outputs/download")
     planted = [frames / ".v0.json.k3j9x1.json", frames / "v0" / ".img_0001.png.a8f2.png",
                workspace.path("outputs/download/.v1.record.json.zz81.json")]
     for p in planted:
