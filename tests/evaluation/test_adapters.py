@@ -237,9 +237,7 @@ def test_wds_classification_and_retrieval(tmp_path):
         load_classification(f"wds:{cls}")
 
 
-def test_unknown_and_not_yet_datasets():
-    with pytest.raises(KeyError, match="no dedicated adapter.*folder:"):
-        load_classification("osteo")
+def test_unknown_dataset():
     with pytest.raises(KeyError, match="unknown dataset 'nope'"):
         load_retrieval("nope")
 
@@ -359,3 +357,27 @@ def test_named_folder_benchmarks(tmp_path):
     shutil.rmtree(bio / "BreastCancer_IDC_Grade_3")
     with pytest.raises(DatasetMissingError, match="BreastCancer_IDC_Grade_3.*\n.*Mendeley"):
         load_classification("databiox", {"databiox": str(bio)})
+
+
+def test_osteo_csv_labelled_tiles(tmp_path):
+    root = tmp_path / "osteo"
+    rows = []
+    for case in ("Training-Set-1/Case1", "Training-Set-2/Case4"):
+        for i, cls in enumerate(["Non-Tumor", "Viable-Tumor", "Non-Viable-Tumor", "viable: non-viable"] * 5):
+            name = f"{case.split('/')[1]}-tile-{i}.jpg"
+            _img(root / case / name, fmt="JPEG")
+            rows.append({"image.name": name[:-4], "classification": cls})
+    with open(root / "ML_Features_1144.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["image.name", "classification"])
+        w.writeheader()
+        w.writerows(rows)
+    d = load_classification("osteo", {"osteo": str(root)})
+    assert d.classnames == ["non-tumor tissue", "viable osteosarcoma", "necrotic osteosarcoma"]
+    total = sum(len(s.labels) for s in d.splits.values())
+    assert total == 30  # the 10 mixed tiles are left out
+    assert sorted(set(np.concatenate([s.labels for s in d.splits.values()]).tolist())) == [0, 1, 2]
+    (root / "Training-Set-2" / "Case4" / "Case4-tile-0.jpg").unlink()
+    with pytest.raises(DatasetMissingError, match="labelled tiles not found.*Case4-tile-0.jpg"):
+        load_classification("osteo", {"osteo": str(root)})
+    with pytest.raises(DatasetMissingError, match="To get it: download 'Osteosarcoma"):
+        load_classification("osteo", {"osteo": str(tmp_path / "absent")})

@@ -23,6 +23,7 @@ from quiltkit.evaluation.adapters.imagefolder import load_imagefolder
 from quiltkit.evaluation.adapters.mhist import load_mhist
 from quiltkit.evaluation.adapters.named_folders import SPECS as FOLDER_SPECS
 from quiltkit.evaluation.adapters.named_folders import load_named_folders
+from quiltkit.evaluation.adapters.osteo import load_osteo
 from quiltkit.evaluation.adapters.pcam import load_pcam
 from quiltkit.evaluation.adapters.sicap import load_sicap
 from quiltkit.evaluation.adapters.wds import load_wds
@@ -38,6 +39,7 @@ CLASSIFICATION: dict[str, Callable[..., ClassificationData]] = {
     "mhist": lambda root, **kw: load_mhist(root, **kw),
     "sicapv2": lambda root, **kw: load_sicap(root),
     "bach": lambda root, **kw: load_bach(root),
+    "osteo": lambda root, **kw: load_osteo(root),
     **{n: (lambda root, n=n, **kw: load_named_folders(n, root)) for n in FOLDER_SPECS},
 }
 RETRIEVAL: dict[str, Callable[..., RetrievalData]] = {
@@ -49,7 +51,7 @@ VERIFIABLE = ("pcam", "nct_crc", "lc25000_lung", "lc25000_colon", "mhist")
 DEFAULT_ROOTS = {"demo_patches": Path("data/demo/eval"), "demo_retrieval": Path("data/demo/eval")}
 # Benchmarks the paper uses without a dedicated adapter; they run through "folder:<path>"
 # after sorting tiles into class folders.
-NOT_YET = ("osteo",)
+NOT_YET: tuple[str, ...] = ()
 
 
 def _root(name: str, roots: dict[str, str] | None) -> Path:
