@@ -276,7 +276,9 @@ class PairRecord(Contract):
     roi_text: str = ""
     med_umls_ids: list[str] = []
     pathology: list[str] = []
-    magnification: Optional[str] = None
+    magnification: Optional[str] = None  # the narration's if it says one, else the image estimate
+    magnification_image: Optional[str] = None
+    magnification_narration: Optional[str] = None
     height: int = 0
     width: int = 0
     source: str = "quilt_video"

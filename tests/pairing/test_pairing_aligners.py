@@ -181,3 +181,18 @@ def test_asr_loops_and_stretched_sentences_are_not_captions():
     files, info = pair_video(fa, ta, PairsParams(), Path("."))
     assert info["sentences_dropped"] == {"repetitive": 1}
     assert all(p.sentence_indices != [4] for pf in files.values() for p in pf.pairs)
+
+
+def test_pair_records_magnification_from_image_and_narration():
+    from quiltkit.contracts import ChunkImage, Sentence
+    from quiltkit.pairing.records import make_pair
+
+    image = ChunkImage(image_id="v_1", path="x.png", start=0, end=5, scene_index=1, method="median",
+                       magnification="low", width=64, height=64)
+    spoken = Sentence(index=0, start=1, end=3, noisy_text="At high power we see mitoses.",
+                      corrected_text="At high power we see mitoses.", role="roi")
+    silent = spoken.model_copy(update={"noisy_text": "Crowded glands.", "corrected_text": "Crowded glands."})
+    p = make_pair("v", image, "x.png", spoken, "sentence", 1.0, [])
+    assert (p.magnification, p.magnification_image, p.magnification_narration) == ("high", "low", "high")
+    q = make_pair("v", image, "x.png", silent, "sentence", 1.0, [])
+    assert (q.magnification, q.magnification_image, q.magnification_narration) == ("low", "low", None)

@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from quiltkit.contracts import ChunkImage, PairRecord, Sentence, TextAnalysis
+from quiltkit.pairing.magnification import spoken_magnification
 
 
 def resolve_image_path(path: str, root: Path) -> str:
@@ -83,6 +84,7 @@ def sentence_pathology(s: Sentence) -> list[str]:
 def make_pair(video_id: str, image: ChunkImage, image_path: str, s: Sentence, aligner: str,
               score: float, video_pathology: list[str]) -> PairRecord:
     text = (s.corrected_text or s.noisy_text).strip()
+    said = spoken_magnification(text)
     return PairRecord(
         pair_id=f"{image.image_id}-s{s.index}",
         video_id=video_id,
@@ -99,7 +101,9 @@ def make_pair(video_id: str, image: ChunkImage, image_path: str, s: Sentence, al
         # Entity-level sub-pathology when the sentence names one, else the video's label (the
         # release labels whole videos, which is the coarser fallback).
         pathology=sentence_pathology(s) or sorted(set(video_pathology)),
-        magnification=image.magnification,
+        magnification=said or image.magnification,
+        magnification_image=image.magnification,
+        magnification_narration=said,
         height=image.height,
         width=image.width,
         source="quilt_video",

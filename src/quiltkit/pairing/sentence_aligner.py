@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from quiltkit.config import PairsParams
 from quiltkit.contracts import ChunkImage, FrameAnalysis, PairRecord, Sentence
+from quiltkit.pairing.magnification import spoken_magnification
 
 ROLE_WEIGHT = {"roi": 1.0, "medical": 0.85, "other": 0.6}
 NO_CONTENT_WEIGHT = 0.8
@@ -44,21 +45,7 @@ MARGIN_CREDIT = 0.9
 IMAGE_SENTENCE_SHARE = 0.2
 IMAGE_COVERED_SHARE = 0.5
 
-# What a lecturer says about zoom, and which estimated magnification of the frame it means.
-_MAGNIFICATION_WORDS = [
-    ("high", re.compile(r"\b(high (power|magnification)|higher (power|magnification)|(40|60|100) ?x|oil immersion)\b")),
-    ("low", re.compile(r"\b(low (power|magnification)|lower (power|magnification)|scanning (power|magnification)|(2|4|5) ?x)\b")),
-    ("medium", re.compile(r"\b(medium (power|magnification)|intermediate (power|magnification)|(10|20) ?x)\b")),
-]
 MAGNIFICATION_MISMATCH = 0.85
-
-
-def spoken_magnification(text: str) -> str | None:
-    t = text.lower()
-    for level, rx in _MAGNIFICATION_WORDS:
-        if rx.search(t):
-            return level
-    return None
 
 
 def content_weight(s: Sentence, im: ChunkImage) -> float:
