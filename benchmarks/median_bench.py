@@ -21,8 +21,7 @@ import numpy as np
 
 from quiltkit.config import DemoParams
 from quiltkit.contracts import FrameAnalysis, GroundTruth
-from quiltkit.demo.lecture import PRESENTER_NAMES, TOPICS
-from quiltkit.demo.plan import plan_shots, write_lines
+from quiltkit.demo.lecture import plan_lecture
 from quiltkit.demo.render import FrameSource, make_view, shot_picture
 from quiltkit.video.decode import iter_frames
 from quiltkit.video.median_eval import median_vs_frames
@@ -32,14 +31,9 @@ def clean_source(gt: GroundTruth, index: int, seed: int, demo: DemoParams, raw_r
     """The demo's frame source for one video with the pointer taken out. The random draws are
     replayed in make_video's order (the plan, then the narration); the shot times, which depend on
     speech lengths, are taken from the ground truth instead of synthesising the speech again."""
-    rng = np.random.default_rng([seed, index, 1])
+    rng, topic, title, shots, presenter_name = plan_lecture(index, seed, demo)
     w, h, fps = demo.width, demo.height, demo.fps
     classes = list(demo.tissue_classes)
-    topic = TOPICS[int(rng.integers(0, len(TOPICS)))]
-    title = f"{topic[:1].upper() + topic[1:]}: lecture {index + 1}"
-    shots = plan_shots(rng, classes, demo.video_seconds, index)
-    presenter_name = PRESENTER_NAMES[int(rng.integers(0, len(PRESENTER_NAMES)))]
-    write_lines(rng, shots, topic, presenter_name, classes)
     if [s.image_key for s in shots] != [g.image_key for g in gt.shots]:
         raise RuntimeError(f"{gt.video_id}: replayed shot plan does not match the ground truth")
     for s, g in zip(shots, gt.shots):

@@ -39,15 +39,24 @@ def speak(texts: list[str], rate_wpm: int, pitch: int) -> tuple[list[np.ndarray]
 # one video, end to end
 
 
-def make_video(video_id: str, index: int, seed: int, demo, out_videos: Path, out_gt: Path, raw_root: Path) -> GroundTruth:
+def plan_lecture(index: int, seed: int, demo):
+    """The random draws that decide a lecture's content, in their fixed order: topic, title, shot
+    plan, presenter, narration. Returns the generator too, since make_video keeps drawing from it
+    (voice, pointer paths); anything replaying a lecture (the median benchmark) calls this."""
     rng = np.random.default_rng([seed, index, 1])
-    w, h, fps = demo.width, demo.height, demo.fps
     classes = list(demo.tissue_classes)
     topic = TOPICS[int(rng.integers(0, len(TOPICS)))]
     title = f"{topic[:1].upper() + topic[1:]}: lecture {index + 1}"
     shots = plan_shots(rng, classes, demo.video_seconds, index)
     presenter_name = PRESENTER_NAMES[int(rng.integers(0, len(PRESENTER_NAMES)))]
     write_lines(rng, shots, topic, presenter_name, classes)
+    return rng, topic, title, shots, presenter_name
+
+
+def make_video(video_id: str, index: int, seed: int, demo, out_videos: Path, out_gt: Path, raw_root: Path) -> GroundTruth:
+    rng, topic, title, shots, presenter_name = plan_lecture(index, seed, demo)
+    w, h, fps = demo.width, demo.height, demo.fps
+    classes = list(demo.tissue_classes)
     texts = [ln.text for s in shots for ln in s.lines]
     rate_wpm, pitch = int(rng.integers(165, 195)), int(rng.integers(35, 65))
     audio_clips, sr = speak(texts, rate_wpm, pitch)
