@@ -193,7 +193,7 @@ def decode_alone(ws: Path, workers: int) -> tuple[float, float]:
 
 
 # ---------------------------------------------------------------------------------------------
-# peak memory: a child process per (video length, stage), its RSS high-water mark from wait4
+# peak memory: a child process per (video length, stage), its RSS high-water mark (VmHWM)
 
 
 def child_main(stage: str, ws: Path) -> None:
@@ -210,17 +210,23 @@ def child_main(stage: str, ws: Path) -> None:
         m = run_frames(p.frames, Path("outputs/download"), out, seed=p.project.seed, workers=1)
     if m.get("ok") != 1:
         raise SystemExit(f"{stage} did not finish its one video: {m}")
+    from quiltkit.execution.memory import peak_rss_mb
+
+    print(f"PEAK_RSS_MB {peak_rss_mb():.1f}", flush=True)
 
 
 def peak_rss_mb(stage: str, ws: Path) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", stage, "--work", str(ws)], env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", stage, "--work", str(ws)], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    out, _ = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"memory child {stage} on {ws} exited {proc.returncode}")
-    return round(usage.ru_maxrss / 1024, 1), round(time.perf_counter() - t0, 2)  # ru_maxrss is KiB on Linux
+    # the child's own VmHWM: wait4's ru_maxrss would include this process's image (see
+    # quiltkit.execution.memory)
+    peak = next(float(ln.split()[1]) for ln in out.splitlines() if ln.startswith("PEAK_RSS_MB "))
+    return round(peak, 1), round(time.perf_counter() - t0, 2)
 
 
 def memory_section(work: Path, seconds: list[float], workers: int, seed: int) -> dict:

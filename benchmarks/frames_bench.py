@@ -2,7 +2,7 @@
 
 Each video runs through the stage function (quiltkit.video.frames_run.run_frames, as
 stages/frames.py calls it) in a fresh child process, so the memory figure is that child's RSS
-high-water mark (os.wait4's ru_maxrss) and is not polluted by this process or by earlier videos.
+high-water mark (its own VmHWM, quiltkit.execution.memory) and is not polluted by this process or by earlier videos.
 
     PYTHONPATH=src python benchmarks/frames_bench.py VIDEO.mp4 [VIDEO.mp4 ...] [--model outputs/histo_classifier/model.json]
 
@@ -39,6 +39,9 @@ def _child(video: str, model: str, work: str) -> None:
     os.chdir(work_p)
     params = FramesParams(histology=HistologyParams(model_path=str(Path(model).resolve())))
     m = run_frames(params, dl, work_p / "frames", seed=0, workers=1)
+    from quiltkit.execution.memory import peak_rss_mb
+
+    m["peak_rss_mb"] = round(peak_rss_mb(), 1)
     print("RESULT " + json.dumps(m))
 
 
@@ -49,9 +52,8 @@ def bench(video: Path, model: Path) -> dict:
     proc = subprocess.Popen([sys.executable, __file__, "--child", str(video), str(model), work + "/w"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     out = proc.stdout.read()
-    _, status, ru = os.wait4(proc.pid, 0)
+    proc.wait()
     wall = time.time() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
     shutil.rmtree(work, ignore_errors=True)
     line = next((ln for ln in out.splitlines() if ln.startswith("RESULT ")), None)
     if proc.returncode != 0 or line is None:
@@ -61,7 +63,7 @@ def bench(video: Path, model: Path) -> dict:
         "video": video.name, "status_ok": m["ok"], "video_seconds": m["video_seconds"],
         "stage_wall_seconds": m["wall_seconds"], "process_wall_seconds": round(wall, 2),
         "video_seconds_per_wall_second": m["video_seconds_per_wall_second"],
-        "peak_rss_mb": round(ru.ru_maxrss / 1024, 1),  # Linux reports KiB
+        "peak_rss_mb": m["peak_rss_mb"],  # the child's own VmHWM (quiltkit.execution.memory)
         "scenes": m["scenes"], "chunk_images": m["chunk_images"],
     }
 

@@ -92,13 +92,14 @@ def test_stage_records_silence_music_and_foreign_speech(tmp_path):
 CHILD = """
 import json, sys
 from quiltkit.config import AsrParams
+from quiltkit.execution.memory import peak_rss_mb
 from quiltkit.speech.transcribe import transcribe_file
 t = transcribe_file(sys.argv[1], "long", AsrParams(cpu_threads=2), None, cpu_threads=2)
 words = [w for s in t.segments for w in s.words]
 print("RESULT " + json.dumps({"status": t.status, "error": t.error, "duration": t.duration, "seconds": t.seconds_elapsed,
                              "words": len(words), "first": words[0].start if words else None,
                              "last": words[-1].end if words else None,
-                             "text": " ".join(s.text for s in t.segments)}))
+                             "text": " ".join(s.text for s in t.segments), "peak_rss_mb": peak_rss_mb()}))
 """
 
 
@@ -123,15 +124,16 @@ def _long_wav(path: Path, minutes: float, speech: np.ndarray, closing: np.ndarra
 
 
 def _transcribe_in_child(path: Path) -> tuple[dict, float]:
-    """Transcribe in a fresh process; returns its result and its RSS high-water mark in MB."""
+    """Transcribe in a fresh process; returns its result and its RSS high-water mark in MB (VmHWM
+    read by the child itself: see quiltkit.execution.memory for why not wait4's ru_maxrss)."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True, env=env)
     out = proc.stdout.read()
-    _, status, ru = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, out[-2000:]
+    assert proc.wait() == 0, out[-2000:]
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT "))
-    return json.loads(line[7:]), ru.ru_maxrss / 1024
+    result = json.loads(line[7:])
+    return result, result["peak_rss_mb"]
 
 
 @pytest.mark.slow
