@@ -101,6 +101,18 @@ class _Skips:
             log.warning("%s: more rows skipped for %s; counted in metrics", self.where, reason)
         self.counts[reason] = n + 1
 
+    def image_and_caption(self, line: int, image, caption, images_root: Path, base: Path) -> tuple[Path, str] | None:
+        """A CSV row's image file and caption, or None once the reason to skip the row is counted."""
+        img = _resolve(_text(image), images_root, base)
+        if img is None:
+            self.add("missing image", f"row {line}: {image!r}")
+            return None
+        cap = _text(caption)
+        if not cap:
+            self.add("empty caption", f"row {line}")
+            return None
+        return img, cap
+
 
 def _listish(v) -> list[str]:
     """quilt_1M_lookup.csv stores lists as Python literals ("['a', 'b']"); accept those, plain
@@ -182,14 +194,10 @@ def openclip_csv_rows(spec: SourceSpec, root: Path) -> Loaded:
     sk = _Skips(str(spec.path))
     rows = []
     for i, r in enumerate(df.itertuples(index=False), start=2):  # row 1 is the header
-        cap = _text(r.title)
-        img = _resolve(_text(r.filepath), root, spec.path.parent)
-        if img is None:
-            sk.add("missing image", f"row {i}: {r.filepath!r}")
+        found = sk.image_and_caption(i, r.filepath, r.title, root, spec.path.parent)
+        if found is None:
             continue
-        if not cap:
-            sk.add("empty caption", f"row {i}")
-            continue
+        img, cap = found
         rows.append(Row(source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{spec.path.stem}-{i}",
                         image=img, origin=_rel(img, root), caption=cap, subset=spec.path.stem))
     return Loaded(rows, sk.counts)
@@ -207,14 +215,10 @@ def quilt_lookup_rows(spec: SourceSpec, root: Path) -> Loaded:
     sk = _Skips(str(spec.path))
     rows = []
     for i, r in enumerate(df.to_dict("records"), start=2):
-        cap = _text(r.get("caption"))
-        img = _resolve(_text(r.get("image_path")), images_root, spec.path.parent)
-        if img is None:
-            sk.add("missing image", f"row {i}: {r.get('image_path')!r}")
+        found = sk.image_and_caption(i, r.get("image_path"), r.get("caption"), images_root, spec.path.parent)
+        if found is None:
             continue
-        if not cap:
-            sk.add("empty caption", f"row {i}")
-            continue
+        img, cap = found
         mag = _text(r.get("magnification")) or None
         rows.append(Row(
             source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{spec.path.stem}-{i}", image=img,
