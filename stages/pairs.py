@@ -6,4 +6,4 @@ from quiltkit.stage import stage_context
 if __name__ == "__main__":
     with stage_context("pairs") as ctx:
         ctx.finish(run_pairs(ctx.params.pairs, stage_dir("frames"), stage_dir("text"), stage_dir("pairs"),
-                             root=workspace_root()))
+                             root=workspace_root(), keywords_per_chunk=ctx.params.text.keywords_per_chunk))

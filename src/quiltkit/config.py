@@ -131,6 +131,10 @@ class ScenesParams(Section):
     dissolve_window_seconds: float = Field(0.5, ge=0)
     dissolve_min_change: float = Field(20.0, ge=0)
     dissolve_max_residual: float = Field(0.15, gt=0)
+    # The cut detectors look at this many frames per second (0: every decoded frame). A lecture
+    # cut is a change that lasts, so 12 looks of a 24/30/60 fps video find the same cuts, a frame
+    # later at worst, for half the per-frame work (the frames stage's largest cost after decoding).
+    detect_fps: float = Field(0.0, ge=0)
 
 
 class StableParams(Section):
@@ -192,6 +196,12 @@ class AsrParams(Section):
     language: Optional[str] = "en"
     skip_non_english: bool = True
     cpu_threads: int = Field(0, ge=0)
+    # Audio is transcribed in windows of this many seconds, cut at a pause (speech/audio.py), so
+    # a worker's memory does not grow with the lecture's length.
+    window_seconds: float = Field(60.0, ge=30.0)
+    # On a Ray cluster, what one ASR task reserves of a GPU when device is cuda (0.5: two workers
+    # share one card; large-v3 in float16 needs ~5 GB). Ray then sets CUDA_VISIBLE_DEVICES per task.
+    gpus_per_task: float = Field(1.0, gt=0)
 
 
 class LlmParams(Section):
@@ -291,7 +301,11 @@ class TrainParams(Section):
     lock_image: bool = False
     lock_text: bool = False
     loss: Literal["clip", "siglip"] = "clip"
-    devices: int = Field(1, ge=1)
+    devices: int = Field(1, ge=1)  # per node
+    # Nodes of a multi-node DDP run: launch stages/train.py on each (torchrun --nnodes, or SLURM's
+    # srun), Lightning reads rank and address from that environment. Global batch = batch_size x
+    # devices x num_nodes; each rank reads its own slice of the shards.
+    num_nodes: int = Field(1, ge=1)
     accelerator: str = "cpu"
     strategy: str = "auto"
     num_workers: int = Field(0, ge=0)

@@ -273,7 +273,9 @@ class PairRecord(Contract):
     end: float = 0.0
     noisy_text: str = ""
     corrected_text: str = ""
-    roi_text: str = ""
+    roi_text: str = ""  # the text when its sentence's role is "roi" (the LLM's label when text.llm.roles)
+    med_text: str = ""  # the text when its sentence's role is "medical" (same source as roi_text)
+    keywords: list[str] = []  # RAKE keywords of this pair's own text (its chunk), not the video's
     med_umls_ids: list[str] = []
     pathology: list[str] = []
     magnification: Optional[str] = None  # the narration's if it says one, else the image estimate

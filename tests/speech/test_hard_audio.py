@@ -99,7 +99,8 @@ words = [w for s in t.segments for w in s.words]
 print("RESULT " + json.dumps({"status": t.status, "error": t.error, "duration": t.duration, "seconds": t.seconds_elapsed,
                              "words": len(words), "first": words[0].start if words else None,
                              "last": words[-1].end if words else None,
-                             "text": " ".join(s.text for s in t.segments), "peak_rss_mb": peak_rss_mb()}))
+                             "text": " ".join(s.text for s in t.segments), "peak_rss_mb": peak_rss_mb(),
+                             "windows": t.settings.get("audio_windows")}))
 """
 
 
@@ -111,7 +112,7 @@ def _long_wav(path: Path, minutes: float, speech: np.ndarray, closing: np.ndarra
     transcribe_file would short-cut), as 16 kHz PCM: a lecture's length without minutes of
     encoding in the test."""
     n = int(minutes * 60 * 16000)
-    a = np.random.default_rng(0).normal(0, 3, n).astype(np.int16)
+    a = np.random.default_rng(0).normal(0, 10, n).astype(np.int16)  # rms 3e-4: above the silence floor
     s, c = (speech * 32767).astype(np.int16), (closing * 32767).astype(np.int16)
     a[16000:16000 + s.size] = s
     a[n - 16000 - c.size:n - 16000] = c
@@ -148,13 +149,9 @@ def test_30_minute_lecture_is_transcribed_with_bounded_memory(tmp_path):
         assert r["first"] < 15 and r["last"] > minutes * 60 - 16, r
         text = r["text"].lower()
         assert text.count("necrosis") == 1 and "lymphoid" in text, r["text"]
-    # Memory is bounded but not flat: nothing streams. The whole track is held as float32 PCM
-    # (4 B/sample), and faster-whisper's Silero VAD makes a padded copy (4 B) and a copy with
-    # per-window context (4.5 B) of it, on top of the int16 the decoder produced (2 B): about
-    # 14.5 B per sample, 13.3 MB per audio minute (measured 1 -> 30 min: +393 MB, 337 -> 731 MB).
-    # Its ONNX runs go in batches of 10,000 windows (320 s), so activations stay the same size.
-    # This pins that model: a regression to, say, holding per-frame features for the whole file
-    # would fail here.
-    per_minute_mb = 60 * 16000 * 14.5 / 2**20
-    assert rss_long - rss_short < 29 * per_minute_mb + 60, (rss_short, rss_long)
-    assert rss_long < 1024, rss_long
+    # The track streams through in windows (asr.window_seconds, 60 s by default, speech/audio.py),
+    # so the 30-minute file needs what the 1-minute one needs plus one window of audio and its
+    # features: the issue's bound is 10%. Before windowing this measured 337 -> 731 MB (the whole
+    # track decoded, and copied by the VAD: ~13 MB per audio minute).
+    assert long["windows"] >= 29 and short["windows"] == 1, (short["windows"], long["windows"])
+    assert rss_long <= 1.10 * rss_short, (rss_short, rss_long)

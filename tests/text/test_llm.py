@@ -1,64 +1,27 @@
 """The LLM client against a real HTTP server on 127.0.0.1 speaking the OpenAI chat API."""
 import json
 import logging
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from quiltkit.config import LlmParams
 from quiltkit.text.llm import LlmClient, LlmError, load_prompt
+from tests.text.llm_server import chat_server, is_role_prompt
 
 SECRET = "sk-test-6f1d2c9a-never-log-me"
 
 
-class _Api(BaseHTTPRequestHandler):
-    calls: list = []
-    fail_first: int = 0
-    auth_seen: list = []
-
-    def log_message(self, *a):  # keep pytest output clean
-        pass
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).calls.append(body)
-        type(self).auth_seen.append(self.headers.get("Authorization"))
-        if self.path != "/v1/chat/completions":
-            self.send_response(404)
-            self.end_headers()
-            return
-        if type(self).fail_first > 0:
-            type(self).fail_first -= 1
-            self.send_response(503)
-            self.send_header("Retry-After", "0")
-            self.end_headers()
-            return
-        system, user = body["messages"][0]["content"], body["messages"][1]["content"]
-        if "label one sentence" in system:
-            content = json.dumps({"role": "roi" if "here we see" in user.lower() else "medical"})
-        else:
-            content = user.replace("adeno car sinoma", "adenocarcinoma")
-        reply = {"id": "x", "object": "chat.completion", "model": body["model"],
-                 "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]}
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+def _answer(system: str, user: str) -> str:
+    if is_role_prompt(system):
+        return json.dumps({"role": "roi" if "here we see" in user.lower() else "medical"})
+    return user.replace("adeno car sinoma", "adenocarcinoma")
 
 
 @pytest.fixture()
 def server():
-    _Api.calls, _Api.fail_first, _Api.auth_seen = [], 0, []
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Api)
-    th = threading.Thread(target=srv.serve_forever, daemon=True)
-    th.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}/v1"
-    srv.shutdown()
-    srv.server_close()
+    with chat_server(_answer) as srv:
+        yield srv
 
 
 def _params(url, tmp_path, **kw):
@@ -70,41 +33,41 @@ def _params(url, tmp_path, **kw):
 def test_correct_and_role_then_cache_hit(server, tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("QK_TEST_LLM_KEY", SECRET)
     caplog.set_level(logging.DEBUG)
-    client = LlmClient(_params(server, tmp_path))
+    client = LlmClient(_params(server.url, tmp_path))
     assert client.correct("Here we see adeno car sinoma.", ["adenocarcinoma"]) == "Here we see adenocarcinoma."
     assert client.role("Here we see adeno car sinoma.") == "roi"
-    assert len(_Api.calls) == 2 and _Api.calls[0]["model"] == "test-model"
-    assert _Api.auth_seen[0] == f"Bearer {SECRET}"
+    assert len(server.calls) == 2 and server.calls[0]["model"] == "test-model"
+    assert server.auth_seen[0] == f"Bearer {SECRET}"
     # a second run (new client, same cache dir) pays nothing
-    again = LlmClient(_params(server, tmp_path))
+    again = LlmClient(_params(server.url, tmp_path))
     assert again.correct("Here we see adeno car sinoma.", ["adenocarcinoma"]) == "Here we see adenocarcinoma."
-    assert len(_Api.calls) == 2 and again.cache_hits == 1
+    assert len(server.calls) == 2 and again.cache_hits == 1
     cached = "".join(p.read_text() for p in (tmp_path / "cache").rglob("*.json"))
     assert SECRET not in cached and SECRET not in caplog.text
 
 
 def test_retries_on_503_with_backoff(server, tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("QK_TEST_LLM_KEY", SECRET)
-    _Api.fail_first = 2
-    client = LlmClient(_params(server, tmp_path, max_retries=3))
+    server.fail_first = 2
+    client = LlmClient(_params(server.url, tmp_path, max_retries=3))
     assert client.role("Adenocarcinoma arises from glands.") == "medical"
-    assert len(_Api.calls) == 3 and "retry 1/3" in caplog.text and SECRET not in caplog.text
+    assert len(server.calls) == 3 and "retry 1/3" in caplog.text and SECRET not in caplog.text
 
 
 def test_gives_up_with_clear_error(server, tmp_path, monkeypatch):
     monkeypatch.setenv("QK_TEST_LLM_KEY", SECRET)
-    _Api.fail_first = 10
-    client = LlmClient(_params(server, tmp_path, max_retries=1))
+    server.fail_first = 10
+    client = LlmClient(_params(server.url, tmp_path, max_retries=1))
     with pytest.raises(LlmError, match="after 2 attempts: HTTP 503") as exc:
         client.chat("s", "u")
     assert SECRET not in str(exc.value)
-    bad = LlmClient(_params(server.replace("/v1", "/nope"), tmp_path))
+    bad = LlmClient(_params(server.url.replace("/v1", "/nope"), tmp_path))
     with pytest.raises(LlmError, match="HTTP 404"):
         bad.chat("s", "u")
 
 
 def test_rate_limit_spaces_requests(server, tmp_path):
-    client = LlmClient(_params(server, tmp_path).model_copy(update={"requests_per_minute": 300.0}))
+    client = LlmClient(_params(server.url, tmp_path).model_copy(update={"requests_per_minute": 300.0}))
     t0 = time.monotonic()
     for i in range(3):
         client.chat("s", f"u{i}")
@@ -127,10 +90,10 @@ def test_text_analysis_uses_llm_when_enabled(server, tmp_path, monkeypatch):
     words = [Word(start=i * 0.4, end=i * 0.4 + 0.3, word=" " + w)
              for i, w in enumerate("Crypts lined by goblet cells are normal.".split())]
     tr = Transcript(video_id="v", segments=[Segment(start=0, end=3, text="", words=words)])
-    params = TextParams(llm=_params(server, tmp_path))
+    params = TextParams(llm=_params(server.url, tmp_path))
     ta = analyze_transcript(tr, core_vocabulary(), params, LlmClient(params.llm))
     assert ta.llm_used and ta.sentences[0].role == "medical"  # the server's label, not a rule
-    assert len(_Api.calls) == 2  # one correction, one role
+    assert len(server.calls) == 2  # one correction, one role
 
 
 def test_unreachable_llm_falls_back_to_rules(tmp_path):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from tests.video.synth import SHOTS, lecture_frames, shot_boundaries, slide, tissue, write_audio_only, write_video
 
-from quiltkit.config import FramesParams, StableParams
+from quiltkit.config import FramesParams, ScenesParams, StableParams
 from quiltkit.contracts import FrameAnalysis
 from quiltkit.scoring.scenes import scene_boundary_f1
 from quiltkit.video.frames import analyse_video
@@ -16,8 +16,9 @@ def _run(path, tmp_path, model, params=None, vid="v"):
     return analyse_video(vid, path, tmp_path / f"{vid}.json", tmp_path / vid, f"out/{vid}", params or FramesParams(), StainModel.load(model))
 
 
-def test_lecture_scenes_keyframes_and_images(lecture_mp4, tmp_path, stain_model):
-    fa = _run(lecture_mp4, tmp_path, stain_model)
+@pytest.mark.parametrize("detect_fps", [0.0, 8.0])
+def test_lecture_scenes_keyframes_and_images(lecture_mp4, tmp_path, stain_model, detect_fps):
+    fa = _run(lecture_mp4, tmp_path, stain_model, FramesParams(scenes=ScenesParams(detect_fps=detect_fps)))
     assert fa.status == "ok" and FrameAnalysis.read(tmp_path / "v.json") == fa
     cuts = [s.start for s in fa.scenes[1:]]
     assert scene_boundary_f1(cuts, shot_boundaries(SHOTS), tol=0.5)["f1"] == 1.0
@@ -108,11 +109,14 @@ def test_stable_tracker_memory_is_capped():
     assert tr.close() is None
 
 
-def test_crossfade_and_slide_to_slide_cuts_are_found(tmp_path, stain_model):
+@pytest.mark.parametrize("detect_fps", [0.0, 8.0])
+def test_crossfade_and_slide_to_slide_cuts_are_found(tmp_path, stain_model, detect_fps):
     # a crossfade between two tissue shots (PySceneDetect's per-frame score misses it) and a cut
-    # between two text slides (its colour score sees almost nothing)
+    # between two text slides (its colour score sees almost nothing); at every frame, and at the
+    # 8 looks per second the demo's params use (frames.scenes.detect_fps)
     shots = [("tissue", 3, 21, {}), ("tissue", 4, 22, {"fade_in": 0.75}), ("slide", 3, 23, {}), ("slide", 3, 24, {})]
-    fa = _run(write_video(tmp_path / "x.mp4", lecture_frames(shots), audio=False), tmp_path, stain_model)
+    params = FramesParams(scenes=ScenesParams(detect_fps=detect_fps))
+    fa = _run(write_video(tmp_path / "x.mp4", lecture_frames(shots), audio=False), tmp_path, stain_model, params)
     truth = [3 + 0.375, 7.0, 10.0]
     r = scene_boundary_f1([s.start for s in fa.scenes[1:]], truth, tol=0.5)
     assert r["f1"] == 1.0, (r, fa.scenes)

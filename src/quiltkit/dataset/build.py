@@ -183,7 +183,7 @@ def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path,
         records.append({
             # the quilt_1M_lookup.csv columns (image_path relative to outputs/dataset/images)
             "caption": r.caption, "image_path": f"{image_id}.png", "subset": r.subset, "split": split,
-            "pathology": list(r.pathology), "roi_text": r.roi_text, "noisy_text": r.noisy_text,
+            "pathology": list(r.pathology), "roi_text": r.roi_text, "med_text": r.med_text, "noisy_text": r.noisy_text,
             "corrected_text": r.corrected_text, "med_umls_ids": list(r.med_umls_ids), "magnification": r.magnification,
             "height": h, "width": w,
             # ours
@@ -191,7 +191,7 @@ def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path,
             "filepath": f"{rel_out}/images/{image_id}.png", "source": r.source,
             "source_kind": r.source_kind, "video_id": r.video_id or "", "text_kind": r.text_kind,
             "start": r.start, "end": r.end, "aligner": r.aligner, "score": float(r.score), "origin": r.origin,
-            "url": r.url, "source_split": r.source_split, "sha256": info.sha, "phash": f"{info.phash:016x}",
+            "url": r.url, "source_split": r.source_split, "keywords": list(r.keywords), "sha256": info.sha, "phash": f"{info.phash:016x}",
         })
     df = pd.DataFrame.from_records(records)
     if df.empty:

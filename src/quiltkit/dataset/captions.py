@@ -44,6 +44,8 @@ def combined_rows(rows: list[Row], image_of: dict[str, str]) -> list[tuple[str, 
         out.append((image_id, replace(
             first, pair_id=f"{image_id}-combined", caption=caption, text_kind="combined",
             roi_text=" ".join(r.roi_text for r in rs if r.roi_text),
+            med_text=" ".join(r.med_text for r in rs if r.med_text),
+            keywords=list(dict.fromkeys(k for r in rs for k in r.keywords)),
             noisy_text=" ".join(r.noisy_text for r in sorted(rs, key=lambda r: r.start or 0.0)),
             corrected_text=" ".join(r.corrected_text for r in sorted(rs, key=lambda r: r.start or 0.0)),
             med_umls_ids=sorted({c for r in rs for c in r.med_umls_ids}),

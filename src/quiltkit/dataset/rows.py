@@ -22,6 +22,8 @@ class Row:
     source_split: str = ""
     pathology: list[str] = field(default_factory=list)
     roi_text: str = ""
+    med_text: str = ""
+    keywords: list[str] = field(default_factory=list)  # RAKE, of this row's own text
     noisy_text: str = ""
     corrected_text: str = ""
     med_umls_ids: list[str] = field(default_factory=list)

@@ -180,7 +180,8 @@ def video_rows(pairs_dir: Path, root: Path) -> Loaded:
             rows.append(Row(
                 source="quilt_video", source_kind="quilt_video", pair_id=p.pair_id, image=img, origin=p.image_path,
                 caption=p.caption.strip(), text_kind="sentence", video_id=p.video_id, subset="quilt",
-                pathology=list(p.pathology), roi_text=p.roi_text, noisy_text=p.noisy_text, corrected_text=p.corrected_text,
+                pathology=list(p.pathology), roi_text=p.roi_text, med_text=p.med_text, keywords=list(p.keywords),
+                noisy_text=p.noisy_text, corrected_text=p.corrected_text,
                 med_umls_ids=list(p.med_umls_ids), magnification=p.magnification, start=p.start, end=p.end,
                 aligner=p.aligner, score=p.score, source_image_id=p.image_id))
     return Loaded(rows, sk.counts)

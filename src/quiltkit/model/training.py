@@ -122,7 +122,7 @@ def run_training(
         HEAugment(size, mean, std, augment=tp.augment), HEAugment(size, mean, std, augment=False),
         tokenizer, tp.batch_size, seed, num_workers=tp.num_workers,
     )
-    world = tp.devices if tp.strategy != "auto" or tp.devices > 1 else 1
+    world = tp.devices * tp.num_nodes if tp.strategy != "auto" or tp.devices * tp.num_nodes > 1 else 1
     batches = dm.batches_per_epoch(world)
     steps_per_epoch = math.ceil(batches / tp.accumulate_grad_batches)
     total_steps = steps_per_epoch * tp.epochs
@@ -152,6 +152,7 @@ def run_training(
         max_steps=tp.max_steps or -1,
         accelerator=tp.accelerator,
         devices=tp.devices,
+        num_nodes=tp.num_nodes,
         strategy=tp.strategy,
         precision=tp.precision,
         accumulate_grad_batches=tp.accumulate_grad_batches,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from quiltkit.contracts import ChunkImage, PairRecord, Sentence, TextAnalysis
 from quiltkit.pairing.magnification import spoken_magnification
+from quiltkit.text.keywords import KEYWORDS_PER_CHUNK, rake
 
 
 def resolve_image_path(path: str, root: Path) -> str:
@@ -82,7 +83,9 @@ def sentence_pathology(s: Sentence) -> list[str]:
 
 
 def make_pair(video_id: str, image: ChunkImage, image_path: str, s: Sentence, aligner: str,
-              score: float, video_pathology: list[str]) -> PairRecord:
+              score: float, video_pathology: list[str], keywords_top_k: int = KEYWORDS_PER_CHUNK) -> PairRecord:
+    # corrected_text is whatever the text stage settled on (vocabulary corrector, then the LLM when
+    # text.llm.correct), and role is the LLM's label when text.llm.roles: a pair carries both as is.
     text = (s.corrected_text or s.noisy_text).strip()
     said = spoken_magnification(text)
     return PairRecord(
@@ -97,6 +100,8 @@ def make_pair(video_id: str, image: ChunkImage, image_path: str, s: Sentence, al
         noisy_text=s.noisy_text,
         corrected_text=s.corrected_text,
         roi_text=text if s.role == "roi" else "",
+        med_text=text if s.role == "medical" else "",
+        keywords=rake(text, top_k=keywords_top_k) if keywords_top_k else [],
         med_umls_ids=sentence_concepts(s),
         # Entity-level sub-pathology when the sentence names one, else the video's label (the
         # release labels whole videos, which is the coarser fallback).

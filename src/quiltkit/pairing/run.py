@@ -11,12 +11,15 @@ from quiltkit.pairing.pace import video_chunk_time
 from quiltkit.pairing.quilt_rule import quilt_pairs
 from quiltkit.pairing.records import make_pair, resolve_image_path, usable_sentences
 from quiltkit.pairing.sentence_aligner import sentence_pairs
+from quiltkit.text.keywords import KEYWORDS_PER_CHUNK
 
 ALIGNERS = ("quilt", "sentence")
 
 
-def pair_video(frames: FrameAnalysis, text: TextAnalysis, params: PairsParams, root: Path) -> tuple[dict[str, PairsFile], dict]:
-    """Returns ({aligner: PairsFile}, info). Raises ValueError when the two files disagree on the video."""
+def pair_video(frames: FrameAnalysis, text: TextAnalysis, params: PairsParams, root: Path,
+               keywords_per_chunk: int = KEYWORDS_PER_CHUNK) -> tuple[dict[str, PairsFile], dict]:
+    """Returns ({aligner: PairsFile}, info). Raises ValueError when the two files disagree on the video.
+    `keywords_per_chunk` RAKE keywords are taken from each pair's own text (0: none)."""
     if frames.video_id != text.video_id:
         raise ValueError(f"frames is for {frames.video_id!r} but text is for {text.video_id!r}")
     vid = frames.video_id
@@ -25,7 +28,8 @@ def pair_video(frames: FrameAnalysis, text: TextAnalysis, params: PairsParams, r
     paths = {im.image_id: resolve_image_path(im.path, root) for im in frames.images}
 
     def make(aligner, image, sentence, score):
-        return make_pair(vid, image, paths[image.image_id], sentence, aligner, score, text.subpathology)
+        return make_pair(vid, image, paths[image.image_id], sentence, aligner, score, text.subpathology,
+                         keywords_per_chunk)
 
     chunk_time = video_chunk_time(frames, params)
     out = {
@@ -56,6 +60,6 @@ def pair_task(task) -> dict:
     for name, doc in (("frames", frames), ("text", text)):
         if doc.status != "ok":
             return {"status": "skipped", "error": f"{name} status is {doc.status}: {doc.error or 'no reason given'}"}
-    files, info = pair_video(frames, text, params, Path(a["root"]))
+    files, info = pair_video(frames, text, params, Path(a["root"]), a.get("keywords_per_chunk", KEYWORDS_PER_CHUNK))
     files[params.aligner].write(task.output)
     return {**info, **summarize(files[params.aligner])}

@@ -80,6 +80,12 @@ def asr_metrics(out_dir: Path, video_ids: list[str]) -> dict:
     return m
 
 
+def ray_resources(params: AsrParams) -> dict:
+    """What an ASR task asks Ray for: a share of a GPU when it decodes on one, else the CPU
+    default (Ray schedules a task needing num_gpus only on a node that has them free)."""
+    return {"num_gpus": params.gpus_per_task} if params.device.startswith("cuda") else {}
+
+
 def run_asr(params: AsrParams, download_dir: Path, out_dir: Path, *, workers: int = 1, executor: str = "local",
             ray_address: str | None = None) -> dict:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -98,7 +104,8 @@ def run_asr(params: AsrParams, download_dir: Path, out_dir: Path, *, workers: in
                                {"record": str(rec), "params": params.model_dump(), "prompt": prompt, "cpu_threads": cpu_threads}))
     invalidate(tasks, Transcript, "asr", "record")
     t0 = time.perf_counter()
-    results = run_videos(transcribe_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="asr")
+    results = run_videos(transcribe_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="asr",
+                         resources=ray_resources(params))
     wall = time.perf_counter() - t0
     for r in results:
         if r.status in ("skipped", "failed"):

@@ -16,8 +16,9 @@ import zlib
 from pathlib import Path
 
 from quiltkit.config import AsrParams
+from quiltkit.execution.memory import release_free_heap
 from quiltkit.contracts import ContractError, Segment, Transcript, VideoRecord
-from quiltkit.speech.audio import SAMPLE_RATE, AudioError, is_silent, load_audio
+from quiltkit.speech.audio import SAMPLE_RATE, AudioError, is_silent, iter_audio_windows
 from quiltkit.speech.backends import load_backend
 from quiltkit.speech.prompt import echo_mask
 
@@ -58,38 +59,62 @@ def transcribe_file(audio_path: Path, video_id: str, params: AsrParams, initial_
     settings = settings_of(params, cpu_threads)
     t0 = time.perf_counter()
     base = dict(video_id=video_id, model=params.model, settings=settings, initial_prompt=initial_prompt)
-    try:
-        audio = load_audio(audio_path)
-    except AudioError as err:
-        return Transcript(**base, status="failed", error=str(err), seconds_elapsed=round(time.perf_counter() - t0, 3))
-    duration = round(audio.size / SAMPLE_RATE, 3)
-    if is_silent(audio):
+
+    def elapsed() -> float:
+        return round(time.perf_counter() - t0, 3)
+
+    # The track is read as windows of a few minutes (speech/audio.py), each transcribed on its own
+    # and shifted to its place in time: memory is set by the window, not by the lecture's length.
+    segments: list[Segment] = []
+    duration, heard, n_windows, truncated = 0.0, False, 0, None
+    language, language_prob, backend = params.language, None, None
+    extra = {"duration_after_vad": 0.0, "prompt_echo_words_removed": 0, "prompt_fallback_regions": []}
+    windows = iter_audio_windows(audio_path, params.window_seconds)
+    while True:
+        try:
+            win = next(windows)
+        except StopIteration:
+            break
+        except AudioError as err:
+            if n_windows == 0:
+                return Transcript(**base, status="failed", error=str(err), seconds_elapsed=elapsed())
+            truncated = f"{err} (after {duration:.1f}s; the transcript so far is kept)"
+            log.warning("%s: %s", video_id, truncated)
+            break
+        n_windows += 1
+        duration = round(win.offset + win.seconds, 3)
+        if is_silent(win.samples):
+            continue  # a silent stretch (or a silent file): nothing to decode
+        if backend is None:
+            backend = get_backend(params, cpu_threads)
+            base["model"] = f"{params.backend}:{backend.model_path}"
+            if backend.multilingual and (params.skip_non_english or params.language is None):
+                # Detected once, on the first window with sound: a lecture keeps its language.
+                detected, language_prob = backend.detect_language(win.samples)
+                settings["language_detection"] = {"detected": detected, "probability": round(language_prob, 4)}
+                if params.skip_non_english and detected != "en":
+                    windows.close()
+                    return Transcript(**base, status="skipped", language=detected, language_probability=language_prob,
+                                      duration=duration, error=f"non-English audio detected: {detected} (p={language_prob:.2f})",
+                                      seconds_elapsed=elapsed())
+                language = params.language or detected
+            elif not backend.multilingual:
+                settings["language_detection"] = "skipped: English-only model"
+                language = "en"
+        heard = True
+        segments += shift_segments(transcribe_window(backend, win.samples, params, language, initial_prompt, extra),
+                                   win.offset)
+        release_free_heap()  # or the VAD's buffers fragment the heap, window after window
+    settings["audio_windows"] = n_windows
+    if not heard:
         # Nothing to hear is a result, not an error: an empty transcript the text stage passes over.
-        return Transcript(**base, status="ok", duration=duration, error="silent audio: no speech to transcribe",
-                          seconds_elapsed=round(time.perf_counter() - t0, 3))
-    backend = get_backend(params, cpu_threads)
-    base["model"] = f"{params.backend}:{backend.model_path}"
-    language, language_prob = params.language, None
-    if backend.multilingual and (params.skip_non_english or params.language is None):
-        detected, language_prob = backend.detect_language(audio)
-        settings["language_detection"] = {"detected": detected, "probability": round(language_prob, 4)}
-        if params.skip_non_english and detected != "en":
-            return Transcript(**base, status="skipped", language=detected, language_probability=language_prob,
-                              duration=duration, error=f"non-English audio detected: {detected} (p={language_prob:.2f})",
-                              seconds_elapsed=round(time.perf_counter() - t0, 3))
-        language = params.language or detected
-    elif not backend.multilingual:
-        settings["language_detection"] = "skipped: English-only model"
-        language = "en"
-    result = backend.transcribe(audio, language=language, initial_prompt=initial_prompt, beam_size=params.beam_size,
-                                word_timestamps=params.word_timestamps, vad_filter=params.vad_filter)
-    settings.update(result.extra)
-    segments, removed = drop_prompt_echo(result.segments, initial_prompt)
-    settings["prompt_echo_words_removed"] = removed
-    if initial_prompt and params.prompt_fallback and params.word_timestamps:
-        segments, redone = redo_unheard_speech(backend, audio, segments, params, language)
-        settings["prompt_fallback_regions"] = redone
-    result.segments = segments
+        return Transcript(**base, status="ok", duration=duration, error=truncated or "silent audio: no speech to transcribe",
+                          seconds_elapsed=elapsed())
+    extra["duration_after_vad"] = round(extra["duration_after_vad"], 3)
+    first_window_prob = extra.pop("language_probability", None)
+    if language_prob is None:
+        language_prob = first_window_prob  # the model's own, when the language was given
+    settings.update(extra)
     if not backend.multilingual and segments:
         # An English-only model cannot say what language it heard: given German or French it
         # writes confident-looking English nonsense (measured: tiny.en on espeak German gave
@@ -102,10 +127,35 @@ def transcribe_file(audio_path: Path, video_id: str, params: AsrParams, initial_
                               error=(f"English-only model {params.model} cannot detect the language, and "
                                      f"{q['suspect_share']:.0%} of the transcript is low-confidence (segment avg_logprob < "
                                      f"{LOW_LOGPROB}; mean {q['mean_avg_logprob']}): non-English or non-speech audio?"),
-                              seconds_elapsed=round(time.perf_counter() - t0, 3))
-    return Transcript(**base, status="ok", language=result.language or language,
-                      language_probability=language_prob if language_prob is not None else result.language_probability,
-                      duration=duration, segments=result.segments, seconds_elapsed=round(time.perf_counter() - t0, 3))
+                              seconds_elapsed=elapsed())
+    return Transcript(**base, status="ok", language=language, language_probability=language_prob, duration=duration,
+                      segments=segments, error=truncated, seconds_elapsed=elapsed())
+
+
+def transcribe_window(backend, audio, params: AsrParams, language: str | None, initial_prompt: str | None,
+                      extra: dict) -> list[Segment]:
+    """One window's segments, in the window's own time; what it did is added to `extra`."""
+    result = backend.transcribe(audio, language=language, initial_prompt=initial_prompt, beam_size=params.beam_size,
+                                word_timestamps=params.word_timestamps, vad_filter=params.vad_filter)
+    extra["duration_after_vad"] += float(result.extra.get("duration_after_vad", 0.0))
+    extra.setdefault("language_probability", result.language_probability)
+    extra.update({k: v for k, v in result.extra.items() if k != "duration_after_vad"})
+    segments, removed = drop_prompt_echo(result.segments, initial_prompt)
+    extra["prompt_echo_words_removed"] += removed
+    if initial_prompt and params.prompt_fallback and params.word_timestamps:
+        segments, redone = redo_unheard_speech(backend, audio, segments, params, language)
+        extra["prompt_fallback_regions"] += redone
+    return segments
+
+
+def shift_segments(segments: list[Segment], offset: float) -> list[Segment]:
+    """Segments (and their words) moved `offset` seconds later."""
+    if not offset:
+        return segments
+    return [seg.model_copy(update={
+        "start": round(seg.start + offset, 3), "end": round(seg.end + offset, 3),
+        "words": [w.model_copy(update={"start": round(w.start + offset, 3), "end": round(w.end + offset, 3)}) for w in seg.words],
+    }) for seg in segments]
 
 
 # Whisper retries a decode below -1.0. Measured with tiny.en: English speech (demo, tests) gives
@@ -179,10 +229,7 @@ def redo_unheard_speech(backend, audio, segments: list[Segment], params: AsrPara
         clip = audio[int(a * SAMPLE_RATE): int(b * SAMPLE_RATE)]
         res = backend.transcribe(clip, language=language, initial_prompt=None, beam_size=params.beam_size,
                                  word_timestamps=True, vad_filter=False)
-        shifted = [seg.model_copy(update={
-            "start": round(seg.start + a, 3), "end": round(seg.end + a, 3),
-            "words": [w.model_copy(update={"start": round(w.start + a, 3), "end": round(w.end + a, 3)}) for w in seg.words],
-        }) for seg in res.segments]
+        shifted = shift_segments(res.segments, a)
         new_words = sum(len(sg.words) for sg in shifted)
         if new_words <= len(inside):
             continue  # the unprompted pass heard no more: keep what we had

@@ -77,6 +77,14 @@ def analyze_transcript(transcript: Transcript, vocab: Vocabulary, params: TextPa
     )
 
 
+def warm_worker(vocab_path: str, params: TextParams) -> None:
+    """Build, in this process, everything analyze_task needs (see run_videos' `warm`)."""
+    vocab = vocabulary_from_file(vocab_path)
+    if params.correction:
+        _corrector(vocab, params.fuzzy_min_score)
+    get_nlp(vocab, params.umls_quickumls_path)
+
+
 def analyze_task(task) -> dict:
     """runner entry point: task.args = {asr, vocab (merged vocabulary JSON), params (TextParams dict)}."""
     params = TextParams.model_validate(task.args["params"])

@@ -3,6 +3,10 @@
 Candidate phrases are the runs of words between stopwords and punctuation; each word scores
 degree/frequency over the candidates (words that appear in long phrases score higher), and a
 phrase scores the sum of its words. Good enough to summarise what a chunk of lecture is about.
+
+Two granularities use it: the text stage summarises a whole video (TextAnalysis.keywords), and
+the pairs stage gives every pair the keywords of its own narration (PairRecord.keywords), so a
+caption's keywords say what *that* image was described with, not what the lecture was about.
 """
 from __future__ import annotations
 
@@ -18,7 +22,15 @@ the their theirs them themselves then there these they this those through to too
 what when where which while who whom why will with would you your yours yourself yourselves notice look looking
 show shows shown showing can like well okay ok so um uh one two three many much lot lots quite rather thing things
 field case cases example typical typically usually often here's there's it's that's we're you're let's going go
+around across along among amongst within without toward towards upon onto near via per throughout beside besides
+versus whether may might must shall
 """.split())
+# The last two lines are prepositions and modals from the SMART list the RAKE paper used. They
+# matter most for a one-sentence chunk: "macrovesicular steatosis around central veins" would
+# otherwise be one five-word run, longer than max_words (see _fit below).
+
+# The default of text.keywords_per_chunk (config.TextParams), for callers that get no params.
+KEYWORDS_PER_CHUNK = 5
 
 _SPLIT = re.compile(r"[.,;:!?()\[\]\"]|\s-\s")
 _WORD = re.compile(r"[a-zA-Z][a-zA-Z'-]*")
@@ -40,8 +52,26 @@ def candidate_phrases(text: str) -> list[list[str]]:
     return phrases
 
 
+def _fit(phrase: list[str], max_words: int) -> list[list[str]]:
+    """A run longer than max_words, cut into the fewest near-equal pieces that fit.
+
+    Classic RAKE drops such a run. Over a whole lecture that costs little, but a chunk is often a
+    single sentence whose content is that one run ("ulcerative colitis causes crypt abscesses"),
+    and dropping it leaves the chunk with no keywords at all."""
+    if len(phrase) <= max_words:
+        return [phrase]
+    n = -(-len(phrase) // max_words)
+    size, extra = divmod(len(phrase), n)
+    out, i = [], 0
+    for k in range(n):
+        j = i + size + (k < extra)
+        out.append(phrase[i:j])
+        i = j
+    return out
+
+
 def rake(text: str, top_k: int = 5, max_words: int = 4) -> list[str]:
-    phrases = [p for p in candidate_phrases(text) if len(p) <= max_words]
+    phrases = [piece for p in candidate_phrases(text) for piece in _fit(p, max_words)]
     freq: dict[str, int] = defaultdict(int)
     degree: dict[str, int] = defaultdict(int)
     for p in phrases:

@@ -16,7 +16,7 @@ from quiltkit.execution.runner import VideoTask, run_videos
 from quiltkit.io import atomic_write_text
 from quiltkit.paths import safe_id
 from quiltkit.speech.stage_run import invalidate
-from quiltkit.text.analyze import analyze_task
+from quiltkit.text.analyze import analyze_task, warm_worker
 from quiltkit.text.vocabulary import build_vocabulary, cache_key
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,8 @@ def run_text(params: TextParams, asr_dir: Path, out_dir: Path, *, workers: int =
         atomic_write_text(out_dir / "vocabulary.tsv", "\n".join(rows) + "\n")
     args = {"vocab": str(vocab_file), "params": params.model_dump()}
     tasks = [VideoTask(t.video_id, t.output, {**t.args, **args}) for t in tasks]
-    results = run_videos(analyze_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="text")
+    results = run_videos(analyze_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="text",
+                         warm=lambda: warm_worker(str(vocab_file), params))
     for r in results:
         if r.status in ("skipped", "failed"):
             log.info("text: %s %s: %s", r.video_id, r.status, (r.error or "").splitlines()[0] if r.error else "")

@@ -168,6 +168,11 @@ class _Analyser:
             sharpness=round(sharp, 2), phash=h, duplicate_of=dup))
 
 
+def detection_stride(fps: float, detect_fps: float) -> int:
+    """Every how many decoded frames the cut detectors look (1: all of them)."""
+    return max(1, int(round(fps / detect_fps))) if detect_fps > 0 else 1
+
+
 def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir: Path, img_rel: str,
                   params: FramesParams, clf: HistologyClassifier, seed: int = 0) -> FrameAnalysis:
     """Analyse one video and write its FrameAnalysis (and images). Bad input is recorded as a
@@ -184,7 +189,8 @@ def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir
     ds = params.scenes.downscale
     dw, dh = max(2, aw // ds // 2 * 2), max(2, ah // ds // 2 * 2)
     an = _Analyser(video_id, params, clf, img_dir, img_rel, seed)
-    cutter = SceneCutter(params.scenes, info.fps)
+    stride = detection_stride(info.fps, params.scenes.detect_fps)
+    cutter = SceneCutter(params.scenes, info.fps / stride)
     step = 1.0 / params.stable.sample_fps
     # Cuts can be reported a frame or two after the frame they belong to, so frames wait in a
     # short queue (`lag_frames` long) and are assigned to scenes only once every cut up to
@@ -212,9 +218,10 @@ def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir
             for fr in iter_frames(video_path):
                 n_frames += 1
                 last_t = fr.time
-                cuts.extend(cutter.feed(fr.index, fr.small_bgr(dw, dh), fr.time))
+                if fr.index % stride == 0:
+                    cuts.extend(cutter.feed(fr.index // stride, fr.small_bgr(dw, dh), fr.time))
                 pending.append(fr)
-                while len(pending) > cutter.lag_frames:
+                while len(pending) > cutter.lag_frames * stride:
                     settle(pending.popleft())
         except VideoInputError as err:
             if n_frames == 0:
