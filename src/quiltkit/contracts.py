@@ -7,12 +7,15 @@ file is reported with its path and field instead of a KeyError three stages late
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Literal, Optional, TypeVar
+from typing import Iterator, Literal, Optional, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from quiltkit.io import atomic_write_text
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound="Contract")
 
@@ -38,6 +41,21 @@ class Contract(BaseModel):
             first = err.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise ContractError(f"{path}: not a valid {cls.__name__}: {where}: {first['msg']}") from None
+
+    @classmethod
+    def read_each(cls: type[T], out_dir: Path, video_ids: list[str], counts: dict) -> Iterator[T]:
+        """Each video's `<out_dir>/<id>.json` that reads; one that does not is warned about and
+        counted in counts["failed"] (a stage's metrics must not die on one broken file), and each
+        that does is counted under its status."""
+        for vid in video_ids:
+            try:
+                item = cls.read(Path(out_dir) / f"{vid}.json")
+            except ContractError as err:
+                log.warning("%s", err)
+                counts["failed"] += 1
+                continue
+            counts[item.status] += 1
+            yield item
 
 
 # --------------------------------------------------------------------------------------------

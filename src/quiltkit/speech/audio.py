@@ -88,18 +88,16 @@ def iter_pcm16(path: Path | str, chunk_samples: int = 500_000) -> Iterator[np.nd
 
 
 def _valid_frames(frames):
+    import av
+
     it = iter(frames)
     while True:
         try:
             yield next(it)
         except StopIteration:
             return
-        except Exception as err:  # a damaged packet mid-stream: skip it, as decode_audio does
-            import av
-
-            if isinstance(err, av.error.InvalidDataError):
-                continue
-            raise
+        except av.error.InvalidDataError:  # a damaged packet mid-stream: skip it, as decode_audio does
+            continue
 
 
 def quietest_cut(pcm: np.ndarray, lo: int, hi: int, frame: int = SAMPLE_RATE // 10) -> int:

@@ -60,14 +60,7 @@ def invalidate(tasks: list[VideoTask], contract, desc: str, input_arg: str) -> N
 def asr_metrics(out_dir: Path, video_ids: list[str]) -> dict:
     m = {"videos": len(video_ids), "ok": 0, "failed": 0, "skipped": 0, "audio_seconds": 0.0, "asr_seconds": 0.0,
          "segments": 0, "words": 0, "empty_transcripts": 0}
-    for vid in video_ids:
-        try:
-            tr = Transcript.read(out_dir / f"{vid}.json")
-        except ContractError as err:
-            log.warning("%s", err)
-            m["failed"] += 1
-            continue
-        m[tr.status] += 1
+    for tr in Transcript.read_each(out_dir, video_ids, m):
         if tr.status == "ok":
             m["audio_seconds"] += tr.duration
             m["asr_seconds"] += tr.seconds_elapsed

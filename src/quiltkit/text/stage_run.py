@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from quiltkit.config import TextParams
-from quiltkit.contracts import ContractError, TextAnalysis
+from quiltkit.contracts import TextAnalysis
 from quiltkit.execution.runner import VideoTask, run_videos
 from quiltkit.io import atomic_write_text
 from quiltkit.paths import safe_id
@@ -27,14 +27,7 @@ def text_metrics(out_dir: Path, video_ids: list[str]) -> dict:
          "medical_sentences": 0, "entities": 0, "negated_entities": 0, "uncertain_entities": 0, "corrections": 0,
          "videos_with_llm": 0}
     subpath: dict[str, int] = {}
-    for vid in video_ids:
-        try:
-            ta = TextAnalysis.read(out_dir / f"{vid}.json")
-        except ContractError as err:
-            log.warning("%s", err)
-            m["failed"] += 1
-            continue
-        m[ta.status] += 1
+    for ta in TextAnalysis.read_each(out_dir, video_ids, m):
         m["videos_with_llm"] += int(ta.llm_used)
         for s in ta.sentences:
             m["sentences"] += 1
