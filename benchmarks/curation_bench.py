@@ -9,6 +9,8 @@ corpus, in a scratch workspace (--work), never in the repository's outputs/:
   (a) the whole per-video curation (download, histology classifier, asr, frames, text, pairs: the
       same functions the stage scripts call, one after another as `dvc repro` runs them) against
       ASR alone and against one bare PyAV decode of every video. Target: curation <= 1.3x ASR.
+      Reported at every scale (curation_by_scale); the headline is the largest. A one-video
+      run goes first and is reported apart as `startup` (imports, model loads).
   (b) the same curation on the demo corpus repeated 1x, 2x, 4x (the six videos again under new
       ids, so every copy is real work: no stage caches across ids). Target: 4x <= 4.4x the 1x time.
   (c) the RSS high-water mark of a child process that runs one video through frames, and one
@@ -72,9 +74,10 @@ def base_corpus(work: Path, seed: int) -> Path:
     return corpus / "data/demo"
 
 
-def scaled_workspace(work: Path, scale: int, corpus: Path) -> Path:
-    """A fresh workspace whose video list is the demo list repeated `scale` times under new ids."""
-    ws = work / f"x{scale}"
+def scaled_workspace(work: Path, scale: int, corpus: Path, name: str | None = None, first: int | None = None) -> Path:
+    """A fresh workspace whose video list is the demo list (its `first` rows when given) repeated
+    `scale` times under new ids."""
+    ws = work / (name or f"x{scale}")
     shutil.rmtree(ws, ignore_errors=True)
     (ws / "data/demo").mkdir(parents=True)
     for name in ("dvc.yaml", "params.yaml"):
@@ -86,7 +89,7 @@ def scaled_workspace(work: Path, scale: int, corpus: Path) -> Path:
     if (REPO / "outputs/cache/vocabulary").is_dir():
         shutil.copytree(REPO / "outputs/cache/vocabulary", ws / "outputs/cache/vocabulary")
     with open(corpus / "video_list.csv", newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+        rows = list(csv.DictReader(fh))[:first]
     with open(ws / "data/demo/video_list.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
@@ -294,31 +297,47 @@ def gpu_section(ws: Path) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
+def ratios(run: dict, decode: tuple[float, float] | None = None) -> dict:
+    """Target (a) on one measured curation: the whole of it against its own ASR step."""
+    asr, asr_cpu = run["seconds"]["asr"], run["cpu_seconds"]["asr"]
+    r = {
+        "curation_seconds": run["total_seconds"],
+        "asr_alone_seconds": asr,
+        "curation_over_asr": round(run["total_seconds"] / asr, 3),
+        "stage_share": {k: round(v / run["total_seconds"], 3) for k, v in run["seconds"].items()},
+        "curation_cpu_seconds": run["total_cpu_seconds"],
+        "asr_alone_cpu_seconds": asr_cpu,
+        "curation_over_asr_cpu": round(run["total_cpu_seconds"] / asr_cpu, 3),
+    }
+    if decode is not None:
+        r["decode_alone_seconds"], r["decode_alone_cpu_seconds"] = decode
+        r["curation_over_decode"] = round(run["total_seconds"] / decode[0], 3)
+    r["meets_target"] = r["curation_over_asr"] <= TARGETS["curation_over_asr"]
+    r["meets_target_cpu"] = r["curation_over_asr_cpu"] <= TARGETS["curation_over_asr"]
+    return r
+
+
 def scaling_section(result: dict, work: Path, scales: list[int], workers: int, seed: int) -> None:
     corpus = base_corpus(work, seed)
+    # `dvc repro` runs each stage in a fresh process, which pays its imports (spaCy + medspaCy,
+    # scikit-image, faster-whisper: ~10 s of wall on 2 cores) once, whatever the corpus size. In
+    # one benchmark process they would land on whichever scale runs first and make it look
+    # slow, so a one-video curation goes first, measured on its own as the start-up cost.
+    warm = curate(scaled_workspace(work, 1, corpus, name="warmup", first=1), workers)
+    result["startup"] = {"videos": warm["videos"], "seconds": warm["total_seconds"], "cpu_seconds": warm["total_cpu_seconds"],
+                         "note": "one-video curation run first, in this process: mostly imports and model loads"}
     for s in scales:
         ws = scaled_workspace(work, s, corpus)
         result["scales"][str(s)] = curate(ws, workers)
+    top = max(scales)
+    decode = decode_alone(work / f"x{top}", workers)
+    print(f"  decode alone x{top}: {decode[0]:.2f} s wall {decode[1]:.2f} s cpu", flush=True)
+    # The headline is the largest corpus: per-stage fixed costs (pool start, model loads per
+    # worker) weigh least there, as they do on a real corpus.
+    result["curation"] = {"scale": top, **ratios(result["scales"][str(top)], decode)}
+    result["curation_by_scale"] = {str(s): {k: v for k, v in ratios(result["scales"][str(s)]).items() if k != "stage_share"}
+                                   for s in scales}
     base = result["scales"][str(scales[0])]
-    ws0 = work / f"x{scales[0]}"
-    base["decode_alone_seconds"], base["decode_alone_cpu_seconds"] = decode_alone(ws0, workers)
-    print(f"  decode alone {base['decode_alone_seconds']:.2f} s wall {base['decode_alone_cpu_seconds']:.2f} s cpu", flush=True)
-    asr, asr_cpu = base["seconds"]["asr"], base["cpu_seconds"]["asr"]
-    result["curation"] = {
-        "scale": scales[0],
-        "curation_seconds": base["total_seconds"],
-        "asr_alone_seconds": asr,
-        "decode_alone_seconds": base["decode_alone_seconds"],
-        "curation_over_asr": round(base["total_seconds"] / asr, 3),
-        "curation_over_decode": round(base["total_seconds"] / base["decode_alone_seconds"], 3),
-        "stage_share": {k: round(v / base["total_seconds"], 3) for k, v in base["seconds"].items()},
-        "curation_cpu_seconds": base["total_cpu_seconds"],
-        "asr_alone_cpu_seconds": asr_cpu,
-        "decode_alone_cpu_seconds": base["decode_alone_cpu_seconds"],
-        "curation_over_asr_cpu": round(base["total_cpu_seconds"] / asr_cpu, 3),
-    }
-    result["curation"]["meets_target"] = result["curation"]["curation_over_asr"] <= TARGETS["curation_over_asr"]
-    result["curation"]["meets_target_cpu"] = result["curation"]["curation_over_asr_cpu"] <= TARGETS["curation_over_asr"]
     result["growth"] = {f"x{s}_over_x{scales[0]}": round(result["scales"][str(s)]["total_seconds"] / base["total_seconds"], 3)
                         for s in scales[1:]}
     for s in scales[1:]:
@@ -331,7 +350,6 @@ def scaling_section(result: dict, work: Path, scales: list[int], workers: int, s
         g = result["growth"]
         g["meets_target"] = g[f"x{4 * scales[0]}_over_x{scales[0]}"] <= TARGETS["x4_over_x1"]
         g["meets_target_cpu"] = g[f"x{4 * scales[0]}_over_x{scales[0]}_cpu"] <= TARGETS["x4_over_x1"]
-
 
 
 def main() -> None:
@@ -372,7 +390,8 @@ def main() -> None:
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     os.replace(tmp, out)
-    print(json.dumps({k: result[k] for k in ("curation", "growth", "memory", "gpu") if k in result}, indent=1))
+    print(json.dumps({k: result[k] for k in ("startup", "curation", "curation_by_scale", "growth", "memory", "gpu") if k in result},
+                     indent=1))
     print(f"wrote {out}")
 
 

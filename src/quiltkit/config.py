@@ -121,6 +121,10 @@ class ScenesParams(Section):
     # adaptive ~3 (a ratio to the local average), threshold ~12 (mean pixel level for fades).
     threshold: float = Field(27.0, gt=0)
     min_scene_seconds: float = Field(1.0, ge=0)
+    # The detectors see the analysis frame shrunk by this factor. Keep it a divisor of the frame
+    # size: OpenCV's area resize has a fast path for integer ratios (3 on a 640-wide frame costs
+    # 3.5x what 4 does). params.yaml uses 4 (160x90 for 360p): the demo's cuts, slide changes and
+    # crossfades are all still found (scene F1 1.0), for half the detectors' work of 2.
     downscale: int = Field(2, ge=1)
     # Text-slide changes that PySceneDetect's colour-based score misses: fraction of pixels whose
     # grey level jumps, as an isolated spike (0 disables; see quiltkit.video.scenes).
@@ -166,6 +170,11 @@ class FramesParams(Section):
     # The keyframe of a scene is its first sampled frame this long after the cut, so that the
     # tail of a crossfade or a settling zoom is not what gets classified.
     keyframe_offset_seconds: float = Field(0.5, ge=0)
+    # Decode only the frames other frames are predicted from (H.264's non-reference B-frames are
+    # skipped). The detectors (scenes.detect_fps) and the stable sampler take frames by time and
+    # rarely need more: on the demo's 24 fps x264 files 14 frames/s remain for 8 + 2 looks, and
+    # decoding costs half. Off: every frame is decoded (needed for frame-exact cuts).
+    decode_reference_only: bool = False
     # Nucleus diameter / short image side below which a chunk image is "low" and from which it
     # is "high" magnification (see quiltkit.video.quality.magnification).
     magnification_thresholds: tuple[float, float] = (0.0105, 0.018)

@@ -12,6 +12,12 @@ def lecture_mp4(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def lecture_bframes_mp4(tmp_path_factory) -> Path:
+    """The same lecture encoded with B-frames (x264 veryfast), for reference-only decoding."""
+    return write_video(tmp_path_factory.mktemp("vid") / "lecture_b.mp4", lecture_frames(SHOTS), preset="veryfast")
+
+
+@pytest.fixture(scope="session")
 def stain_model(tmp_path_factory):
     from tests.video.synth import classifier_set
 

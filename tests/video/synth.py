@@ -43,9 +43,10 @@ def slide(h: int, w: int, seed: int, title: str = "Lecture") -> np.ndarray:
     return img
 
 
-def write_video(path: Path, frames, fps: int = 12, audio: bool = True, faststart: bool = False) -> Path:
+def write_video(path: Path, frames, fps: int = 12, audio: bool = True, faststart: bool = False, preset: str = "ultrafast") -> Path:
     """Encode an iterable of RGB frames as H.264 (+ a quiet tone as AAC) mp4. faststart puts the
-    index first (as streaming sites do), so a truncated copy still decodes up to its cut."""
+    index first (as streaming sites do), so a truncated copy still decodes up to its cut.
+    x264's "ultrafast" writes no B-frames; "veryfast" writes them (3, pyramid), as sites do."""
     path.parent.mkdir(parents=True, exist_ok=True)
     frames = iter(frames)
     first = next(frames)
@@ -53,7 +54,7 @@ def write_video(path: Path, frames, fps: int = 12, audio: bool = True, faststart
     with av.open(str(path), "w", options={"movflags": "faststart"} if faststart else {}) as c:
         vs = c.add_stream("libx264", rate=fps)
         vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
-        vs.options = {"preset": "ultrafast", "crf": "20"}
+        vs.options = {"preset": preset, "crf": "20"}
         # every stream must exist before the first packet is muxed
         a = _audio_stream(c) if audio else None
         n = 0

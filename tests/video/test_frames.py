@@ -16,9 +16,15 @@ def _run(path, tmp_path, model, params=None, vid="v"):
     return analyse_video(vid, path, tmp_path / f"{vid}.json", tmp_path / vid, f"out/{vid}", params or FramesParams(), StainModel.load(model))
 
 
-@pytest.mark.parametrize("detect_fps", [0.0, 8.0])
-def test_lecture_scenes_keyframes_and_images(lecture_mp4, tmp_path, stain_model, detect_fps):
-    fa = _run(lecture_mp4, tmp_path, stain_model, FramesParams(scenes=ScenesParams(detect_fps=detect_fps)))
+# every frame; the 8 looks per second of params.yaml; those looks taken from reference frames only
+LOOKS = pytest.mark.parametrize("detect_fps,reference_only", [(0.0, False), (8.0, False), (8.0, True)])
+
+
+@LOOKS
+def test_lecture_scenes_keyframes_and_images(request, tmp_path, stain_model, detect_fps, reference_only):
+    video = request.getfixturevalue("lecture_bframes_mp4" if reference_only else "lecture_mp4")
+    params = FramesParams(scenes=ScenesParams(detect_fps=detect_fps), decode_reference_only=reference_only)
+    fa = _run(video, tmp_path, stain_model, params)
     assert fa.status == "ok" and FrameAnalysis.read(tmp_path / "v.json") == fa
     cuts = [s.start for s in fa.scenes[1:]]
     assert scene_boundary_f1(cuts, shot_boundaries(SHOTS), tol=0.5)["f1"] == 1.0
@@ -109,14 +115,15 @@ def test_stable_tracker_memory_is_capped():
     assert tr.close() is None
 
 
-@pytest.mark.parametrize("detect_fps", [0.0, 8.0])
-def test_crossfade_and_slide_to_slide_cuts_are_found(tmp_path, stain_model, detect_fps):
+@LOOKS
+def test_crossfade_and_slide_to_slide_cuts_are_found(tmp_path, stain_model, detect_fps, reference_only):
     # a crossfade between two tissue shots (PySceneDetect's per-frame score misses it) and a cut
     # between two text slides (its colour score sees almost nothing); at every frame, and at the
     # 8 looks per second the demo's params use (frames.scenes.detect_fps)
     shots = [("tissue", 3, 21, {}), ("tissue", 4, 22, {"fade_in": 0.75}), ("slide", 3, 23, {}), ("slide", 3, 24, {})]
-    params = FramesParams(scenes=ScenesParams(detect_fps=detect_fps))
-    fa = _run(write_video(tmp_path / "x.mp4", lecture_frames(shots), audio=False), tmp_path, stain_model, params)
+    params = FramesParams(scenes=ScenesParams(detect_fps=detect_fps), decode_reference_only=reference_only)
+    video = write_video(tmp_path / "x.mp4", lecture_frames(shots), audio=False, preset="veryfast" if reference_only else "ultrafast")
+    fa = _run(video, tmp_path, stain_model, params)
     truth = [3 + 0.375, 7.0, 10.0]
     r = scene_boundary_f1([s.start for s in fa.scenes[1:]], truth, tol=0.5)
     assert r["f1"] == 1.0, (r, fa.scenes)
@@ -149,12 +156,14 @@ def test_split_stable_intervals_of_one_view_merge(tmp_path, stain_model):
     an = _Analyser("v", FramesParams(), StainModel.load(stain_model), tmp_path, "x", seed=0)
     sc = _SceneState(0, 0.0)
     view, other = tissue(180, 320, 41), tissue(180, 320, 42, nucleus_px=7)
-    an._interval(sc, StableInterval(0.0, 4.0, 8, view))
-    an._interval(sc, StableInterval(4.5, 9.0, 10, view))  # the pointer broke the run once
-    an._interval(sc, StableInterval(10.0, 14.0, 9, other))  # a new view in the same scene
+    an._interval(sc, StableInterval(0.0, 4.0, 8, [view]))
+    an._interval(sc, StableInterval(4.5, 9.0, 10, [view]))  # the pointer broke the run once
+    an._interval(sc, StableInterval(10.0, 14.0, 9, [other]))  # a new view in the same scene
     assert [(c.start, c.end, c.n_frames) for c in sc.medians] == [(0.0, 9.0, 18), (10.0, 14.0, 9)]
-    an._interval(sc, StableInterval(15.0, 19.0, 9, slide(180, 320, 3)))  # a slide median is dropped
+    slide_iv = StableInterval(15.0, 19.0, 9, [slide(180, 320, 3), slide(180, 320, 3)])
+    an._interval(sc, slide_iv)  # a slide interval is dropped
     assert len(sc.medians) == 2 and an.counts["stable_intervals"] == 4
+    assert "median" not in slide_iv.__dict__  # on its middle frame alone: its median was never computed
 
 
 @pytest.mark.parametrize("detector,threshold", [("adaptive", 3.0), ("content", 27.0)])

@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 
 from tqdm import tqdm
 
+from quiltkit.execution.threads import native_thread_limit, threads_per_worker
 from quiltkit.io import clean_temp_files
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ def _run_pool(fn: Callable, todo: list[VideoTask], workers: int, bar) -> list[Ta
     while rounds:
         batch, n = rounds.pop(0)
         broken: list[VideoTask] = []
-        with ProcessPoolExecutor(max_workers=n) as pool:
+        with native_thread_limit(threads_per_worker(n)), ProcessPoolExecutor(max_workers=n) as pool:
             futures = {pool.submit(_call, fn, t): t for t in batch}
             for fut in as_completed(futures):
                 try:

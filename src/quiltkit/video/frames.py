@@ -1,10 +1,14 @@
 """From a video file to the images the pairing stage pairs with speech (one FrameAnalysis).
 
-One decoding pass drives everything:
+One decoding pass drives everything (of the reference frames only, with
+decode_reference_only: the B-frames nothing is predicted from are never decoded):
 
-  every frame (downscaled)   -> PySceneDetect detector -> scene cuts
-  samples at stable.sample_fps -> StableTracker          -> stable intervals (median images)
-                              -> keyframe of the scene, fallback frames that differ enough
+  frames at scenes.detect_fps, downscaled -> PySceneDetect + own detectors -> scene cuts
+  frames at stable.sample_fps             -> StableTracker -> stable intervals (median images)
+                                          -> keyframe of the scene, fallback frames that differ enough
+
+Frames are picked by timestamp (_Ticker), not by count, so irregular frame spacing (reference
+frames, variable-frame-rate screen recordings) keeps both rates right.
 
 When a scene ends, its keyframe is classified. Histology scenes keep the medians of their stable
 intervals (>= min_stable_seconds); a histology scene with none falls back, as in the paper, to
@@ -35,6 +39,10 @@ from quiltkit.video.stable import StableInterval, StableTracker
 log = logging.getLogger(__name__)
 
 MERGE_DIFF = 0.03  # thumbnail difference below which two stable medians of a scene show one view
+# A stable interval whose middle frame scores below this fraction of the histology threshold is
+# dropped without computing its median: a median removes a pointer and compression noise, it
+# does not turn a slide into tissue. On the demo slides score < 0.01, tissue > 0.9.
+CLEARLY_NOT_HISTOLOGY = 0.25
 
 
 
@@ -98,6 +106,8 @@ class _Analyser:
         # A median is classified on its own: slides are the most stable thing in a lecture and
         # their medians are dropped here, before they cost memory or disk.
         self.counts["stable_intervals"] += 1
+        if self.prob(iv.middle) < CLEARLY_NOT_HISTOLOGY * self.thr:
+            return
         p = self.prob(iv.median)
         if p < self.thr:
             return
@@ -168,9 +178,22 @@ class _Analyser:
             sharpness=round(sharp, 2), phash=h, duplicate_of=dup))
 
 
-def detection_stride(fps: float, detect_fps: float) -> int:
-    """Every how many decoded frames the cut detectors look (1: all of them)."""
-    return max(1, int(round(fps / detect_fps))) if detect_fps > 0 else 1
+class _Ticker:
+    """Picks frames at `rate` per second by their timestamps: the first frame at or after each
+    tick, and when frames are sparser than the rate, every frame. Going by time rather than by
+    frame number keeps the rate right for reference-only decoding (irregular frames) and for
+    variable-frame-rate files."""
+
+    def __init__(self, rate: float):
+        self.step = 1.0 / rate if rate > 0 else 0.0
+        self.next = 0.0
+
+    def __call__(self, t: float) -> bool:
+        if t + 1e-6 < self.next:
+            return False
+        behind = int((t + 1e-6 - self.next) // self.step) + 1 if self.step else 1
+        self.next += self.step * max(1, behind)
+        return True
 
 
 def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir: Path, img_rel: str,
@@ -189,15 +212,16 @@ def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir
     ds = params.scenes.downscale
     dw, dh = max(2, aw // ds // 2 * 2), max(2, ah // ds // 2 * 2)
     an = _Analyser(video_id, params, clf, img_dir, img_rel, seed)
-    stride = detection_stride(info.fps, params.scenes.detect_fps)
-    cutter = SceneCutter(params.scenes, info.fps / stride)
-    step = 1.0 / params.stable.sample_fps
-    # Cuts can be reported a frame or two after the frame they belong to, so frames wait in a
-    # short queue (`lag_frames` long) and are assigned to scenes only once every cut up to
-    # their time is known.
-    pending: deque = deque()
+    detect_fps = params.scenes.detect_fps
+    detect = _Ticker(detect_fps if 0 < detect_fps < info.fps else 0.0)
+    cutter = SceneCutter(params.scenes, min(detect_fps, info.fps) if detect_fps > 0 else info.fps)
+    sample = _Ticker(params.stable.sample_fps)
+    # Cuts can be reported a few detector frames after the frame they belong to, so frames wait
+    # in a short queue and are assigned to scenes only once `lag_frames` more detector frames
+    # have been seen, i.e. once every cut up to their time is known.
+    pending: deque = deque()  # (frame, detector frames seen when it arrived)
     cuts: deque = deque()
-    state = {"scene": _SceneState(0, 0.0), "next_sample": 0.0}
+    state = {"scene": _SceneState(0, 0.0), "detected": 0}
 
     def settle(fr) -> None:
         while cuts and cuts[0] <= fr.time + 1e-6:
@@ -205,31 +229,30 @@ def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir
             if cut > state["scene"].start:
                 an.close_scene(state["scene"], cut)
                 state["scene"] = _SceneState(state["scene"].index + 1, cut)
-        if fr.time + 1e-6 >= state["next_sample"]:
+        if sample(fr.time):
             an.sample(state["scene"], fr.time, fr.rgb(aw, ah))
-            behind = int((fr.time + 1e-6 - state["next_sample"]) // step) + 1
-            state["next_sample"] += step * max(1, behind)
 
     last_t = 0.0
     n_frames = 0
     decode_error = None
     try:
         try:
-            for fr in iter_frames(video_path):
+            for fr in iter_frames(video_path, reference_only=params.decode_reference_only):
                 n_frames += 1
                 last_t = fr.time
-                if fr.index % stride == 0:
-                    cuts.extend(cutter.feed(fr.index // stride, fr.small_bgr(dw, dh), fr.time))
-                pending.append(fr)
-                while len(pending) > cutter.lag_frames * stride:
-                    settle(pending.popleft())
+                if detect(fr.time):
+                    cuts.extend(cutter.feed(state["detected"], fr.small_bgr(dw, dh), fr.time))
+                    state["detected"] += 1
+                pending.append((fr, state["detected"]))
+                while state["detected"] - pending[0][1] > cutter.lag_frames:
+                    settle(pending.popleft()[0])
         except VideoInputError as err:
             if n_frames == 0:
                 raise
             # A cut-off download still decodes up to the cut: keep what decoded and say so.
             decode_error = str(err)
         while pending:
-            settle(pending.popleft())
+            settle(pending.popleft()[0])
         if n_frames == 0:
             raise VideoInputError(f"{video_path}: no decodable frames")
         an.close_scene(state["scene"], last_t + 1.0 / info.fps)
@@ -239,7 +262,7 @@ def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir
         fa.seconds_elapsed = round(time.time() - t0, 2)
         fa.write(out_json)
         return fa
-    decoded = last_t + 1.0 / info.fps
+    decoded = last_t + 1.0 / info.fps  # with reference-only decoding, short by the skipped tail frames at most
     if decode_error or (info.duration > 0 and decoded < 0.95 * info.duration):
         fa.error = f"{video_path}: truncated: analysed {decoded:.1f}s of {info.duration:.1f}s" + (f" ({decode_error})" if decode_error else "")
         log.warning("%s", fa.error)

@@ -3,9 +3,10 @@
 The paper classifies keyframes with an ensemble of ImageNet-pretrained CNNs/ViTs fine-tuned on
 hand-labelled frames. No such weights can be fetched here, so the default backend ("stain") is
 a small, fully transparent model: colour deconvolution into haematoxylin / eosin / DAB
-(skimage.color.rgb2hed) plus colour and texture statistics, fed to a logistic regression that
-the histo_classifier stage trains on labelled frames. It is saved as JSON (feature names, scaler,
-weights) so the model file is readable, diffable, and loads without pickle.
+(quiltkit.video.stain: scikit-image's rgb2hed, table-driven) plus colour and texture statistics,
+fed to a logistic regression that the histo_classifier stage trains on labelled frames. It is
+saved as JSON (feature names, scaler, weights) so the model file is readable, diffable, and
+loads without pickle.
 
 Users who have a real network can select the "timm" backend and point it at their checkpoint
 (a state_dict, loaded with torch.load(weights_only=True)).
@@ -22,6 +23,7 @@ import cv2
 import numpy as np
 
 from quiltkit.io import atomic_write_text
+from quiltkit.video.stain import rgb_to_hed
 
 FEATURE_SIZE = 160  # frames are shrunk to this long side before features: colour stats do not need more
 
@@ -60,12 +62,10 @@ def stain_features(rgb: np.ndarray) -> np.ndarray:
     little pure white or black, strong haematoxylin and eosin optical density) and texture
     (dense, irregular gradients rather than a few sharp glyph edges on a flat background).
     """
-    from skimage.color import rgb2hed
-
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected an RGB image HxWx3, got shape {rgb.shape}")
     rgb = _shrink(rgb)
-    hed = rgb2hed(rgb)
+    hed = rgb_to_hed(rgb)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).astype(np.float32)
     hue, sat, val = hsv[..., 0] * 2.0, hsv[..., 1] / 255.0, hsv[..., 2] / 255.0
     f = rgb.astype(np.float32)

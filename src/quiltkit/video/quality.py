@@ -8,6 +8,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from quiltkit.video.stain import HAEMATOXYLIN, stain_plane
+
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
@@ -50,10 +52,8 @@ def nucleus_scale(rgb: np.ndarray) -> float | None:
     fraction of the field it spans grows with the objective. At low power nuclei are specks of
     a few pixels, at high power they are discs tens of pixels wide.
     """
-    from skimage.color import rgb2hed
-
     short = min(rgb.shape[:2])
-    h = rgb2hed(rgb)[..., 0]
+    h = stain_plane(rgb, HAEMATOXYLIN)
     h8 = cv2.normalize(h, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     h8 = cv2.GaussianBlur(h8, (3, 3), 0)
     _, mask = cv2.threshold(h8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)

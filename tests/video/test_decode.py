@@ -1,0 +1,39 @@
+"""Decoding: reference-only frames, and conversions through one kept swscale context."""
+import numpy as np
+
+from quiltkit.video.decode import iter_frames, probe
+from quiltkit.video.frames import _Ticker
+
+
+def test_reference_only_skips_frames_but_keeps_time(lecture_bframes_mp4):
+    info = probe(lecture_bframes_mp4)
+    every = [f.time for f in iter_frames(lecture_bframes_mp4)]
+    refs = [f.time for f in iter_frames(lecture_bframes_mp4, reference_only=True)]
+    assert len(every) == info.n_frames
+    # x264's default B-frames are skipped: fewer frames, still in time order, spanning the video
+    assert 0 < len(refs) < len(every)
+    assert refs == sorted(refs) and set(refs) <= set(every)
+    assert refs[0] == 0.0 and refs[-1] >= every[-1] - 4 / info.fps
+    assert max(np.diff(refs)) <= 4 / info.fps + 1e-6  # never a long hole
+
+
+def test_conversions_match_pyav(lecture_mp4):
+    for i, fr in enumerate(iter_frames(lecture_mp4)):
+        if i % 7:
+            continue
+        np.testing.assert_array_equal(fr.rgb(), fr.av_frame.to_ndarray(format="rgb24"))
+        np.testing.assert_array_equal(fr.rgb(160, 90), fr.av_frame.to_ndarray(format="rgb24", width=160, height=90))
+        np.testing.assert_array_equal(fr.bgr(), fr.av_frame.to_ndarray(format="bgr24"))
+        if i > 30:
+            break
+
+
+def test_ticker_takes_the_first_frame_at_or_after_each_tick():
+    tick = _Ticker(2.0)
+    every_24 = [i / 24 for i in range(49)]
+    assert [t for t in every_24 if tick(t)] == [0.0, 0.5, 1.0, 1.5, 2.0]
+    sparse = _Ticker(8.0)  # frames sparser than the rate: every one of them
+    assert [t for t in (0.0, 0.3, 0.7, 0.71, 1.5) if sparse(t)] == [0.0, 0.3, 0.7, 1.5]
+    irregular = _Ticker(2.0)  # reference-only spacing: the first frame past each tick
+    assert [t for t in (0.0, 0.16, 0.49, 0.54, 0.9, 1.04, 1.6) if irregular(t)] == [0.0, 0.54, 1.04, 1.6]
+    assert all(_Ticker(0.0)(t) for t in (0.0, 0.01, 0.02))  # rate 0: every frame
