@@ -159,6 +159,16 @@ class HistologyParams(Section):
     threshold: float = Field(0.5, ge=0, le=1)
     min_video_histology_share: float = Field(0.05, ge=0, le=1)
     blur_min_laplacian_var: float = Field(5.0, ge=0)
+    # Where the timm classifier runs ("cuda", "cuda:1"); on a Ray cluster a frames task then
+    # reserves gpus_per_task of a GPU (0.5: two workers share a card). The stain model is CPU only.
+    device: str = "cpu"
+    gpus_per_task: float = Field(1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _device_needs_timm(self):
+        if self.device != "cpu" and self.backend != "timm":
+            raise ValueError(f"frames.histology.device={self.device!r} needs backend: timm (the stain model runs on the CPU)")
+        return self
 
 
 class FramesParams(Section):

@@ -1,5 +1,6 @@
 """The frames stage over several videos: records in, analyses + metrics out, resumable."""
 import shutil
+import pytest
 
 from quiltkit.config import FramesParams, HistologyParams
 from quiltkit.contracts import FrameAnalysis, VideoRecord
@@ -59,3 +60,16 @@ def test_a_crash_is_recorded_and_retried_next_run(tmp_path, lecture_mp4, stain_m
     monkeypatch.chdir(tmp_path)
     m2 = run_frames(params, dl, tmp_path / "out", seed=0)
     assert m2["ok"] == 1 and FrameAnalysis.read(tmp_path / "out" / "a.json").images
+
+
+def test_classifier_device_and_ray_gpu_request():
+    import pydantic
+
+    from quiltkit.video.frames_run import ray_resources
+
+    assert ray_resources(FramesParams()) == {}
+    on_gpu = FramesParams(histology=HistologyParams(backend="timm", model_path="m.pt", timm_model="resnet10t", device="cuda",
+                                                    gpus_per_task=0.5))
+    assert ray_resources(on_gpu) == {"num_gpus": 0.5}
+    with pytest.raises(pydantic.ValidationError, match="needs backend: timm"):
+        HistologyParams(device="cuda")  # the stain model has no GPU path: said before any video is read

@@ -145,10 +145,12 @@ class _Analyser:
             cands = sc.medians
         else:
             fb = sc.fallback or [kf]
+            # the scene's later frames go to the classifier as one batch: one forward pass of a
+            # timm model on a GPU instead of up to max_fallback_images
+            probs = [p, *(float(x) for x in self.clf.predict_proba([rgb for _, rgb in fb[1:]]))]
             cands = []
-            for i, (t, rgb) in enumerate(fb):
+            for i, ((t, rgb), pi) in enumerate(zip(fb, probs)):
                 t_end = fb[i + 1][0] if i + 1 < len(fb) else end
-                pi = p if i == 0 else self.prob(rgb)
                 if pi >= self.thr:
                     cands.append(_Candidate(t, t_end, rgb, "keyframe", 1, pi))
         for c in cands:

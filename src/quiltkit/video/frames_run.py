@@ -17,18 +17,25 @@ log = logging.getLogger(__name__)
 _CLASSIFIER = {}  # one classifier per worker process, keyed by its settings
 
 
-def _classifier(backend: str, model_path: str | None, timm_model: str | None):
-    key = (backend, model_path, timm_model)
+def _classifier(backend: str, model_path: str | None, timm_model: str | None, device: str):
+    key = (backend, model_path, timm_model, device)
     if key not in _CLASSIFIER:
-        _CLASSIFIER[key] = load_classifier(backend, model_path, timm_model)
+        _CLASSIFIER[key] = load_classifier(backend, model_path, timm_model, device)
     return _CLASSIFIER[key]
+
+
+def ray_resources(params: FramesParams) -> dict:
+    """What one frames task reserves on a Ray cluster beyond its CPU: a GPU share when the
+    histology classifier runs on cuda."""
+    h = params.histology
+    return {"num_gpus": h.gpus_per_task} if h.device.startswith("cuda") else {}
 
 
 def _frames_task(task: VideoTask) -> dict:
     a = task.args
     params = FramesParams.model_validate(a["params"])
     h = params.histology
-    clf = _classifier(h.backend, h.model_path or (DEFAULT_STAIN_MODEL if h.backend == "stain" else None), h.timm_model)
+    clf = _classifier(h.backend, h.model_path or (DEFAULT_STAIN_MODEL if h.backend == "stain" else None), h.timm_model, h.device)
     out_dir = Path(a["out_dir"])
     try:
         fa = analyse_video(task.video_id, a["video_path"], task.output, out_dir / task.video_id,
@@ -117,7 +124,7 @@ def run_frames(params: FramesParams, download_dir: Path, out_dir: Path, seed: in
     out_dir.mkdir(parents=True, exist_ok=True)
     h = params.histology
     # Load once here so a missing or wrong model fails the stage before any video is touched.
-    load_classifier(h.backend, h.model_path or (DEFAULT_STAIN_MODEL if h.backend == "stain" else None), h.timm_model)
+    load_classifier(h.backend, h.model_path or (DEFAULT_STAIN_MODEL if h.backend == "stain" else None), h.timm_model, h.device)
     # Image paths in the analyses are relative to the repository root (the working directory of
     # every stage), so a copy of the repository resolves them to itself.
     try:
@@ -125,5 +132,6 @@ def run_frames(params: FramesParams, download_dir: Path, out_dir: Path, seed: in
     except ValueError:
         out_rel = out_dir.resolve().as_posix()
     tasks = frame_tasks(download_dir, out_dir, params, seed, out_rel)
-    run_videos(_frames_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="frames")
+    run_videos(_frames_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="frames",
+               resources=ray_resources(params))
     return summarise(out_dir, time.time() - t0)

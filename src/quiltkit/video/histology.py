@@ -274,11 +274,11 @@ class TimmClassifier:
 DEFAULT_STAIN_MODEL = "outputs/histo_classifier/model.json"
 
 
-def load_classifier(backend: str, model_path: str | None, timm_model: str | None = None) -> HistologyClassifier:
+def load_classifier(backend: str, model_path: str | None, timm_model: str | None = None, device: str = "cpu") -> HistologyClassifier:
     if backend == "stain":
         return StainModel.load(model_path or DEFAULT_STAIN_MODEL)
     if backend == "timm":
         if not model_path or not timm_model:
             raise ValueError("frames.histology.backend=timm needs both model_path (a state_dict) and timm_model (architecture name)")
-        return TimmClassifier(timm_model, model_path)
+        return TimmClassifier(timm_model, model_path, device)
     raise ValueError(f"unknown histology backend {backend!r} (stain | timm)")
