@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 MERGE_DIFF = 0.03  # thumbnail difference below which two stable medians of a scene show one view
 # A stable interval whose middle frame scores below this fraction of the histology threshold is
 # dropped without computing its median: a median removes a pointer and compression noise, it
-# does not turn a slide into tissue. On the demo slides score < 0.01, tissue > 0.9.
+# does not turn a slide into tissue. On the demo, slides' middle frames score <= 0.04 (25 of
+# 29 intervals), tissue's >= 0.95.
 CLEARLY_NOT_HISTOLOGY = 0.25
 
 

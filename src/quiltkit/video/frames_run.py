@@ -6,21 +6,26 @@ import logging
 import time
 from pathlib import Path
 
-from quiltkit.config import FramesParams
+from quiltkit.config import FramesParams, HistologyParams
 from quiltkit.contracts import ContractError, FrameAnalysis, VideoRecord
 from quiltkit.execution.runner import VideoTask, run_videos
 from quiltkit.video.frames import analyse_video
-from quiltkit.video.histology import DEFAULT_STAIN_MODEL, load_classifier
+from quiltkit.video.histology import load_classifier
 
 log = logging.getLogger(__name__)
 
 _CLASSIFIER = {}  # one classifier per worker process, keyed by its settings
 
 
-def _classifier(backend: str, model_path: str | None, timm_model: str | None, device: str):
-    key = (backend, model_path, timm_model, device)
+def _load(h: HistologyParams):
+    return load_classifier(h.backend, h.model_path, h.timm_model, h.device)
+
+
+def _classifier(h: HistologyParams):
+    """One classifier per process that runs frames tasks, loaded on its first video."""
+    key = (h.backend, h.model_path, h.timm_model, h.device)
     if key not in _CLASSIFIER:
-        _CLASSIFIER[key] = load_classifier(backend, model_path, timm_model, device)
+        _CLASSIFIER[key] = _load(h)
     return _CLASSIFIER[key]
 
 
@@ -34,8 +39,7 @@ def ray_resources(params: FramesParams) -> dict:
 def _frames_task(task: VideoTask) -> dict:
     a = task.args
     params = FramesParams.model_validate(a["params"])
-    h = params.histology
-    clf = _classifier(h.backend, h.model_path or (DEFAULT_STAIN_MODEL if h.backend == "stain" else None), h.timm_model, h.device)
+    clf = _classifier(params.histology)
     out_dir = Path(a["out_dir"])
     try:
         fa = analyse_video(task.video_id, a["video_path"], task.output, out_dir / task.video_id,
@@ -122,9 +126,8 @@ def run_frames(params: FramesParams, download_dir: Path, out_dir: Path, seed: in
                executor: str = "local", ray_address=None) -> dict:
     t0 = time.time()
     out_dir.mkdir(parents=True, exist_ok=True)
-    h = params.histology
-    # Load once here so a missing or wrong model fails the stage before any video is touched.
-    load_classifier(h.backend, h.model_path or (DEFAULT_STAIN_MODEL if h.backend == "stain" else None), h.timm_model, h.device)
+    # Load here so a missing or wrong model fails the stage before any video is touched.
+    _load(params.histology)
     # Image paths in the analyses are relative to the repository root (the working directory of
     # every stage), so a copy of the repository resolves them to itself.
     try:
