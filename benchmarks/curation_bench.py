@@ -17,6 +17,8 @@ corpus, in a scratch workspace (--work), never in the repository's outputs/:
       through asr, for a 1-minute and a 10-minute demo video (built with quiltkit.demo).
       Target: 10-minute peak within 10% of the 1-minute one.
   (d) a GPU section (faster-whisper on CUDA, float16), skipped with the reason when there is none.
+  (e) bytes read: what the asr and frames stages' readers read per downloaded byte, on the split
+      download (download.split_streams) and on the same videos muxed. Target: about once.
 
 The corpus inputs (videos, classifier frames, vocabulary cache) are symlinked or copied from the
 repository; the long-video corpora are built once and kept under --work for re-runs. Timings on a
@@ -102,13 +104,13 @@ def scaled_workspace(work: Path, scale: int, corpus: Path, name: str | None = No
 def long_video_workspace(work: Path, seconds: float, seed: int) -> Path:
     """A one-video demo corpus of the given length, built once (quiltkit.demo) and reused."""
     ws = work / f"mem_{int(seconds)}s"
+    ws.mkdir(parents=True, exist_ok=True)
+    for name in ("dvc.yaml", "params.yaml"):  # today's settings, also for a video built earlier
+        shutil.copy(REPO / name, ws / name)
     if (ws / "data/demo/video_list.csv").exists():
         return ws
     from quiltkit.demo.corpus import build_corpus
 
-    ws.mkdir(parents=True, exist_ok=True)
-    for name in ("dvc.yaml", "params.yaml"):
-        shutil.copy(REPO / name, ws / name)
     p = load_params(REPO / "params.yaml")
     demo = p.demo.model_copy(update={"n_videos": 1, "video_seconds": float(seconds)})
     t0 = time.perf_counter()
@@ -171,7 +173,9 @@ def curate(ws: Path, workers: int, asr_overrides: dict | None = None) -> dict:
 
 
 def _decode_task(task: VideoTask) -> dict:
-    """One bare pass of PyAV over every video and audio packet: the floor any analysis sits on."""
+    """One bare pass of PyAV over every video and audio packet of a downloaded file (with a split
+    download, the video file and the audio file are tasks of their own): the floor any analysis
+    sits on."""
     import av
 
     n_video = n_audio = 0
@@ -185,7 +189,7 @@ def _decode_task(task: VideoTask) -> dict:
 
 
 def decode_alone(ws: Path, workers: int) -> tuple[float, float]:
-    videos = sorted((ws / "outputs/download").glob("*.mp4"))
+    videos = sorted(p for p in (ws / "outputs/download").iterdir() if p.suffix in (".mp4", ".webm", ".mkv"))
     tasks = [VideoTask(v.stem, ws / "decode_marker" / v.name, {"path": str(v)}) for v in videos]
     t0, c0 = time.perf_counter(), cpu_seconds()
     res = run_videos(_decode_task, tasks, workers=workers, desc="decode")
@@ -193,6 +197,63 @@ def decode_alone(ws: Path, workers: int) -> tuple[float, float]:
     if bad:
         raise RuntimeError(f"decode failed for {bad}")
     return round(time.perf_counter() - t0, 2), round(cpu_seconds() - c0, 2)
+
+
+def _bytes_read(fn) -> int:
+    """Bytes this process read through read() syscalls while fn ran (/proc/self/io rchar: page
+    cache hits count too, which is what shared storage would have to serve)."""
+    def rchar() -> int:
+        with open("/proc/self/io") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("rchar"))
+    before = rchar()
+    fn()
+    return rchar() - before
+
+
+def bytes_read_section(ws: Path) -> dict:
+    """Per-video stages' reads against the bytes downloaded: the asr stage's reader (every audio
+    sample) and the frames stage's (its probe and every decoded frame), once on the download as
+    the stages see it and once on the muxed source files it came from."""
+    from quiltkit.contracts import VideoRecord
+    from quiltkit.speech.audio import iter_pcm16
+    from quiltkit.video.decode import iter_frames, probe
+
+    ref = load_params(ws / "params.yaml").frames.decode_reference_only
+
+    def hear(path: Path) -> None:
+        for _ in iter_pcm16(path):
+            pass
+
+    def see(path: Path) -> None:
+        probe(path)
+        for _ in iter_frames(path, reference_only=ref):
+            pass
+
+    tally = {"downloaded_bytes": 0, "asr_read_bytes": 0, "frames_read_bytes": 0,
+             "muxed_bytes": 0, "muxed_asr_read_bytes": 0, "muxed_frames_read_bytes": 0}
+    warm = True
+    for rec_path in sorted((ws / "outputs/download").glob("*.record.json")):
+        rec = VideoRecord.read(rec_path)
+        if rec.status != "ok":
+            continue
+        video = rec_path.parent / rec.video_path
+        audio = rec_path.parent / (rec.audio_path or rec.video_path)
+        muxed = ws / rec.url
+        if warm:  # the first calls load codec modules, whose reads are not the video's
+            hear(audio), see(video)
+            warm = False
+        tally["downloaded_bytes"] += video.stat().st_size + (audio.stat().st_size if audio != video else 0)
+        tally["asr_read_bytes"] += _bytes_read(lambda: hear(audio))
+        tally["frames_read_bytes"] += _bytes_read(lambda: see(video))
+        tally["muxed_bytes"] += muxed.stat().st_size
+        tally["muxed_asr_read_bytes"] += _bytes_read(lambda: hear(muxed))
+        tally["muxed_frames_read_bytes"] += _bytes_read(lambda: see(muxed))
+    t = tally
+    t["reads_per_downloaded_byte"] = round((t["asr_read_bytes"] + t["frames_read_bytes"]) / t["downloaded_bytes"], 3)
+    t["muxed_reads_per_byte"] = round((t["muxed_asr_read_bytes"] + t["muxed_frames_read_bytes"]) / t["muxed_bytes"], 3)
+    print(f"  bytes read per downloaded byte: {t['reads_per_downloaded_byte']} as downloaded, "
+          f"{t['muxed_reads_per_byte']} on the muxed files", flush=True)
+    return t
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,6 +398,7 @@ def scaling_section(result: dict, work: Path, scales: list[int], workers: int, s
     result["curation"] = {"scale": top, **ratios(result["scales"][str(top)], decode)}
     result["curation_by_scale"] = {str(s): {k: v for k, v in ratios(result["scales"][str(s)]).items() if k != "stage_share"}
                                    for s in scales}
+    result["reads"] = bytes_read_section(work / f"x{scales[0]}")
     base = result["scales"][str(scales[0])]
     result["growth"] = {f"x{s}_over_x{scales[0]}": round(result["scales"][str(s)]["total_seconds"] / base["total_seconds"], 3)
                         for s in scales[1:]}
@@ -390,7 +452,7 @@ def main() -> None:
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     os.replace(tmp, out)
-    print(json.dumps({k: result[k] for k in ("startup", "curation", "curation_by_scale", "growth", "memory", "gpu") if k in result},
+    print(json.dumps({k: result[k] for k in ("startup", "curation", "curation_by_scale", "growth", "reads", "memory", "gpu") if k in result},
                      indent=1))
     print(f"wrote {out}")
 

@@ -112,6 +112,10 @@ class DownloadParams(Section):
     subtitles: bool = True
     socket_timeout: float = Field(30.0, gt=0)
     allow_file_urls: bool = True
+    # Split each download into a video-only and an audio-only file (a stream copy, no decoding),
+    # so the asr stage reads only the sound and the frames stage only the picture: each byte is
+    # read once after the download instead of twice (see quiltkit.video.streams).
+    split_streams: bool = False
     discovery: DiscoveryParams = DiscoveryParams()
 
 
@@ -150,6 +154,11 @@ class StableParams(Section):
     # the fallback keeps at most this many frames per scene (a long pan would propose one
     # image every half second)
     max_fallback_images: int = Field(8, ge=1)
+    # A stable interval's median is taken over at most this many evenly spaced frames (a longer
+    # run is thinned as it grows). It sets the frames stage's memory ceiling: 32 frames of
+    # 640x360 RGB are 22 MB, whatever the video's length. params.yaml uses 16 (11 MB): a median
+    # of 16 frames spread over the interval still erases a pointer and averages out noise.
+    median_frames: int = Field(32, ge=2)
 
 
 class HistologyParams(Section):
@@ -163,6 +172,11 @@ class HistologyParams(Section):
     # reserves gpus_per_task of a GPU (0.5: two workers share a card). The stain model is CPU only.
     device: str = "cpu"
     gpus_per_task: float = Field(1.0, gt=0)
+    # Images the frames stage gathers across scenes before it calls the classifier: a timm model
+    # on a GPU is latency bound image by image and costs about the same for a batch (raise it to
+    # 32-64 there). Outputs do not depend on it; memory grows by up to this many frames (0.7 MB
+    # each at 640x360). The CPU stain model costs the same per image at any batch size (2 ms).
+    batch_size: int = Field(8, ge=1)
 
     @model_validator(mode="after")
     def _device_needs_timm(self):

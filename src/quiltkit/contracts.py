@@ -120,6 +120,9 @@ class VideoRecord(Contract):
     url: str
     status: Literal["ok", "failed", "skipped"]
     video_path: Optional[str] = None  # relative to the download output dir
+    # With download.split_streams, the sound is in a file of its own (video_path then has none);
+    # None: the audio, if any, is in video_path.
+    audio_path: Optional[str] = None
     info_path: Optional[str] = None
     subtitle_paths: list[str] = []
     title: str = ""

@@ -1,5 +1,8 @@
-"""Pool workers get one native thread per core share, set in the parent and inherited."""
+"""Pool workers get one native thread per core share, set in the parent and inherited; a Ray
+worker, a fresh process, sets its own and keeps it (limit_this_process)."""
 import os
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -52,3 +55,25 @@ def test_limit_restores_on_error(monkeypatch):
     except RuntimeError:
         pass
     assert cv2.getNumThreads() == before and os.environ["OMP_NUM_THREADS"] == "7"
+
+
+_ALREADY_LOADED = """
+import cv2, numpy as np
+from threadpoolctl import threadpool_info
+from quiltkit.execution.threads import limit_this_process
+cv2.GaussianBlur(np.zeros((512, 512, 3), np.uint8), (9, 9), 0)  # OpenCV's pool is running
+limit_this_process(1)
+cv2.GaussianBlur(np.zeros((512, 512, 3), np.uint8), (9, 9), 0)
+print(cv2.getNumThreads(), sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}))
+"""
+
+
+def test_limit_this_process_reaches_libraries_loaded_before_it(monkeypatch):
+    """The Ray path (tests/execution/test_ray_backend.py) sets the limit before the task imports
+    cv2 and numpy; a reused worker has them loaded already. In a fresh process, as a Ray worker
+    is, with both loaded and OpenCV's pool running at its default size, the limit still applies."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    out = subprocess.run([sys.executable, "-c", _ALREADY_LOADED], capture_output=True, text=True, timeout=60,
+                         check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.stdout.split(None, 1) == ["1", "[1]\n"], out.stderr

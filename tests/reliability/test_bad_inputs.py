@@ -51,9 +51,10 @@ def test_bad_videos_are_recorded_per_stage_and_good_ones_finish(workspace, clips
         for w in words:
             assert w in (rec["error"] or ""), (b.video_id, rec["error"])
         if status == "failed":
-            assert not list(dl.glob(f"{b.video_id}.mp4*")), "a failed download left a media file behind"
+            assert not list(dl.glob(f"{b.video_id}.*mp4*")), "a failed download left a media file behind"
     rec_x = json.loads((dl / "x.record.json").read_text())
-    assert rec_x["status"] == "ok" and rec_x["video_path"] == "x.mp4"
+    # params.yaml splits downloads (download.split_streams): picture and sound in files of their own
+    assert rec_x["status"] == "ok" and (rec_x["video_path"], rec_x["audio_path"]) == ("x.video.mp4", "x.audio.mp4")
     assert rec_x["title"] == HOSTILE_TITLE and rec_x["channel"] == "../../etc"  # data kept verbatim, never interpreted
     assert "\x1b" not in (dl / "x.record.json").read_text()  # control characters are JSON-escaped
 
@@ -124,7 +125,7 @@ def test_malformed_video_list_rows_are_rejected_by_line_and_the_rest_downloads(w
     for r in rejected:
         assert r in res.stderr  # and each is logged where an operator sees it
     assert sorted(p.name for p in workspace.path("outputs/download").iterdir()) == [
-        "good_a.info.json", "good_a.mp4", "good_a.record.json", "good_b.info.json", "good_b.mp4", "good_b.record.json"]
+        f"{v}.{part}" for v in ("good_a", "good_b") for part in ("audio.mp4", "info.json", "record.json", "video.mp4")]
 
 
 def test_video_list_without_required_columns_fails_fast_naming_them(workspace):

@@ -72,8 +72,9 @@ def test_kill9_mid_stage_then_rerun_loses_and_duplicates_nothing(stage, workspac
     if stage == "download":
         for v in IDS:
             rec = json.loads((out_dir / f"{v}.record.json").read_text())
-            assert rec["status"] == "ok" and rec["video_path"] == f"{v}.mp4"
-            assert [n for n in names if n.startswith(f"{v}.") and n.endswith(".mp4")] == [f"{v}.mp4"]
+            # split downloads (params.yaml): the muxed file gives way to its video and audio parts
+            assert rec["status"] == "ok" and (rec["video_path"], rec["audio_path"]) == (f"{v}.video.mp4", f"{v}.audio.mp4")
+            assert sorted(n for n in names if n.startswith(f"{v}.") and n.endswith(".mp4")) == [f"{v}.audio.mp4", f"{v}.video.mp4"]
         assert m["cached"] == len(finished) and m["downloaded"] == 3 - len(finished)
     elif stage == "asr":
         for v in IDS:

@@ -214,3 +214,17 @@ def test_subtitles_offered_by_the_page_are_kept(server, tmp_path):
     assert "glomerulus" in (tmp_path / "lecture.en.vtt").read_text()
     no_subs = download_video(VideoRow("quiet", f"{server}/lecture.html"), DownloadParams(subtitles=False), tmp_path)
     assert no_subs.status == "ok" and no_subs.subtitle_paths == [] and not (tmp_path / "quiet.en.vtt").exists()
+
+
+def test_split_streams_leaves_a_video_file_and_an_audio_file(server, tmp_path, lecture_mp4):
+    from quiltkit.speech.transcribe import resolve_audio_path
+    from quiltkit.video.download import is_done
+
+    rec = _get(server, tmp_path, "ok.mp4", params=FAST.model_copy(update={"split_streams": True}))
+    assert rec.status == "ok", rec.error
+    assert (rec.video_path, rec.audio_path) == ("ok.video.mp4", "ok.audio.mp4")
+    assert not (tmp_path / "ok.mp4").exists()  # the muxed download is replaced by its two parts
+    assert is_done(tmp_path, "ok")
+    assert resolve_audio_path(VideoRecord.read(tmp_path / "ok.record.json"), tmp_path / "ok.record.json") == tmp_path / "ok.audio.mp4"
+    (tmp_path / "ok.audio.mp4").unlink()
+    assert not is_done(tmp_path, "ok")  # a lost part means the download is redone

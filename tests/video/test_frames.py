@@ -159,11 +159,17 @@ def test_split_stable_intervals_of_one_view_merge(tmp_path, stain_model):
     an._interval(sc, StableInterval(0.0, 4.0, 8, [view]))
     an._interval(sc, StableInterval(4.5, 9.0, 10, [view]))  # the pointer broke the run once
     an._interval(sc, StableInterval(10.0, 14.0, 9, [other]))  # a new view in the same scene
-    assert [(c.start, c.end, c.n_frames) for c in sc.medians] == [(0.0, 9.0, 18), (10.0, 14.0, 9)]
     slide_iv = StableInterval(15.0, 19.0, 9, [slide(180, 320, 3), slide(180, 320, 3)])
     an._interval(sc, slide_iv)  # a slide interval is dropped
-    assert len(sc.medians) == 2 and an.counts["stable_intervals"] == 4
+    assert len(sc.medians) == 3 and an.counts["stable_intervals"] == 4
     assert "median" not in slide_iv.__dict__  # on its middle frame alone: its median was never computed
+    # the medians are classified and merged when the closed scene's queue is resolved
+    sc.keyframe = (0.5, view)
+    an.close_scene(sc, 20.0)
+    assert an.queue == [sc] and not an.images
+    an.resolve()
+    assert [(im.start, im.end, im.n_frames, im.method) for im in an.images] == [(0.0, 9.0, 18, "median"), (10.0, 14.0, 9, "median")]
+    assert an.counts["stable_merged"] == 1 and an.keyframes[0].is_histology and an.queue == []
 
 
 @pytest.mark.parametrize("detector,threshold", [("adaptive", 3.0), ("content", 27.0)])

@@ -5,12 +5,18 @@ the driver's working directory (the stages' relative paths still resolve on one 
 cluster with the repository at the same path) but resolves a relative PYTHONPATH against its own
 start-up, so `PYTHONPATH=src python stages/x.py` would give workers that cannot import quiltkit.
 `init_ray` hands the workers absolute import paths through the job's runtime environment.
+
+Being fresh processes, workers also set their own native-thread limit (the local pool's forked
+workers inherit theirs; see quiltkit.execution.threads), at the CPUs Ray assigned to the task.
 """
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Callable
+
+from quiltkit.execution.threads import limit_this_process
 
 
 def _import_paths() -> str:
@@ -37,6 +43,26 @@ def init_ray(address: str | None = None, **kwargs) -> None:
              log_to_driver=False, runtime_env={**env, "env_vars": env_vars}, **kwargs)
 
 
+# The thread limit this worker process runs under. Ray reuses a worker for many tasks, and
+# threadpoolctl walks every loaded library to set one, so it is set again only when a task
+# arrives with another CPU share.
+_LIMIT: int | None = None
+
+
+def _limited(call: Callable, fn: Callable, task):
+    """`call(fn, task)` inside a Ray worker, with OpenCV and BLAS/OpenMP held to the task's CPUs
+    (floored, at least 1, as Ray does for OMP_NUM_THREADS): a task asking for 1 CPU on a 64-core
+    node would otherwise run 64 OpenCV threads beside 63 other tasks doing the same."""
+    import ray
+
+    global _LIMIT
+    n = max(1, math.floor(ray.get_runtime_context().get_assigned_resources().get("CPU", 1)))
+    if n != _LIMIT:
+        limit_this_process(n)
+        _LIMIT = n
+    return call(fn, task)
+
+
 def run_on_ray(call: Callable, fn: Callable, tasks: list, *, address: str | None, resources: dict, desc: str,
                window: int | None = None) -> list:
     """Run `call(fn, task)` for every task on the cluster and return the TaskResults.
@@ -56,7 +82,7 @@ def run_on_ray(call: Callable, fn: Callable, tasks: list, *, address: str | None
     init_ray(address)
     if window is None:
         window = 2 * max(1, int(ray.cluster_resources().get("CPU", 1)))
-    remote = ray.remote(max_retries=2, retry_exceptions=False, **resources)(call)
+    remote = ray.remote(max_retries=2, retry_exceptions=False, **resources)(_limited)
     queue = iter(tasks)
     pending: dict = {}
     results = []
@@ -66,7 +92,7 @@ def run_on_ray(call: Callable, fn: Callable, tasks: list, *, address: str | None
             t = next(queue, None)
             if t is None:
                 return
-            pending[remote.remote(fn, t)] = t
+            pending[remote.remote(call, fn, t)] = t
 
     top_up()
     with tqdm(total=len(tasks), desc=f"{desc} (ray)", unit="video") as bar:

@@ -14,6 +14,11 @@ forever: cv2.setNumThreads() called in the child, and a child forked after the p
 a running pool to another size above 1 (4 -> 2). Forking at 1 thread is always safe, and that is
 the case that matters (workers >= cores), so OpenCV is limited only to 1 and otherwise left at
 its default.
+
+A Ray worker is the other case: a fresh process the raylet started, never a fork of the driver,
+so it sets its own limit, at its task's CPU share, with `limit_this_process`, and keeps it (Ray
+reuses the worker for later tasks). Ray alone sets only OMP_NUM_THREADS, and only per task;
+OpenCV would take every core of the node in every worker.
 """
 from __future__ import annotations
 
@@ -65,3 +70,22 @@ def native_thread_limit(n: int) -> Iterator[None]:
                     os.environ[k] = v
             if cv2 is not None:
                 cv2.setNumThreads(saved_cv)
+
+
+# OpenCV reads this when it builds its thread pool, so it reaches a worker that imports cv2 later.
+_CV_ENV = "OPENCV_FOR_THREADS_NUM"
+
+
+def limit_this_process(n: int) -> None:
+    """From now on, OpenCV and the BLAS/OpenMP pools of this process use at most n threads, for
+    libraries loaded already and those loaded later. Nothing is restored: for a process that is
+    not a fork of one with a running OpenCV pool (see above), e.g. a Ray worker."""
+    os.environ.update({k: str(n) for k in (*_ENV, _CV_ENV)})
+    cv2 = sys.modules.get("cv2")
+    if cv2 is not None:
+        cv2.setNumThreads(n)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(n)  # not entered as a context: the limit stays

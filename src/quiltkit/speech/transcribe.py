@@ -37,15 +37,17 @@ def get_backend(params: AsrParams, cpu_threads: int):
     return _backends[key]
 
 
-def resolve_video_path(record: VideoRecord, record_path: Path) -> Path | None:
-    """video_path is repository-relative (outputs/download/x.mp4); older records were relative to
-    the download dir, so that reading is tried second."""
-    if not record.video_path:
+def resolve_audio_path(record: VideoRecord, record_path: Path) -> Path | None:
+    """The file to hear: the audio-only file where the download was split, else the video.
+    Paths are relative to the download dir (older records: repository-relative), so both
+    readings are tried."""
+    rel = record.audio_path or record.video_path
+    if not rel:
         return None
-    for candidate in (Path(record.video_path), record_path.parent / record.video_path, record_path.parent / Path(record.video_path).name):
+    for candidate in (Path(rel), record_path.parent / rel, record_path.parent / Path(rel).name):
         if candidate.exists():
             return candidate
-    return Path(record.video_path)
+    return Path(rel)
 
 
 def settings_of(params: AsrParams, cpu_threads: int) -> dict:
@@ -255,12 +257,12 @@ def transcribe_task(task) -> dict:
     except ContractError as err:
         tr = Transcript(video_id=task.video_id, status="failed", error=str(err), model=params.model)
     else:
-        video = resolve_video_path(record, record_path)
-        if record.status != "ok" or video is None:
+        media = resolve_audio_path(record, record_path)
+        if record.status != "ok" or media is None:
             tr = Transcript(video_id=task.video_id, status="skipped", model=params.model,
                             error=f"download status {record.status}: {record.error or 'no video file'}")
         else:
-            tr = transcribe_file(video, task.video_id, params, task.args.get("prompt"), task.args.get("cpu_threads", 0))
+            tr = transcribe_file(media, task.video_id, params, task.args.get("prompt"), task.args.get("cpu_threads", 0))
     tr.write(task.output)
     return {"status": tr.status, "error": tr.error, "duration": tr.duration, "seconds": tr.seconds_elapsed}
 

@@ -262,7 +262,25 @@ def is_done(out_dir: Path, vid: str) -> bool:
         r = VideoRecord.read(rec)
     except Exception:
         return False
-    return r.status == "ok" and r.video_path is not None and (out_dir / r.video_path).exists()
+    return (r.status == "ok" and r.video_path is not None and (out_dir / r.video_path).exists()
+            and (r.audio_path is None or (out_dir / r.audio_path).exists()))
+
+
+def _split(vid: str, video: Path) -> tuple[Path, Path | None]:
+    """The download split into a video-only and an audio-only file (see video/streams.py), the
+    muxed one then removed. A file that will not split is kept whole: both stages can still
+    read it, only twice."""
+    from quiltkit.video.streams import StreamSplitError, split_paths, split_streams
+
+    try:
+        parts = split_streams(video)
+    except StreamSplitError as err:
+        for p in split_paths(video):
+            p.unlink(missing_ok=True)
+        log.warning("%s: kept the muxed file: %s", vid, err)
+        return video, None
+    video.unlink()
+    return parts.video, parts.audio
 
 
 def download_video(row: VideoRow, params: DownloadParams, out_dir: Path, sleep=time.sleep) -> VideoRecord:
@@ -300,7 +318,11 @@ def download_video(row: VideoRow, params: DownloadParams, out_dir: Path, sleep=t
             rec.error = problem
         else:
             rec.status, rec.error = "ok", None
+            audio = None
+            if params.split_streams:
+                video, audio = _split(vid, video)
             rec.video_path = video.name
+            rec.audio_path = audio.name if audio else None
             # The list's title/channel win: for direct file URLs yt-dlp only knows the file name.
             rec.title = row.title or info.get("title") or ""
             rec.channel = row.channel or info.get("channel") or ""

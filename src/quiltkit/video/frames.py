@@ -10,10 +10,19 @@ decode_reference_only: the B-frames nothing is predicted from are never decoded)
 Frames are picked by timestamp (_Ticker), not by count, so irregular frame spacing (reference
 frames, variable-frame-rate screen recordings) keeps both rates right.
 
-When a scene ends, its keyframe is classified. Histology scenes keep the medians of their stable
-intervals (>= min_stable_seconds); a histology scene with none falls back, as in the paper, to
-its keyframe plus later frames that differ enough from the last one kept. Nothing but the
-current scene's few candidate images is ever held, so memory is flat in video length.
+A scene's keyframe decides whether it is histology. Histology scenes keep the medians of their
+stable intervals (>= min_stable_seconds); a histology scene with none falls back, as in the
+paper, to its keyframe plus later frames that differ enough from the last one kept.
+
+The classifier sees these images in batches across scenes, because a timm model on a GPU is
+latency bound one image at a time: a closed scene waits in a queue with its keyframe, its
+unclassified medians and its fallback frames, and the queue is resolved (one call for the
+keyframes and medians, one for the fallback frames of the histology scenes without a median)
+once it holds frames.histology.batch_size images, and at the end of the video. The results are
+those of classifying each scene as it closes (bit for bit with the stain model, whose features
+are per image; a GPU's kernels may differ in the last bits). Memory stays flat in video length:
+the queue holds fewer than batch_size images plus the last queued scene's (its keyframe,
+medians, <= max_fallback_images fallback frames), on top of the open scene's.
 """
 from __future__ import annotations
 
@@ -54,17 +63,18 @@ class _Candidate:
     rgb: np.ndarray
     method: str
     n_frames: int
-    prob: float
+    prob: float = float("nan")  # a median's is set when the queue it waits in is resolved
 
 
 @dataclass
 class _SceneState:
     index: int
     start: float
+    end: float = 0.0
     keyframe: tuple[float, np.ndarray] | None = None
     last_sample: tuple[float, np.ndarray] | None = None
-    medians: list[_Candidate] = field(default_factory=list)
-    fallback: list[tuple[float, np.ndarray]] = field(default_factory=list)
+    medians: list[_Candidate] = field(default_factory=list)  # past the pre-check; once resolved, the accepted ones
+    fallback: list[tuple[float, np.ndarray]] = field(default_factory=list)  # the keyframe, then frames that differ
 
 
 def _fit(w: int, h: int, max_side: int) -> tuple[int, int]:
@@ -81,10 +91,11 @@ class _Analyser:
         self.img_rel = img_rel
         self.thr = params.histology.threshold
         self.stable = StableTracker(params.stable.crop_size, params.stable.ssim_threshold, params.stable.min_stable_seconds,
-                                    np.random.default_rng(seed))
+                                    np.random.default_rng(seed), cap=params.stable.median_frames)
         self.scenes: list[Scene] = []
         self.keyframes: list[Keyframe] = []
         self.images: list[ChunkImage] = []
+        self.queue: list[_SceneState] = []  # closed scenes waiting for the classifier
         self.counts = {"blurred_rejected": 0, "median_images": 0, "keyframe_images": 0, "duplicates": 0, "stable_intervals": 0}
 
     def prob(self, rgb: np.ndarray) -> float:
@@ -96,7 +107,9 @@ class _Analyser:
         if sc.keyframe is None and t >= sc.start + self.p.keyframe_offset_seconds:
             sc.keyframe = (t, rgb)
             sc.fallback = [(t, rgb)]
-        elif sc.keyframe is not None and not sc.medians and len(sc.fallback) < self.p.stable.max_fallback_images:
+        elif sc.keyframe is not None and len(sc.fallback) < self.p.stable.max_fallback_images:
+            # Collected even when the scene has medians: whether one of them is accepted is only
+            # known once the queue is resolved, and if one is, the fallback goes unused.
             if thumb_difference(sc.fallback[-1][1], rgb) > self.p.stable.fallback_diff_threshold:
                 sc.fallback.append((t, rgb))
         done = self.stable.feed(t, rgb)
@@ -104,25 +117,14 @@ class _Analyser:
             self._interval(sc, done)
 
     def _interval(self, sc: _SceneState, iv: StableInterval) -> None:
-        # A median is classified on its own: slides are the most stable thing in a lecture and
-        # their medians are dropped here, before they cost memory or disk.
+        # The middle frame's pre-check runs now, one image at a time: slides are the most stable
+        # thing in a lecture and are dropped here, before their median is computed. Deferring it
+        # to the batch would mean holding the interval's frames (up to stable.median_frames, 11 MB
+        # for 16 at 640x360) until then; a median that passes waits alone, its frames released.
         self.counts["stable_intervals"] += 1
         if self.prob(iv.middle) < CLEARLY_NOT_HISTOLOGY * self.thr:
             return
-        p = self.prob(iv.median)
-        if p < self.thr:
-            return
-        prev = sc.medians[-1] if sc.medians else None
-        if prev is not None and thumb_difference(prev.rgb, iv.median) < MERGE_DIFF:
-            # The same view, split in two because the pointer crossed the SSIM crop once: one
-            # image spanning both, from the better-supported median.
-            self.counts["stable_merged"] = self.counts.get("stable_merged", 0) + 1
-            if iv.n_frames > prev.n_frames:
-                prev.rgb, prev.prob = iv.median, p
-            prev.end, prev.n_frames = iv.end, prev.n_frames + iv.n_frames
-            return
-        sc.medians.append(_Candidate(iv.start, iv.end, iv.median, "median", iv.n_frames, p))
-        sc.fallback = sc.fallback[:1]  # no fallback needed any more
+        sc.medians.append(_Candidate(iv.start, iv.end, iv.median, "median", iv.n_frames))
 
     # -- per scene -----------------------------------------------------------------------
     def close_scene(self, sc: _SceneState, end: float) -> None:
@@ -135,27 +137,62 @@ class _Analyser:
         kf = sc.keyframe or sc.last_sample
         if kf is None:
             return  # a scene shorter than one sampling step: nothing to look at
-        kt, krgb = kf
-        p = self.prob(krgb)
-        is_h = p >= self.thr
-        self.keyframes.append(Keyframe(index=len(self.keyframes), time=round(kt, 3), scene_index=sc.index,
-                                       histology_prob=round(p, 4), is_histology=is_h, sharpness=round(sharpness(krgb), 2)))
-        if not is_h:
+        sc.keyframe, sc.fallback, sc.end, sc.last_sample = kf, sc.fallback or [kf], end, None
+        self.queue.append(sc)
+        if sum(len(q.medians) + len(q.fallback) for q in self.queue) >= self.p.histology.batch_size:
+            self.resolve()
+
+    def resolve(self) -> None:
+        """Classify the queued scenes' images in (at most) two batches, then record each scene
+        exactly as if it had been classified when it closed, in the same order."""
+        queue, self.queue = self.queue, []
+        if not queue:
             return
-        if sc.medians:
+        probs = iter(self.clf.predict_proba([rgb for sc in queue for rgb in (sc.keyframe[1], *(c.rgb for c in sc.medians))]))
+        histology = []
+        for sc in queue:
+            p = float(next(probs))
+            for c in sc.medians:
+                c.prob = float(next(probs))
+            sc.medians = self._accept_medians(sc.medians)
+            kt, krgb = sc.keyframe
+            is_h = p >= self.thr
+            self.keyframes.append(Keyframe(index=len(self.keyframes), time=round(kt, 3), scene_index=sc.index,
+                                           histology_prob=round(p, 4), is_histology=is_h, sharpness=round(sharpness(krgb), 2)))
+            if is_h:
+                histology.append((sc, p))
+        # Scenes with an accepted median keep their medians; the rest fall back to their keyframe
+        # and later frames, all of which go to the classifier as one more batch.
+        later = [rgb for sc, _ in histology if not sc.medians for _, rgb in sc.fallback[1:]]
+        later_probs = iter(self.clf.predict_proba(later) if later else ())
+        for sc, p in histology:
             cands = sc.medians
-        else:
-            fb = sc.fallback or [kf]
-            # the scene's later frames go to the classifier as one batch: one forward pass of a
-            # timm model on a GPU instead of up to max_fallback_images
-            probs = [p, *(float(x) for x in self.clf.predict_proba([rgb for _, rgb in fb[1:]]))]
-            cands = []
-            for i, ((t, rgb), pi) in enumerate(zip(fb, probs)):
-                t_end = fb[i + 1][0] if i + 1 < len(fb) else end
-                if pi >= self.thr:
-                    cands.append(_Candidate(t, t_end, rgb, "keyframe", 1, pi))
-        for c in cands:
-            self._emit(sc.index, c)
+            if not cands:
+                fb = sc.fallback
+                ps = [p, *(float(next(later_probs)) for _ in fb[1:])]
+                ends = [t for t, _ in fb[1:]] + [sc.end]
+                cands = [_Candidate(t, t_end, rgb, "keyframe", 1, pi) for (t, rgb), t_end, pi in zip(fb, ends, ps) if pi >= self.thr]
+            for c in cands:
+                self._emit(sc.index, c)
+
+    def _accept_medians(self, medians: list[_Candidate]) -> list[_Candidate]:
+        """A scene's classified medians, in time order: those below the threshold dropped, and
+        consecutive ones that show one view merged."""
+        kept: list[_Candidate] = []
+        for c in medians:
+            if c.prob < self.thr:
+                continue
+            prev = kept[-1] if kept else None
+            if prev is not None and thumb_difference(prev.rgb, c.rgb) < MERGE_DIFF:
+                # The same view, split in two because the pointer crossed the SSIM crop once: one
+                # image spanning both, from the better-supported median.
+                self.counts["stable_merged"] = self.counts.get("stable_merged", 0) + 1
+                if c.n_frames > prev.n_frames:
+                    prev.rgb, prev.prob = c.rgb, c.prob
+                prev.end, prev.n_frames = c.end, prev.n_frames + c.n_frames
+                continue
+            kept.append(c)
+        return kept
 
     def _emit(self, scene_index: int, c: _Candidate) -> None:
         sharp = sharpness(c.rgb)
@@ -259,6 +296,7 @@ def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir
         if n_frames == 0:
             raise VideoInputError(f"{video_path}: no decodable frames")
         an.close_scene(state["scene"], last_t + 1.0 / info.fps)
+        an.resolve()  # the scenes still queued
     except VideoInputError as err:
         shutil.rmtree(img_dir, ignore_errors=True)
         fa.status, fa.error = "failed", str(err)

@@ -6,9 +6,10 @@ a stable interval; if it lasts at least `min_stable_seconds`, its chunk image is
 median of its frames, which erases what moves (the lecturer's pointer) and averages out
 compression noise, something no single frame can do.
 
-To keep memory flat, a run holds at most `cap` frames: when it would exceed that, every other
-frame is dropped and the sampling stride doubles, so what is left stays evenly spread over the
-interval (a median of 32 evenly spaced frames is as good as one of 300 for this purpose).
+To keep memory flat, a run holds at most `cap` frames (frames.stable.median_frames): when it
+would exceed that, every other frame is dropped and the sampling stride doubles, so what is left
+stays evenly spread over the interval (a median of 16 or 32 evenly spaced frames is as good as
+one of 300 for this purpose).
 """
 from __future__ import annotations
 
