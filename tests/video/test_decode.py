@@ -37,3 +37,35 @@ def test_ticker_takes_the_first_frame_at_or_after_each_tick():
     irregular = _Ticker(2.0)  # reference-only spacing: the first frame past each tick
     assert [t for t in (0.0, 0.16, 0.49, 0.54, 0.9, 1.04, 1.6) if irregular(t)] == [0.0, 0.54, 1.04, 1.6]
     assert all(_Ticker(0.0)(t) for t in (0.0, 0.01, 0.02))  # rate 0: every frame
+
+
+def test_small_bgr_reads_padded_planes_in_place(tmp_path):
+    """small_bgr resizes the decoder's planes where they lie; FFmpeg pads each row to its SIMD
+    alignment, so a width like 200 has rows longer than the picture. The result must equal the
+    same conversion done on to_ndarray's packed copy of the planes (which could only be cut into
+    planes when the height is a multiple of 4: 202x114 made the old code raise)."""
+    import cv2
+
+    from quiltkit.video.decode import _LUT_C, _LUT_Y
+    from tests.video.synth import SHOTS, lecture_frames, write_video
+
+    video = write_video(tmp_path / "padded.mp4", lecture_frames(SHOTS[:2], w=200, h=112), audio=False)
+    seen_padding = False
+    for i, fr in enumerate(iter_frames(video)):
+        f = fr.av_frame
+        seen_padding |= f.planes[0].line_size > f.width
+        w, h = f.width, f.height
+        a = f.to_ndarray()
+        planes = [a[:h], a[h : h + h // 4].reshape(h // 2, w // 2), a[h + h // 4 :].reshape(h // 2, w // 2)]
+        small = [cv2.resize(p, (50, 28), interpolation=cv2.INTER_AREA) for p in planes]
+        ref = cv2.cvtColor(cv2.merge([cv2.LUT(small[0], _LUT_Y), cv2.LUT(small[1], _LUT_C), cv2.LUT(small[2], _LUT_C)]),
+                           cv2.COLOR_YUV2BGR)
+        np.testing.assert_array_equal(fr.small_bgr(50, 28), ref)
+        # and it is the picture: close to swscale's own conversion at that size
+        assert np.abs(fr.small_bgr(50, 28).astype(int) - fr.bgr(50, 28).astype(int)).mean() < 12
+        if i > 20:
+            break
+    assert seen_padding
+    odd = write_video(tmp_path / "odd.mp4", lecture_frames(SHOTS[:1], w=202, h=114), audio=False)
+    fr = next(iter_frames(odd))
+    assert np.abs(fr.small_bgr(50, 28).astype(int) - fr.bgr(50, 28).astype(int)).mean() < 12

@@ -41,7 +41,7 @@ from quiltkit.contracts import ChunkImage, FrameAnalysis, Keyframe, Scene
 from quiltkit.io import atomic_write_bytes
 from quiltkit.video.decode import VideoInputError, iter_frames, probe
 from quiltkit.video.histology import HistologyClassifier
-from quiltkit.video.quality import hamming, magnification, phash, sharpness, thumb_difference
+from quiltkit.video.quality import hamming, magnification, phash, sharpness, thumb, thumb_difference, thumb_distance, to_gray
 from quiltkit.video.scenes import SceneCutter
 from quiltkit.video.stable import StableInterval, StableTracker
 
@@ -75,6 +75,7 @@ class _SceneState:
     last_sample: tuple[float, np.ndarray] | None = None
     medians: list[_Candidate] = field(default_factory=list)  # past the pre-check; once resolved, the accepted ones
     fallback: list[tuple[float, np.ndarray]] = field(default_factory=list)  # the keyframe, then frames that differ
+    fallback_thumb: np.ndarray | None = None  # the last fallback frame's thumbnail, kept to compare against
 
 
 def _fit(w: int, h: int, max_side: int) -> tuple[int, int]:
@@ -104,15 +105,18 @@ class _Analyser:
     # -- per sample ----------------------------------------------------------------------
     def sample(self, sc: _SceneState, t: float, rgb: np.ndarray) -> None:
         sc.last_sample = (t, rgb)
+        gray = to_gray(rgb)  # one conversion for the fallback's thumbnails and the SSIM check
         if sc.keyframe is None and t >= sc.start + self.p.keyframe_offset_seconds:
             sc.keyframe = (t, rgb)
-            sc.fallback = [(t, rgb)]
+            sc.fallback, sc.fallback_thumb = [(t, rgb)], thumb(gray)
         elif sc.keyframe is not None and len(sc.fallback) < self.p.stable.max_fallback_images:
             # Collected even when the scene has medians: whether one of them is accepted is only
             # known once the queue is resolved, and if one is, the fallback goes unused.
-            if thumb_difference(sc.fallback[-1][1], rgb) > self.p.stable.fallback_diff_threshold:
+            th = thumb(gray)
+            if thumb_distance(sc.fallback_thumb, th) > self.p.stable.fallback_diff_threshold:
                 sc.fallback.append((t, rgb))
-        done = self.stable.feed(t, rgb)
+                sc.fallback_thumb = th
+        done = self.stable.feed(t, rgb, gray)
         if done is not None:
             self._interval(sc, done)
 

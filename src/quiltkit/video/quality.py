@@ -35,13 +35,23 @@ def hamming(a: str, b: str) -> int:
     return bin(int(a, 16) ^ int(b, 16)).count("1")
 
 
-def thumb_difference(a: np.ndarray, b: np.ndarray, size: tuple[int, int] = (64, 36)) -> float:
+THUMB_SIZE = (64, 36)
+
+
+def thumb(image: np.ndarray) -> np.ndarray:
+    """A small grey thumbnail (RGB or grey in) for comparing views."""
+    return cv2.resize(to_gray(image), THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def thumb_distance(ta: np.ndarray, tb: np.ndarray) -> float:
+    return float(np.abs(ta - tb).mean() / 255.0)
+
+
+def thumb_difference(a: np.ndarray, b: np.ndarray) -> float:
     """Mean absolute grey-level difference of small thumbnails, in [0, 1]. The paper's fallback
     keeps later keyframes of a chunk 'that differ enough' from the last one kept; this is that
     'enough'."""
-    ta = cv2.resize(to_gray(a), size, interpolation=cv2.INTER_AREA).astype(np.float32)
-    tb = cv2.resize(to_gray(b), size, interpolation=cv2.INTER_AREA).astype(np.float32)
-    return float(np.abs(ta - tb).mean() / 255.0)
+    return thumb_distance(thumb(a), thumb(b))
 
 
 def nucleus_scale(rgb: np.ndarray) -> float | None:

@@ -35,8 +35,8 @@ class SpikeChangeDetector:
         self.prev: np.ndarray | None = None
         self.hist: list[tuple[float, float]] = []  # (time, changed fraction), last 2*reach+1
 
-    def feed(self, t: float, bgr_small: np.ndarray) -> list[float]:
-        g = cv2.GaussianBlur(cv2.cvtColor(bgr_small, cv2.COLOR_BGR2GRAY), (3, 3), 0).astype(np.int16)
+    def feed(self, t: float, gray_small: np.ndarray) -> list[float]:
+        g = cv2.GaussianBlur(gray_small, (3, 3), 0).astype(np.int16)
         c = 0.0 if self.prev is None else float((np.abs(g - self.prev) > self.level).mean())
         self.prev = g
         n = 2 * self.reach + 1
@@ -79,8 +79,8 @@ class DissolveDetector:
         self.run = []
         return [best] if best is not None else []
 
-    def feed(self, t: float, bgr_small: np.ndarray) -> list[float]:
-        g = cv2.resize(cv2.cvtColor(bgr_small, cv2.COLOR_BGR2GRAY), self.size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    def feed(self, t: float, gray_small: np.ndarray) -> list[float]:
+        g = cv2.resize(gray_small, self.size, interpolation=cv2.INTER_AREA).astype(np.float32)
         self.buf.append((t, g))
         if len(self.buf) > 2 * self.W + 1:
             self.buf.pop(0)
@@ -134,10 +134,11 @@ class SceneCutter:
         self._times.pop(index - self._keep, None)
         tc = FrameTimecode(index, fps=self.fps)
         times = [self._times.get(c.frame_num, float(c.seconds)) for c in self.detector.process_frame(tc, bgr_small)]
+        gray = cv2.cvtColor(bgr_small, cv2.COLOR_BGR2GRAY) if self.spike or self.dissolve else None  # both look at grey
         if self.spike is not None:
-            times += self.spike.feed(now, bgr_small)
+            times += self.spike.feed(now, gray)
         if self.dissolve is not None:
-            times += self.dissolve.feed(now, bgr_small)
+            times += self.dissolve.feed(now, gray)
         out = []
         for t in sorted(times):
             if t > 0 and t - self.last_cut >= self.min_gap - 1e-6:

@@ -94,9 +94,10 @@ class StableTracker:
                 r.stride *= 2
         r.count += 1
 
-    def feed(self, t: float, rgb: np.ndarray) -> StableInterval | None:
-        """Add one sample; returns a finished stable interval when this sample broke one."""
-        gray = to_gray(rgb)
+    def feed(self, t: float, rgb: np.ndarray, gray: np.ndarray | None = None) -> StableInterval | None:
+        """Add one sample (with its grey version, when the caller has it already); returns a
+        finished stable interval when this sample broke one."""
+        gray = to_gray(rgb) if gray is None else gray
         done = None
         if self.run is not None and self.prev_gray is not None and self._same_view(self.prev_gray, gray):
             self._add(t, rgb)
