@@ -23,7 +23,14 @@ def dvc_experiment_name() -> str:
 
 
 def data_hashes(root: Path, stage: str | None = None) -> dict[str, str]:
-    """md5 of data.dvc's outputs and, when given, of the stage's deps as recorded in dvc.lock."""
+    """md5 of data.dvc's outputs and, when given, of the stage's deps: what this run reads.
+
+    A stage's own entry in dvc.lock describes its *last completed* run: while `dvc repro` runs
+    it, the entry still holds the hashes of the inputs it had then, and a dataset rebuilt just
+    before training would be tagged with the previous dataset's version. A dep that another
+    stage produces is therefore looked up among that stage's outs, which dvc.lock records as
+    soon as the producing stage finishes (or keeps, when it was up to date). Other deps (code,
+    raw data) come from the stage's entry, next to the git commit that pins them."""
     hashes: dict[str, str] = {}
     data_dvc = root / "data.dvc"
     if data_dvc.exists():
@@ -32,10 +39,12 @@ def data_hashes(root: Path, stage: str | None = None) -> dict[str, str]:
             hashes[f"data:{out.get('path')}"] = str(out.get("md5", ""))
     lock = root / "dvc.lock"
     if stage and lock.exists():
-        doc = yaml.safe_load(lock.read_text()) or {}
-        for dep in (doc.get("stages", {}).get(stage, {}) or {}).get("deps", []):
+        stages = (yaml.safe_load(lock.read_text()) or {}).get("stages", {}) or {}
+        produced = {o["path"]: o["md5"] for name, st in stages.items() if name != stage
+                    for o in (st or {}).get("outs", []) if "md5" in o}
+        for dep in (stages.get(stage) or {}).get("deps", []):
             if "md5" in dep:
-                hashes[f"dep:{dep['path']}"] = str(dep["md5"])
+                hashes[f"dep:{dep['path']}"] = str(produced.get(dep["path"], dep["md5"]))
     return hashes
 
 
