@@ -15,7 +15,8 @@ corpus, in a scratch workspace (--work), never in the repository's outputs/:
       ids, so every copy is real work: no stage caches across ids). Target: 4x <= 4.4x the 1x time.
   (c) the RSS high-water mark of a child process that runs one video through frames, and one
       through asr, for a 1-minute and a 10-minute demo video (built with quiltkit.demo).
-      Target: 10-minute peak within 10% of the 1-minute one.
+      Target: 10-minute peak within 10% of the 1-minute one. A third video, the 1-minute one looped
+      10 times, separates length from content (the demo's 10-minute video has longer shots).
   (d) a GPU section (faster-whisper on CUDA, float16), skipped with the reason when there is none.
   (e) bytes read: what the asr and frames stages' readers read per downloaded byte, on the split
       download (download.split_streams) and on the same videos muxed. Target: about once.
@@ -116,6 +117,56 @@ def long_video_workspace(work: Path, seconds: float, seed: int) -> Path:
     t0 = time.perf_counter()
     build_corpus(demo, seed, out=ws / "data/demo", root=ws, raw_root=REPO, workers=1)
     print(f"  built a {seconds:.0f} s demo video in {time.perf_counter() - t0:.0f} s", flush=True)
+    return ws
+
+
+def _loop_video(src: Path, dst: Path, times: int) -> None:
+    """`src` played `times` times end to end, as a stream copy: each stream's packets shifted by
+    that stream's own span per loop, so every stream stays gapless and monotonic."""
+    import av
+
+    spans = {}
+    with av.open(str(src)) as ic:
+        for pk in ic.demux():
+            if pk.dts is not None:
+                lo, hi = spans.get(pk.stream.index, (pk.dts, pk.dts))
+                spans[pk.stream.index] = (min(lo, pk.dts), max(hi, pk.dts + (pk.duration or 0)))
+    tmp = dst.with_name(f".{dst.stem}.tmp{dst.suffix}")
+    with av.open(str(tmp), "w") as oc:
+        with av.open(str(src)) as ic:  # every stream must exist before the first packet is muxed
+            outs = {s.index: oc.add_stream_from_template(s) for s in ic.streams if s.index in spans}
+        for i in range(times):
+            with av.open(str(src)) as ic:
+                for pk in ic.demux():
+                    if pk.dts is None:
+                        continue
+                    k = pk.stream.index
+                    shift = i * (spans[k][1] - spans[k][0])
+                    pk.dts += shift
+                    pk.pts = None if pk.pts is None else pk.pts + shift
+                    pk.stream = outs[k]
+                    oc.mux(pk)
+    os.replace(tmp, dst)
+
+
+def looped_video_workspace(work: Path, base: Path, times: int) -> Path:
+    """The base workspace's one video looped `times` times: the same shots, so its peak memory
+    against the base video's isolates length from content (the demo's own long video has longer
+    shots, which fill the stable-interval cap that short ones do not)."""
+    ws = work / f"{base.name}_looped{times}"
+    (ws / "data/demo/videos").mkdir(parents=True, exist_ok=True)
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copy(REPO / name, ws / name)
+    _link(base / "data/demo/classifier_frames", ws / "data/demo/classifier_frames")
+    with open(base / "data/demo/video_list.csv", newline="", encoding="utf-8") as fh:
+        row = next(csv.DictReader(fh))
+    dst = ws / row["url"]
+    if not dst.exists():
+        _loop_video(base / row["url"], dst, times)
+    with open(ws / "data/demo/video_list.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(row))
+        w.writeheader()
+        w.writerow({**row, "duration": f"{float(row['duration'] or 0) * times:.3f}"})
     return ws
 
 
@@ -298,8 +349,11 @@ def memory_section(work: Path, seconds: list[float], workers: int, seed: int) ->
     from quiltkit.video.histology import train_stain_model
 
     res = {}
-    for sec in seconds:
-        ws = long_video_workspace(work, sec, seed)
+    runs = [(f"{int(sec)}s", long_video_workspace(work, sec, seed)) for sec in seconds]
+    if len(seconds) >= 2:
+        lo, hi = min(seconds), max(seconds)
+        runs.append((f"{int(hi)}s_looped", looped_video_workspace(work, runs[seconds.index(lo)][1], int(round(hi / lo)))))
+    for label, ws in runs:
         cwd = os.getcwd()
         os.chdir(ws)
         try:
@@ -313,12 +367,14 @@ def memory_section(work: Path, seconds: list[float], workers: int, seed: int) ->
             os.chdir(cwd)
         for stage in ("frames", "asr"):
             rss, wall = peak_rss_mb(stage, ws)
-            res[f"{stage}_{int(sec)}s"] = {"peak_rss_mb": rss, "wall_seconds": wall}
-            print(f"  memory: {stage:<6} {sec:5.0f} s video: peak RSS {rss:7.1f} MB ({wall:.1f} s)", flush=True)
+            res[f"{stage}_{label}"] = {"peak_rss_mb": rss, "wall_seconds": wall}
+            print(f"  memory: {stage:<6} {label:>12} video: peak RSS {rss:7.1f} MB ({wall:.1f} s)", flush=True)
     if len(seconds) >= 2:
         lo, hi = int(min(seconds)), int(max(seconds))
         for stage in ("frames", "asr"):
-            res[f"{stage}_ratio_{hi}s_over_{lo}s"] = round(res[f"{stage}_{hi}s"]["peak_rss_mb"] / res[f"{stage}_{lo}s"]["peak_rss_mb"], 3)
+            for label in (f"{hi}s", f"{hi}s_looped"):
+                res[f"{stage}_ratio_{label}_over_{lo}s"] = round(
+                    res[f"{stage}_{label}"]["peak_rss_mb"] / res[f"{stage}_{lo}s"]["peak_rss_mb"], 3)
     return res
 
 
@@ -442,9 +498,11 @@ def main() -> None:
     if not a.skip_memory:
         secs = [float(x) for x in a.memory_seconds.split(",") if x.strip()]
         result["memory"] = memory_section(work, secs, workers, params.project.seed)
-        ratios = [v for k, v in result["memory"].items() if "_ratio_" in k]
-        if ratios:
-            result["memory"]["meets_target"] = max(ratios) <= TARGETS["memory_long_over_short"]
+        # The target is about the demo's long video; the looped one is reported beside it.
+        for suffix, keys in (("", [k for k in result["memory"] if "_ratio_" in k and "_looped_" not in k]),
+                             ("_looped", [k for k in result["memory"] if "_looped_over_" in k])):
+            if keys:
+                result["memory"][f"meets_target{suffix}"] = max(result["memory"][k] for k in keys) <= TARGETS["memory_long_over_short"]
     result["gpu"] = {"skipped": "--skip-gpu"} if a.skip_gpu else gpu_section(work / f"x{scales[0] if scales else 1}")
 
     out = Path(a.out)
