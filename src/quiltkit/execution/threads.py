@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from typing import Iterator
 
 _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -50,26 +50,32 @@ def native_thread_limit(n: int) -> Iterator[None]:
     saved_env = {k: os.environ.get(k) for k in _ENV}
     cv2 = sys.modules.get("cv2") if n == 1 else None
     saved_cv = cv2.getNumThreads() if cv2 is not None else None
-    with ExitStack() as stack:
-        os.environ.update({k: str(n) for k in _ENV})
+    os.environ.update({k: str(n) for k in _ENV})
+    if cv2 is not None:
+        cv2.setNumThreads(n)
+    blas = _limit_blas(n)
+    try:
+        yield
+    finally:
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
         if cv2 is not None:
-            cv2.setNumThreads(n)
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
-            pass
-        else:
-            stack.enter_context(threadpool_limits(n))
-        try:
-            yield
-        finally:
-            for k, v in saved_env.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-            if cv2 is not None:
-                cv2.setNumThreads(saved_cv)
+            cv2.setNumThreads(saved_cv)
+        if blas is not None:
+            blas.restore_original_limits()
+
+
+def _limit_blas(n: int):
+    """Limit the BLAS/OpenMP pools loaded now to n threads; the limiter (to restore them), or
+    None without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return threadpool_limits(n)
 
 
 # OpenCV reads this when it builds its thread pool, so it reaches a worker that imports cv2 later.
@@ -84,8 +90,4 @@ def limit_this_process(n: int) -> None:
     cv2 = sys.modules.get("cv2")
     if cv2 is not None:
         cv2.setNumThreads(n)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(n)  # not entered as a context: the limit stays
+    _limit_blas(n)  # never restored: the limit stays

@@ -270,13 +270,11 @@ def _split(vid: str, video: Path) -> tuple[Path, Path | None]:
     """The download split into a video-only and an audio-only file (see video/streams.py), the
     muxed one then removed. A file that will not split is kept whole: both stages can still
     read it, only twice."""
-    from quiltkit.video.streams import StreamSplitError, split_paths, split_streams
+    from quiltkit.video.streams import StreamSplitError, split_streams
 
     try:
         parts = split_streams(video)
     except StreamSplitError as err:
-        for p in split_paths(video):
-            p.unlink(missing_ok=True)
         log.warning("%s: kept the muxed file: %s", vid, err)
         return video, None
     video.unlink()

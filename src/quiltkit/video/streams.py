@@ -32,20 +32,15 @@ class SplitFiles:
     audio: Path | None  # None: the file has no audio stream
 
 
-def split_paths(src: Path) -> tuple[Path, Path]:
-    """Where the two parts go: beside the source, in the source's own container format (it held
-    both codecs, so it can hold each)."""
-    stem = src.name[: -len(src.suffix)] if src.suffix else src.name
-    return src.with_name(f"{stem}.video{src.suffix}"), src.with_name(f"{stem}.audio{src.suffix}")
-
-
 def split_streams(src: Path | str) -> SplitFiles:
-    """Copy the first video stream and the first audio stream of `src` into two files in one
-    pass over it. Both appear (atomically) or neither does; `src` itself is left alone."""
+    """Copy the first video stream and the first audio stream of `src` into two files beside it,
+    in its own container format (it held both codecs, so it can hold each), in one pass over it.
+    Both appear or neither does; `src` itself is left alone."""
     import av
 
     src = Path(src)
-    video_dst, audio_dst = split_paths(src)
+    video_dst = src.with_name(f"{src.stem}.video{src.suffix}")
+    audio_dst = src.with_name(f"{src.stem}.audio{src.suffix}")
     try:
         with av.open(str(src)) as ic, ExitStack() as files:
             if not ic.streams.video:
@@ -63,5 +58,9 @@ def split_streams(src: Path | str) -> SplitFiles:
                 packet.stream = target
                 target.container.mux(packet)
     except (av.error.FFmpegError, OSError) as err:  # a damaged file; a full disk
+        # Each part is written atomically, but one can be in place when closing the other
+        # fails: no half of a split may stay behind.
+        video_dst.unlink(missing_ok=True)
+        audio_dst.unlink(missing_ok=True)
         raise StreamSplitError(f"{src}: cannot split into video and audio: {err}") from None
     return SplitFiles(video_dst, audio_dst if len(streams) > 1 else None)
