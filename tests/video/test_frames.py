@@ -1,4 +1,4 @@
-import os
+import random
 
 import cv2
 import numpy as np
@@ -81,13 +81,17 @@ def test_no_histology_video_is_skipped_with_reason(tmp_path, stain_model):
 
 
 @pytest.mark.parametrize("kind,msg", [("empty", "empty file"), ("garbage", "cannot open"), ("audio", "no video stream"),
+                                       ("subtitles", "no video stream (streams: subtitle)"),
                                        ("missing", "not found"), ("truncated", "")])
 def test_bad_input_is_recorded_not_raised(tmp_path, stain_model, lecture_mp4, kind, msg):
     p = tmp_path / f"{kind}.mp4"
     if kind == "empty":
         p.write_bytes(b"")
     elif kind == "garbage":
-        p.write_bytes(os.urandom(5000))
+        # Seeded: about 1 in 200 random byte strings probes as a text subtitle file, not as unreadable.
+        p.write_bytes(random.Random(0).randbytes(5000))
+    elif kind == "subtitles":  # a download that turned out to be only captions
+        p.write_bytes(b"WEBVTT\n\n00:00.000 --> 00:02.000\nthe glomerulus\n")
     elif kind == "audio":
         write_audio_only(p)
     elif kind == "truncated":
