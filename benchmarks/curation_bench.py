@@ -263,11 +263,11 @@ def _bytes_read(fn) -> int:
 
 def bytes_read_section(ws: Path) -> dict:
     """Per-video stages' reads against the bytes downloaded: the asr stage's reader (every audio
-    sample) and the frames stage's (its probe and every decoded frame), once on the download as
+    sample) and the frames stage's (one open for the video's facts and every decoded frame), once on the download as
     the stages see it and once on the muxed source files it came from."""
     from quiltkit.contracts import VideoRecord
     from quiltkit.speech.audio import iter_pcm16
-    from quiltkit.video.decode import iter_frames, probe
+    from quiltkit.video.decode import open_video
 
     ref = load_params(ws / "params.yaml").frames.decode_reference_only
 
@@ -276,9 +276,9 @@ def bytes_read_section(ws: Path) -> dict:
             pass
 
     def see(path: Path) -> None:
-        probe(path)
-        for _ in iter_frames(path, reference_only=ref):
-            pass
+        with open_video(path) as v:  # as analyse_video does
+            for _ in v.frames(reference_only=ref):
+                pass
 
     tally = {"downloaded_bytes": 0, "asr_read_bytes": 0, "frames_read_bytes": 0,
              "muxed_bytes": 0, "muxed_asr_read_bytes": 0, "muxed_frames_read_bytes": 0}

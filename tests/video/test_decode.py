@@ -69,3 +69,41 @@ def test_small_bgr_reads_padded_planes_in_place(tmp_path):
     odd = write_video(tmp_path / "odd.mp4", lecture_frames(SHOTS[:1], w=202, h=114), audio=False)
     fr = next(iter_frames(odd))
     assert np.abs(fr.small_bgr(50, 28).astype(int) - fr.bgr(50, 28).astype(int)).mean() < 12
+
+
+def test_one_open_gives_facts_and_frames_reading_the_head_once(tmp_path):
+    """analyse_video takes a video's facts and frames from one open: probing first and decoding
+    after read the container's head twice (7% of a demo video). Video only, as the download
+    stage's split parts are: a muxed file's demuxer hops between its streams' chunks."""
+    import pytest
+
+    from quiltkit.video.decode import VideoInputError, open_video
+    from tests.video.reads import bytes_read
+    from tests.video.synth import SHOTS, lecture_frames, write_video
+
+    p = write_video(tmp_path / "lecture.mp4", lecture_frames(SHOTS), preset="veryfast", audio=False)
+    seen = {}
+
+    def once():
+        with open_video(p) as v:
+            seen["info"] = v.info
+            seen["times"] = [f.time for f in v.frames(reference_only=True)]
+            with pytest.raises(RuntimeError, match="already iterated"):  # never a silent empty pass
+                next(v.frames())
+
+    def twice():
+        seen["probed"] = probe(p)
+        seen["iterated"] = [f.time for f in iter_frames(p, reference_only=True)]
+
+    once()  # codec set-up reads nothing of the file, but keep the first call out of the count
+    one, two, head = bytes_read(once), bytes_read(twice), bytes_read(lambda: probe(p))
+    assert seen["info"] == seen["probed"] and seen["times"] == seen["iterated"]
+    assert two - one >= 0.8 * head, (one, two, head)
+    assert one <= p.stat().st_size + 48 * 1024, (one, p.stat().st_size)  # the file, plus one IO buffer at most
+    for bad, why in ((tmp_path / "none.mp4", "file not found"), (tmp_path / "text.mp4", "no video stream")):
+        if why == "no video stream":
+            bad.write_bytes(b"WEBVTT\n\n00:00.000 --> 00:02.000\nthe glomerulus\n")
+        with pytest.raises(VideoInputError, match=why):
+            open_video(bad)
+        with pytest.raises(VideoInputError, match=why):  # iter_frames raises on first next(), as before
+            next(iter_frames(bad))

@@ -197,3 +197,18 @@ def test_truncated_download_keeps_what_decoded(tmp_path, stain_model):
     assert fa.status == "ok" and "truncated: analysed" in fa.error and str(cut) in fa.error
     assert 3 < fa.scenes[-1].end < 17 and fa.images
     assert all(im.end <= fa.scenes[-1].end for im in fa.images)
+
+
+def test_analysis_reads_a_video_part_about_once(tmp_path, stain_model):
+    """The frames stage's reads of a split video part: the file once, plus at most one IO buffer
+    (it used to probe in a separate open first, reading the container's head twice)."""
+    from tests.video.reads import bytes_read
+
+    p = write_video(tmp_path / "part.mp4", lecture_frames(SHOTS), preset="veryfast", audio=False)
+    clf = StainModel.load(stain_model)
+    params = FramesParams(decode_reference_only=True)
+    analyse_video("warm", p, tmp_path / "warm.json", tmp_path / "warm", "out/warm", params, clf)
+    got = {}
+    n = bytes_read(lambda: got.setdefault("fa", analyse_video("v", p, tmp_path / "v.json", tmp_path / "v", "out/v", params, clf)))
+    assert got["fa"].status == "ok" and got["fa"].images
+    assert n <= p.stat().st_size + 48 * 1024, (n, p.stat().st_size)

@@ -6,17 +6,8 @@ import pytest
 from quiltkit.speech.audio import iter_pcm16
 from quiltkit.video.decode import iter_frames
 from quiltkit.video.streams import StreamSplitError, split_streams
+from tests.video.reads import bytes_read
 from tests.video.synth import SHOTS, lecture_frames, write_video
-
-
-def _bytes_read(fn) -> int:
-    """Bytes this process read through read() syscalls while fn ran (Linux /proc/self/io)."""
-    def rchar():
-        with open("/proc/self/io") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("rchar"))
-    before = rchar()
-    fn()
-    return rchar() - before
 
 
 def _frames(path):
@@ -48,9 +39,9 @@ def test_split_gives_one_stream_per_file_with_the_same_frames_and_samples(split_
 def test_each_reader_reads_only_its_own_bytes(split_copy):
     src, parts = split_copy
     _samples(parts.audio), _frames(parts.video)  # first calls load codec modules: reads too
-    muxed_audio = _bytes_read(lambda: _samples(src))
-    split_audio = _bytes_read(lambda: _samples(parts.audio))
-    split_video = _bytes_read(lambda: _frames(parts.video))
+    muxed_audio = bytes_read(lambda: _samples(src))
+    split_audio = bytes_read(lambda: _samples(parts.audio))
+    split_video = bytes_read(lambda: _frames(parts.video))
     # The audio reader on the muxed file reads (about) the whole file; on its own file only that.
     assert muxed_audio >= 0.9 * src.stat().st_size
     assert split_audio <= 1.2 * parts.audio.stat().st_size + 64 * 1024

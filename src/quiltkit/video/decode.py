@@ -30,34 +30,97 @@ class VideoInfo:
     n_frames: int
 
 
-def probe(path: Path | str) -> VideoInfo:
+class VideoFile:
+    """One open video: its facts (`info`) and then its frames, from one open of the file.
+
+    Opening reads the container's index and the first packets to learn the stream; asking for
+    the facts and the frames through two opens read that part twice (about 7% of a demo video,
+    87 KB of 1.2 MB). Use as a context manager: `with open_video(p) as v: v.info; v.frames()`."""
+
+    def __init__(self, path: Path, container: av.container.InputContainer, info: VideoInfo):
+        self.path, self.info, self._c = path, info, container
+        self._used = False
+
+    def __enter__(self) -> "VideoFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._c.close()
+
+    def frames(self, threads: int = 1, reference_only: bool = False) -> Iterator[Frame]:
+        """Yield every frame in presentation order with its time in seconds. A decode error in
+        the middle of the file ends the stream with VideoInputError naming the time it happened at.
+
+        `reference_only` asks the decoder to skip the frames no other frame is predicted from
+        (most B-frames of an H.264 stream). Nothing else depends on them, so they cost nothing
+        to leave out; on the demo's x264 files that is 42% of the frames and half the decoding
+        time. The frames that remain are irregularly spaced, so their consumers must go by
+        `time`, not by `index` (which counts only the frames yielded). Codecs that ignore the
+        hint decode all."""
+        if self._used:  # the demuxer only reads forward: a second pass would silently be empty
+            raise RuntimeError(f"{self.path}: frames() already iterated; open the video again")
+        self._used = True
+        c, t = self._c, 0.0
+        try:
+            s = c.streams.video[0]
+            s.thread_type = "AUTO" if threads > 1 else "SLICE"
+            s.codec_context.thread_count = threads
+            if reference_only:
+                s.codec_context.skip_frame = "NONREF"
+            tb = float(s.time_base) if s.time_base else None
+            start = s.start_time if s.start_time is not None else 0
+            fps = float(s.average_rate or 25)
+            reformatter = VideoReformatter()
+            for i, fr in enumerate(c.decode(s)):
+                if fr.pts is not None and tb:
+                    t = (fr.pts - start) * tb
+                else:
+                    t = i / fps
+                yield Frame(i, float(t), fr, reformatter)
+        except (av.error.FFmpegError, OSError) as err:
+            raise VideoInputError(f"{self.path}: decode failed near t={t:.2f}s: {err}") from None
+
+
+def open_video(path: Path | str) -> VideoFile:
+    """Open a video and read its facts, or raise VideoInputError saying why it is not one
+    (missing, empty, unreadable, no video stream, no frame size)."""
     path = Path(path)
     if not path.exists():
         raise VideoInputError(f"{path}: file not found")
     if path.stat().st_size == 0:
         raise VideoInputError(f"{path}: empty file (0 bytes)")
     try:
-        with av.open(str(path)) as c:
-            if not c.streams.video:
-                kinds = sorted({s.type for s in c.streams}) or ["none"]
-                raise VideoInputError(f"{path}: no video stream (streams: {', '.join(kinds)})")
-            s = c.streams.video[0]
-            fps = float(s.average_rate or s.base_rate or 0) or 25.0
-            if s.duration is not None and s.time_base is not None:
-                duration = float(s.duration * s.time_base)
-            elif c.duration is not None:
-                duration = c.duration / av.time_base
-            else:
-                duration = 0.0
-            w, h = s.codec_context.width, s.codec_context.height
-            n = s.frames or int(round(duration * fps))
-    except VideoInputError:
-        raise
+        c = av.open(str(path))
     except (av.error.FFmpegError, OSError) as err:
         raise VideoInputError(f"{path}: cannot open as video: {err}") from None
-    if not w or not h:
-        raise VideoInputError(f"{path}: video stream has no frame size")
-    return VideoInfo(path, fps, duration, w, h, n)
+    try:
+        if not c.streams.video:
+            kinds = sorted({s.type for s in c.streams}) or ["none"]
+            raise VideoInputError(f"{path}: no video stream (streams: {', '.join(kinds)})")
+        s = c.streams.video[0]
+        fps = float(s.average_rate or s.base_rate or 0) or 25.0
+        if s.duration is not None and s.time_base is not None:
+            duration = float(s.duration * s.time_base)
+        elif c.duration is not None:
+            duration = c.duration / av.time_base
+        else:
+            duration = 0.0
+        w, h = s.codec_context.width, s.codec_context.height
+        if not w or not h:
+            raise VideoInputError(f"{path}: video stream has no frame size")
+        return VideoFile(path, c, VideoInfo(path, fps, duration, w, h, s.frames or int(round(duration * fps))))
+    except BaseException:
+        c.close()
+        raise
+
+
+def probe(path: Path | str) -> VideoInfo:
+    """A video's facts alone (the file is closed again)."""
+    with open_video(path) as v:
+        return v.info
 
 
 _LUT_Y = np.clip((np.arange(256) - 16) * 255.0 / 219.0, 0, 255).round().astype(np.uint8)
@@ -118,32 +181,7 @@ def _plane(fr: av.VideoFrame, i: int, width: int, height: int) -> np.ndarray:
 
 
 def iter_frames(path: Path | str, threads: int = 1, reference_only: bool = False) -> Iterator[Frame]:
-    """Yield every frame in presentation order with its time in seconds. A decode error in the
-    middle of the file ends the stream with VideoInputError naming the time it happened at.
-
-    `reference_only` asks the decoder to skip the frames no other frame is predicted from (most
-    B-frames of an H.264 stream). Nothing else depends on them, so they cost nothing to leave
-    out; on the demo's x264 files that is 42% of the frames and half the decoding time. The
-    frames that remain are irregularly spaced, so their consumers must go by `time`, not by
-    `index` (which counts only the frames yielded). Codecs that ignore the hint decode all."""
-    path = Path(path)
-    t = 0.0
-    try:
-        with av.open(str(path)) as c:
-            s = c.streams.video[0]
-            s.thread_type = "AUTO" if threads > 1 else "SLICE"
-            s.codec_context.thread_count = threads
-            if reference_only:
-                s.codec_context.skip_frame = "NONREF"
-            tb = float(s.time_base) if s.time_base else None
-            start = s.start_time if s.start_time is not None else 0
-            fps = float(s.average_rate or 25)
-            reformatter = VideoReformatter()
-            for i, fr in enumerate(c.decode(s)):
-                if fr.pts is not None and tb:
-                    t = (fr.pts - start) * tb
-                else:
-                    t = i / fps
-                yield Frame(i, float(t), fr, reformatter)
-    except (av.error.FFmpegError, OSError) as err:
-        raise VideoInputError(f"{path}: decode failed near t={t:.2f}s: {err}") from None
+    """`VideoFile.frames` of a file opened for just that pass. Any failure to open it, like one
+    mid-file, arrives as VideoInputError from the first next()."""
+    with open_video(path) as v:
+        yield from v.frames(threads, reference_only)

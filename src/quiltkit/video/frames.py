@@ -39,7 +39,7 @@ import numpy as np
 from quiltkit.config import FramesParams
 from quiltkit.contracts import ChunkImage, FrameAnalysis, Keyframe, Scene
 from quiltkit.io import atomic_write_bytes
-from quiltkit.video.decode import VideoInputError, iter_frames, probe
+from quiltkit.video.decode import VideoFile, VideoInputError, open_video
 from quiltkit.video.histology import HistologyClassifier
 from quiltkit.video.quality import hamming, magnification, phash, sharpness, thumb, thumb_difference, thumb_distance, to_gray
 from quiltkit.video.scenes import SceneCutter
@@ -246,11 +246,18 @@ def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir
     failed analysis with the reason, never raised: one broken file must not stop the stage."""
     t0 = time.time()
     try:
-        info = probe(video_path)
+        video = open_video(video_path)
     except VideoInputError as err:
         fa = FrameAnalysis(video_id=video_id, status="failed", error=str(err), seconds_elapsed=round(time.time() - t0, 2))
         fa.write(out_json)
         return fa
+    with video:  # one open for the facts and the frames: the file's head is read once
+        return _analyse(video_id, video, out_json, img_dir, img_rel, params, clf, seed, t0)
+
+
+def _analyse(video_id: str, video: VideoFile, out_json: Path, img_dir: Path, img_rel: str,
+             params: FramesParams, clf: HistologyClassifier, seed: int, t0: float) -> FrameAnalysis:
+    video_path, info = video.path, video.info
     fa = FrameAnalysis(video_id=video_id, fps=info.fps, duration=round(info.duration, 3), width=info.width, height=info.height)
     aw, ah = _fit(info.width, info.height, params.max_side)
     ds = params.scenes.downscale
@@ -281,7 +288,7 @@ def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir
     decode_error = None
     try:
         try:
-            for fr in iter_frames(video_path, reference_only=params.decode_reference_only):
+            for fr in video.frames(reference_only=params.decode_reference_only):
                 n_frames += 1
                 last_t = fr.time
                 if detect(fr.time):
