@@ -88,12 +88,23 @@ def test_three_queued_experiments_two_workers_one_mlflow_store(tmp_path, code_sn
     for i, n in enumerate(names, start=1):
         _run([dvc, "exp", "run", "--queue", "-n", n, "-S", f"project.seed={i}"], repo, env)
     try:
-        _run([dvc, "queue", "start", "-j", "2"], repo, env)
-        deadline = time.monotonic() + 360
+        # Not through a pipe: the queue's workers (dvc_task's ManagedProcess) inherit dvc's stdout,
+        # so reading a pipe to its end waits for the workers to exit, not for `queue start`
+        # (measured: 29.6 s here, all of it the queue draining; in CI, `queue start` had exited 0
+        # and the read still timed out at 180 s, a worker not shutting down). The queue's own
+        # status, polled below, is what says when the experiments are done.
+        started = tmp_path / "queue-start.log"
+        with started.open("w") as log:
+            res = subprocess.run([dvc, "queue", "start", "-j", "2"], cwd=repo, env=env, stdout=log,
+                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=180)
+        assert res.returncode == 0, started.read_text()[-2000:]
+        t0 = time.monotonic()
+        deadline = t0 + 360
         status = ""
         while time.monotonic() < deadline:
             status = _run([dvc, "queue", "status"], repo, env, check=False).stdout
             if not any(s in status for s in ("Queued", "Running")) and "Success" in status:
+                print(f"queue drained {time.monotonic() - t0:.0f} s after `queue start` returned")
                 break
             time.sleep(3)
         logs = {n: _run([dvc, "queue", "logs", n], repo, env, check=False).stdout[-1500:] for n in names}
