@@ -1,4 +1,3 @@
-import time
 from pathlib import Path
 
 import pytest
@@ -105,9 +104,9 @@ def test_stage_records_every_outcome_and_resumes(tmp_path, speech_mp4, video_onl
     assert "HTTP 404" in Transcript.read(out / "c.json").error
     assert "d.record.json" in Transcript.read(out / "d.json").error
     before = (out / "a.json").stat().st_mtime_ns
-    t0 = time.time()
     m2 = run_asr(AsrParams(beam_size=1), dl, out, workers=1)
-    assert (out / "a.json").stat().st_mtime_ns == before and time.time() - t0 < 5
+    # not transcribed again: its file was not rewritten (a wall-clock bound here would be noise)
+    assert (out / "a.json").stat().st_mtime_ns == before
     assert m2["ok"] == 1 and m2["audio_seconds"] == m["audio_seconds"]
     # failures are retried on a re-run: the fixed record now transcribes
     VideoRecord(video_id="d", url="u", status="ok", video_path=str(speech_mp4)).write(dl / "d.record.json")
