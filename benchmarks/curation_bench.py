@@ -250,22 +250,12 @@ def decode_alone(ws: Path, workers: int) -> tuple[float, float]:
     return round(time.perf_counter() - t0, 2), round(cpu_seconds() - c0, 2)
 
 
-def _bytes_read(fn) -> int:
-    """Bytes this process read through read() syscalls while fn ran (/proc/self/io rchar: page
-    cache hits count too, which is what shared storage would have to serve)."""
-    def rchar() -> int:
-        with open("/proc/self/io") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("rchar"))
-    before = rchar()
-    fn()
-    return rchar() - before
-
-
 def bytes_read_section(ws: Path) -> dict:
     """Per-video stages' reads against the bytes downloaded: the asr stage's reader (every audio
     sample) and the frames stage's (one open for the video's facts and every decoded frame), once on the download as
     the stages see it and once on the muxed source files it came from."""
     from quiltkit.contracts import VideoRecord
+    from quiltkit.execution.disk_reads import bytes_read
     from quiltkit.speech.audio import iter_pcm16
     from quiltkit.video.decode import open_video
 
@@ -294,11 +284,11 @@ def bytes_read_section(ws: Path) -> dict:
             hear(audio), see(video)
             warm = False
         tally["downloaded_bytes"] += video.stat().st_size + (audio.stat().st_size if audio != video else 0)
-        tally["asr_read_bytes"] += _bytes_read(lambda: hear(audio))
-        tally["frames_read_bytes"] += _bytes_read(lambda: see(video))
+        tally["asr_read_bytes"] += bytes_read(lambda: hear(audio))
+        tally["frames_read_bytes"] += bytes_read(lambda: see(video))
         tally["muxed_bytes"] += muxed.stat().st_size
-        tally["muxed_asr_read_bytes"] += _bytes_read(lambda: hear(muxed))
-        tally["muxed_frames_read_bytes"] += _bytes_read(lambda: see(muxed))
+        tally["muxed_asr_read_bytes"] += bytes_read(lambda: hear(muxed))
+        tally["muxed_frames_read_bytes"] += bytes_read(lambda: see(muxed))
     t = tally
     t["reads_per_downloaded_byte"] = round((t["asr_read_bytes"] + t["frames_read_bytes"]) / t["downloaded_bytes"], 3)
     t["muxed_reads_per_byte"] = round((t["muxed_asr_read_bytes"] + t["muxed_frames_read_bytes"]) / t["muxed_bytes"], 3)

@@ -78,7 +78,7 @@ def test_one_open_gives_facts_and_frames_reading_the_head_once(tmp_path):
     import pytest
 
     from quiltkit.video.decode import VideoInputError, open_video
-    from tests.video.reads import bytes_read
+    from quiltkit.execution.disk_reads import bytes_read
     from tests.video.synth import SHOTS, lecture_frames, write_video
 
     p = write_video(tmp_path / "lecture.mp4", lecture_frames(SHOTS), preset="veryfast", audio=False)

@@ -202,7 +202,7 @@ def test_truncated_download_keeps_what_decoded(tmp_path, stain_model):
 def test_analysis_reads_a_video_part_about_once(tmp_path, stain_model):
     """The frames stage's reads of a split video part: the file once, plus at most one IO buffer
     (it used to probe in a separate open first, reading the container's head twice)."""
-    from tests.video.reads import bytes_read
+    from quiltkit.execution.disk_reads import bytes_read
 
     p = write_video(tmp_path / "part.mp4", lecture_frames(SHOTS), preset="veryfast", audio=False)
     clf = StainModel.load(stain_model)

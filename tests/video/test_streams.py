@@ -3,10 +3,10 @@ import av
 import numpy as np
 import pytest
 
+from quiltkit.execution.disk_reads import bytes_read
 from quiltkit.speech.audio import iter_pcm16
 from quiltkit.video.decode import iter_frames
 from quiltkit.video.streams import StreamSplitError, split_streams
-from tests.video.reads import bytes_read
 from tests.video.synth import SHOTS, lecture_frames, write_video
 
 
