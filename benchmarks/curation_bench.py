@@ -183,44 +183,56 @@ def cpu_seconds() -> float:
 
 
 def curate(ws: Path, workers: int, asr_overrides: dict | None = None) -> dict:
-    from quiltkit.pairing.stage_run import run_pairs
-    from quiltkit.speech.stage_run import run_asr
-    from quiltkit.text.stage_run import run_text
-    from quiltkit.video.download import run_download
-    from quiltkit.video.frames_run import run_frames
-    from quiltkit.video.histology import train_stain_model
+    from quiltkit.curation.run import curate_corpus
+    from quiltkit.video.histology import train_classifier
 
     cwd = os.getcwd()
     os.chdir(ws)
     try:
         p = load_params("params.yaml")
-        asr = p.asr.model_copy(update=asr_overrides or {})
-        ex = {"workers": workers, "executor": "local"}
+        p = p.model_copy(update={"asr": p.asr.model_copy(update=asr_overrides or {})})
         out = Path("outputs")
-        steps = {
-            "download": lambda: run_download(p.download, out / "download", **ex),
-            "histo_classifier": lambda: train_stain_model(Path("data/demo/classifier_frames/labels.csv"),
-                                                          seed=p.project.seed)[0].save(out / "histo_classifier/model.json"),
-            "asr": lambda: run_asr(asr, out / "download", out / "asr", **ex),
-            "frames": lambda: run_frames(p.frames, out / "download", out / "frames", seed=p.project.seed, **ex),
-            "text": lambda: run_text(p.text, out / "asr", out / "text", **ex),
-            "pairs": lambda: run_pairs(p.pairs, out / "frames", out / "text", out / "pairs", root=Path(".").resolve()),
-        }
-        seconds, cpu, metrics = {}, {}, {}
-        for name, step in steps.items():
-            (out / name).mkdir(parents=True, exist_ok=True)
+        seconds, cpu = {}, {}
+
+        def timed(name, fn):
             t0, c0 = time.perf_counter(), cpu_seconds()
-            metrics[name] = step()
+            result = fn()
             seconds[name] = round(time.perf_counter() - t0, 2)
             cpu[name] = round(cpu_seconds() - c0, 2)
             print(f"  {ws.name}: {name:<16} {seconds[name]:7.2f} s wall {cpu[name]:7.2f} s cpu", flush=True)
+            return result
+
+        h = p.frames.histology
+        timed("histo_classifier", lambda: train_classifier(h.backend, Path(h.train_frames), seed=p.project.seed,
+                                                           device=h.device)[0].save(out / "histo_classifier/model.json"))
+        metrics = curate_corpus(p, p.download.video_list, out, workers=workers, step_hook=timed)
+        classifier = classifier_inference(p, out, metrics["frames"])
         failed = {k: m.get("failed") for k, m in metrics.items() if isinstance(m, dict) and m.get("failed")}
         return {"seconds": seconds, "total_seconds": round(sum(seconds.values()), 2),
                 "cpu_seconds": cpu, "total_cpu_seconds": round(sum(cpu.values()), 2),
                 "videos": metrics["download"]["videos"], "pairs": metrics["pairs"]["pairs"],
-                "audio_seconds": metrics["asr"]["audio_seconds"], "failed": failed}
+                "audio_seconds": metrics["asr"]["audio_seconds"], "failed": failed, "classifier_in_frames": classifier}
     finally:
         os.chdir(cwd)
+
+
+def classifier_inference(p, out: Path, frames_metrics: dict) -> dict:
+    """The histology classifier's share inside the frames step: its per-image cost (guards
+    included, batches of frames.histology.batch_size, measured on the step's own images) times
+    the images it classified (every keyframe and every stable-interval median)."""
+    from quiltkit.video.frames_run import _load
+    from quiltkit.video.histology import load_rgb
+
+    clf = _load(p.frames.histology)
+    imgs = [load_rgb(q) for q in sorted((out / "frames").rglob("*.png"))[:64]]
+    b = p.frames.histology.batch_size
+    clf.predict_proba(imgs[:b])  # first call: weights and kernels warm
+    t0 = time.perf_counter()
+    for i in range(0, len(imgs), b):
+        clf.predict_proba(imgs[i : i + b])
+    per_image = (time.perf_counter() - t0) / max(1, len(imgs))
+    n = frames_metrics.get("keyframes", 0) + frames_metrics.get("median_images", 0)
+    return {"images": n, "seconds_per_image": round(per_image, 4), "seconds": round(per_image * n, 2)}
 
 
 def _decode_task(task: VideoTask) -> dict:
@@ -412,6 +424,7 @@ def ratios(run: dict, decode: tuple[float, float] | None = None) -> dict:
         "asr_alone_seconds": asr,
         "curation_over_asr": round(run["total_seconds"] / asr, 3),
         "stage_share": {k: round(v / run["total_seconds"], 3) for k, v in run["seconds"].items()},
+        "classifier_share": round(run["classifier_in_frames"]["seconds"] / run["total_seconds"], 3),
         "curation_cpu_seconds": run["total_cpu_seconds"],
         "asr_alone_cpu_seconds": asr_cpu,
         "curation_over_asr_cpu": round(run["total_cpu_seconds"] / asr_cpu, 3),

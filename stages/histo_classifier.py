@@ -1,15 +1,13 @@
-"""histo_classifier stage: labelled frames -> outputs/histo_classifier/model.json (stain backend)."""
-from pathlib import Path
+"""histo_classifier stage: labelled frames (frames.histology.train_frames) -> the histology
+classifier of frames.histology.backend in outputs/histo_classifier/model.json. With
+frames.histology.model_path set, nothing is trained: the model is loaded once, to fail here
+rather than in the frames stage, and recorded."""
 
 from quiltkit.paths import stage_dir
 from quiltkit.stage import stage_context
-from quiltkit.video.histology import train_stain_model
-
-LABELS = Path("data/demo/classifier_frames/labels.csv")
+from quiltkit.video.histology import train_or_check_classifier
 
 if __name__ == "__main__":
     with stage_context("histo_classifier", section="frames") as ctx:
-        model, metrics = train_stain_model(LABELS, seed=ctx.params.project.seed)
-        model.save(stage_dir("histo_classifier") / "model.json")
-        metrics["backend"] = "stain"
-        ctx.finish(metrics)
+        h = ctx.params.frames.histology
+        ctx.finish(train_or_check_classifier(h, stage_dir("histo_classifier"), seed=ctx.params.project.seed))

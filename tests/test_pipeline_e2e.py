@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = {
     "demo": {"n_videos": 2, "video_seconds": 40.0, "eval_patches_per_class": 10, "retrieval_pairs": 12,
              "external_pairs": 80, "classifier_frames_per_class": 24},
+    "holdout": {"n_videos": 1, "video_seconds": 40.0},
     "train": {"epochs": 2, "batch_size": 32},
     "evaluate": {"linear_probe_seeds": [0], "linear_probe_fractions": [1.0]},
 }

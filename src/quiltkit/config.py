@@ -38,7 +38,7 @@ class ProjectParams(Section):
 
 
 # --------------------------------------------------------------------------------------------
-# demo corpus
+# demo corpus and the held-out corpus
 
 
 class DemoParams(Section):
@@ -57,9 +57,13 @@ class DemoParams(Section):
     eval_patches_per_class: int = Field(40, ge=4)
     retrieval_pairs: int = Field(60, ge=4)
     external_pairs: int = Field(300, ge=0)
-    classifier_frames_per_class: int = Field(80, ge=4)
+    classifier_frames_per_class: int = Field(160, ge=4)
     patch_size: int = Field(224, ge=32)
     crf: int = Field(27, ge=0, le=51, description="x264 quality of the demo videos (lower: larger, sharper)")
+    # Which styles of quiltkit/demo/data/styles.yaml paint the videos and the classifier's frames.
+    style_split: Literal["train", "holdout"] = "train"
+    extra_shots: int = Field(1, ge=0, le=4, description="document, screen, photo or gross shots per video")
+    voices: list[str] = Field(["en-us"], min_length=1, description="espeak-ng voices, one per video in turn")
 
     @field_validator("width", "height")
     @classmethod
@@ -84,6 +88,24 @@ class DemoParams(Section):
 
 # --------------------------------------------------------------------------------------------
 # curation: video side
+
+
+class HoldoutParams(Section):
+    """The held-out corpus (data/holdout): the demo's lectures made with the styles of split
+    `holdout` only, its own seed, other voices and a lower bitrate. Nothing is trained or tuned on
+    it; it is scored beside the demo so an in-distribution figure is never read alone."""
+
+    seed: int = 2718
+    n_videos: int = Field(4, ge=1)
+    video_seconds: float = Field(75.0, ge=30.0)
+    crf: int = Field(32, ge=0, le=51)
+    extra_shots: int = Field(2, ge=0, le=4)
+    voices: list[str] = Field(["en", "en-gb-x-rp", "en-us-nyc", "en-gb-scotland"], min_length=1)
+
+    def corpus_params(self, demo: DemoParams) -> DemoParams:
+        """The demo's params with the held-out corpus's own: frame size, fps and classes stay."""
+        over = self.model_dump(exclude={"seed"})
+        return DemoParams.model_validate({**demo.model_dump(), **over, "style_split": "holdout"})
 
 
 class DiscoveryParams(Section):
@@ -162,14 +184,27 @@ class StableParams(Section):
 
 
 class HistologyParams(Section):
-    backend: Literal["stain", "timm"] = "stain"
-    model_path: Optional[str] = None  # the stain model trained by the histo_classifier stage, or a timm checkpoint
+    # effnet: ImageNet EfficientNet-Lite0 features (weights shipped in a pip package) and stain
+    # features under a logistic head; stain: the stain features alone (the transparent
+    # baseline); timm: a user's fine-tuned network.
+    backend: Literal["effnet", "stain", "timm"] = "effnet"
+    # The labelled frames the histo_classifier stage trains the effnet or stain head on: a folder
+    # holding labels.csv (filepath,label[,kind,group]); the demo's by default, or a user's own.
+    train_frames: str = "data/demo/classifier_frames"
+    # A model to use as it is, with no training: an effnet/stain model JSON, or a timm checkpoint.
+    model_path: Optional[str] = None
     timm_model: Optional[str] = None  # e.g. "convnext_tiny" when backend == "timm"
+    with_stain_features: bool = True  # effnet: join the stain features to the image features
+    # A frame mostly covered by lines of text (a slide, a page, a screen) is not histology, and
+    # tissue inside viewer software is judged on the tissue, not on the toolbars around it.
+    text_guard: bool = True
+    text_max_fraction: float = Field(0.12, ge=0, le=1)
+    crop_chrome: bool = True
     threshold: float = Field(0.5, ge=0, le=1)
     min_video_histology_share: float = Field(0.05, ge=0, le=1)
     blur_min_laplacian_var: float = Field(5.0, ge=0)
-    # Where the timm classifier runs ("cuda", "cuda:1"); on a Ray cluster a frames task then
-    # reserves gpus_per_task of a GPU (0.5: two workers share a card). The stain model is CPU only.
+    # Where the effnet or timm network runs ("cuda", "cuda:1"); on a Ray cluster a frames task
+    # then reserves gpus_per_task of a GPU (0.5: two workers share a card). The stain model is CPU only.
     device: str = "cpu"
     gpus_per_task: float = Field(1.0, gt=0)
     # Images the frames stage gathers across scenes before it calls the classifier: a timm model
@@ -180,8 +215,10 @@ class HistologyParams(Section):
 
     @model_validator(mode="after")
     def _device_needs_timm(self):
-        if self.device != "cpu" and self.backend != "timm":
-            raise ValueError(f"frames.histology.device={self.device!r} needs backend: timm (the stain model runs on the CPU)")
+        if self.device != "cpu" and self.backend == "stain":
+            raise ValueError(f"frames.histology.device={self.device!r} needs backend effnet or timm (the stain model runs on the CPU)")
+        if self.backend == "timm" and not (self.model_path and self.timm_model):
+            raise ValueError("frames.histology.backend=timm needs model_path (a state_dict) and timm_model (its architecture)")
         return self
 
 
@@ -393,6 +430,7 @@ class EvaluateParams(Section):
 class Params(Section):
     project: ProjectParams = ProjectParams()
     demo: DemoParams = DemoParams()
+    holdout: HoldoutParams = HoldoutParams()
     download: DownloadParams = DownloadParams()
     asr: AsrParams = AsrParams()
     frames: FramesParams = FramesParams()

@@ -77,6 +77,8 @@ class GtShot(Contract):
     pointer: bool = False
     motion: Literal["static", "pan", "zoom"] = "static"
     label: Optional[str] = None  # e.g. "H&E package sample" / "IHC package sample" for real package images
+    style: str = ""  # the renderer's style (quiltkit/demo/data/styles.yaml), e.g. slide_plain, viewer_dark
+    style_group: str = ""  # its family: slides, documents, he, ihc, viewer, ...
 
 
 class GtSentence(Contract):

@@ -124,13 +124,12 @@ def test_eval_sets_are_labelled_and_split(corpus, tiny_params):
 
 
 def test_full_length_plan_has_package_shot_repeat_and_silence():
-    from quiltkit.demo.plan import plan_shots
-    from quiltkit.demo.package_images import PACKAGE_IMAGES
+    from quiltkit.demo.plan import package_images, plan_shots
 
     classes = list(CLASS_INFO)
     seen_pkgs = set()
     for vi in range(8):
-        shots = plan_shots(np.random.default_rng([1337, vi, 1]), classes, 75.0, vi)
+        shots = plan_shots(np.random.default_rng([1337, vi, 1]), classes, 75.0, vi, split="train")
         hist = [s for s in shots if s.kind == "histology"]
         pkg = [s for s in hist if s.package]
         assert len(pkg) == 1 and pkg[0].tissue_class is None and pkg[0].label.endswith("package sample")
@@ -140,7 +139,9 @@ def test_full_length_plan_has_package_shot_repeat_and_silence():
         rep = [s for s in hist if s.repeat_of is not None]
         assert len(rep) == 1 and rep[0].image_key == shots[rep[0].repeat_of].image_key
         assert shots.index(rep[0]) > rep[0].repeat_of + 2  # "later", not the next shot
-    assert seen_pkgs == {p.name for p in PACKAGE_IMAGES}
+    # the demo shows the training split's package images, and none of the held-out corpus's
+    assert seen_pkgs == {p.name for p in package_images("train")}
+    assert not seen_pkgs & {p.name for p in package_images("holdout")}
 
 
 def test_bad_inputs_fail_with_clear_errors(tmp_path, tiny_params):

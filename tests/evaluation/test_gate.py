@@ -121,3 +121,22 @@ def test_cli_against_git_head(tmp_path):
 def test_retrieval_recall_drop_fails(tmp_path):
     res = _gate(tmp_path, _eval(r1=0.5), _eval(r1=0.3))
     assert not res.passed and "retrieval.t2i_R1: 0.5 -> 0.3" in res.report()
+
+
+def _curation(holdout_precision: float, holdout_f1: float = 0.98) -> dict:
+    corpus = {"histology": {"precision": 1.0, "recall": 1.0}, "scene_boundary": {"f1": 1.0}}
+    return {**corpus, "holdout": {"histology": {"precision": holdout_precision, "recall": 1.0}, "scene_boundary": {"f1": holdout_f1}},
+            "side_by_side": {"histology_precision": {"demo": 1.0, "holdout": holdout_precision}}}
+
+
+def test_held_out_corpus_is_guarded_by_its_own_rules(tmp_path):
+    """A drop on the held-out corpus fails the gate even when the demo's figures hold; a drop
+    inside its tolerance (0.03) passes, and the side-by-side copy is not counted twice."""
+    _write(tmp_path / "base", "curation.json", _curation(1.0))
+    _write(tmp_path / "fresh", "curation.json", _curation(0.9))
+    res = run_gate(tmp_path / "fresh", THRESHOLDS, baseline_dir=tmp_path / "base", files=["curation.json"])
+    assert not res.passed
+    assert [f.key for f in res.failures] == ["holdout.histology.precision"], res.report()
+    assert "1 -> 0.9" in res.report() and "at most 0.03" in res.report()
+    _write(tmp_path / "fresh", "curation.json", _curation(0.98, holdout_f1=0.96))
+    assert run_gate(tmp_path / "fresh", THRESHOLDS, baseline_dir=tmp_path / "base", files=["curation.json"]).passed

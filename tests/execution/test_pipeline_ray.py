@@ -28,7 +28,9 @@ def _corpus(ws: Path, seed: int):
     demo = p.demo.model_copy(update={"n_videos": 2, "video_seconds": 30.0, "eval_patches_per_class": 4,
                                      "retrieval_pairs": 4, "external_pairs": 0, "classifier_frames_per_class": 20})
     build_corpus(demo, seed, out=ws / "data/demo", root=ws, raw_root=REPO, workers=2)
-    return p
+    # the stain classifier: this test is about executors, and it trains in a second
+    histology = p.frames.histology.model_copy(update={"backend": "stain"})
+    return p.model_copy(update={"frames": p.frames.model_copy(update={"histology": histology})})
 
 
 def _curate(p, out: Path, executor: str) -> dict:

@@ -85,13 +85,10 @@ def clips(tmp_path_factory) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def stain_model_json(tmp_path_factory) -> Path:
-    """The frames stage needs outputs/histo_classifier/model.json: the repository's if there is
-    one, otherwise one trained here on synthetic frames."""
+    """The frames stage needs outputs/histo_classifier/model.json: a stain model trained here on
+    synthetic frames in a second (these tests are about failures, not about the classifier; the
+    repository's own model may be of either backend)."""
     d = tmp_path_factory.mktemp("histo")
-    src = ROOT / "outputs" / "histo_classifier" / "model.json"
-    if src.exists():
-        shutil.copy2(src, d / "model.json")
-        return d / "model.json"
     from quiltkit.video.histology import train_stain_model
     from tests.video.synth import classifier_set
 
@@ -118,6 +115,13 @@ class Workspace:
                 node = node.setdefault(k, {})
             node[leaf] = value
         p.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+    def use_stain_model(self, model_json: Path) -> None:
+        """The frames stage's classifier: this stain model, at its default path, selected."""
+        model = self.path("outputs/histo_classifier/model.json")
+        model.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(model_json, model)
+        self.set_params(**{"frames.histology.backend": "stain"})
 
     def write_video_list(self, rows: list[dict], name: str = "data/videos.csv") -> Path:
         import csv
@@ -218,9 +222,7 @@ def prepare_stage_inputs(workspace, clips, stain_model_json, stage):
     download) the videos downloaded."""
     workspace.write_video_list([{"video_id": v, "url": str(c), "title": f"clip {v}", "channel": "c", "duration": ""}
                                 for v, c in zip(IDS, clips)])
-    model = workspace.path("outputs/histo_classifier/model.json")
-    model.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(stain_model_json, model)
+    workspace.use_stain_model(stain_model_json)
     if stage == "download":
         # Local files copy in milliseconds; a rate limit makes each download last ~2 s so the
         # kill lands while a later video is in flight.

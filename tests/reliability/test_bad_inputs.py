@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pytest
 
@@ -32,9 +31,7 @@ def test_bad_videos_are_recorded_per_stage_and_good_ones_finish(workspace, clips
             {"video_id": "../../x", "url": str(clips[1]), "title": HOSTILE_TITLE, "channel": "../../etc", "duration": ""}]
     rows += [{"video_id": b.video_id, "url": str(b.path), "title": b.video_id, "channel": "c", "duration": ""} for b in bad]
     workspace.write_video_list(rows)
-    model = workspace.path("outputs/histo_classifier/model.json")
-    model.parent.mkdir(parents=True)
-    shutil.copy2(stain_model_json, model)
+    workspace.use_stain_model(stain_model_json)
     outside_before = _outside(workspace)
 
     # ---- download

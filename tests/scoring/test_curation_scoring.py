@@ -39,6 +39,12 @@ def test_scorecard_on_synthetic_lectures(tmp_path):
     assert m["text"]["wer"] == 0.0
     assert 0.0 < m["asr"]["wer"] < 0.3
     assert m["text"]["term_recall"] == 1.0 and m["asr"]["term_recall"] < 1.0
+    # what correction did to the raw ASR: the "limfoid" terms fixed, nothing right made wrong
+    c = m["text"]["corrections"]
+    assert c["fixed"] > 0 and c["broken"] == 0 and c["changed"] >= c["fixed"]
+    assert (c["term_recall_raw"], c["term_recall_corrected"]) == (m["asr"]["term_recall"], m["text"]["term_recall"])
+    per = [m["per_video"][v]["text"]["corrections"] for v in ("a", "b")]
+    assert sum(p["fixed"] for p in per) == c["fixed"] and sum(p["changed"] for p in per) == c["changed"]
     # every GT-negated "malignancy" is found negated by the text analysis
     assert m["text"]["negated_terms"] == 2 * 4 and m["text"]["negation_accuracy"] == 1.0
     # both aligners reported, ours the more precise; the frames-less video has no pair scores

@@ -54,3 +54,37 @@ def test_window_with_a_correct_term_is_not_rewritten(corrector):
 
 def test_window_keeping_its_term_word_may_be_fixed(corrector):
     assert corrector.correct("Here is collagenous trauma.") == ("Here is collagenous stroma.", [("collagenous trauma", "collagenous stroma")])
+
+
+@pytest.mark.parametrize("noisy,fix", [
+    ("The myopsy shows glands.", ("myopsy", "biopsy")),  # b heard as m: same sound key
+    ("The my opsy shows glands.", ("my opsy", "biopsy")),  # and split at the confusion
+    ("There is cytologicated ear in the glands.", ("cytologicated ear", "cytologic atypia")),  # glued run-on
+    ("Note the enlarged leomorphic nuclei.", ("leomorphic", "pleomorphic")),  # onset dropped
+    ("Reactive terminal centers are seen.", ("terminal centers", "germinal centers")),  # common words, onset off
+    ("It lies in the sub mucosa.", ("sub mucosa", "submucosa")),  # split across a term word
+])
+def test_extended_rules_fix_confusable_onsets_and_glued_words(corrector, noisy, fix):
+    _, fixes = corrector.correct(noisy)
+    assert fixes == [fix]
+    # the earlier rules (extended=False) left these as heard
+    assert Corrector(core_vocabulary(), extended=False).correct(noisy) == (noisy, [])
+
+
+@pytest.mark.parametrize("text", [
+    "My ear, the mucosa and my eye.",
+    "The mucosa is my favourite, and the ear is not.",
+    "Let's go back to the lymphoid aggregate we looked at earlier.",  # the earlier rules made it "lymphoid aggregates"
+    "The colonic mucosa and the serosa are intact.",
+    "A terminal illness and terminal ileum.",
+])
+def test_extended_rules_leave_common_words_alone(corrector, text):
+    assert corrector.correct(text) == (text, [])
+
+
+def test_sound_key_merges_confusable_onsets_only():
+    from quiltkit.text.correction import sound_key
+
+    assert sound_key("myopsy") == sound_key("biopsy") == "piopsi"
+    assert sound_key("lympho sites") == sound_key("lymphocytes")
+    assert sound_key("termios") != sound_key("dermis")  # a near sound is not the same sound

@@ -32,3 +32,32 @@ def test_negation_accuracy_uses_time_overlap():
            Sentence(index=1, start=3.1, end=5.8, noisy_text="", corrected_text="",
                     entities=[Entity(text="mitoses", label="mitosis", negated=False)])]
     assert negation_accuracy(gt, hyp, core_vocabulary()) == (1, 2)
+
+
+@pytest.mark.parametrize("ref,raw,corrected,terms,expected", [
+    # "my opsy" -> "biopsy": two raw words changed, one term fixed, nothing broken
+    ("Here we see a biopsy with atypia.", "Here we see a my opsy with atypia.", "Here we see a biopsy with atypia.",
+     ["biopsy", "atypia"], {"changed": 2, "fixed": 1, "broken": 0}),
+    # a word right in raw made wrong: a false correction
+    ("The tablet is on the table.", "The tablet is on the table.", "The tablet is on the cable.",
+     [], {"changed": 1, "fixed": 0, "broken": 1}),
+    # one fix and one break in the same sentence
+    ("No necrosis in the stroma.", "No necrosis in the trauma.", "No necrosis on the stroma.",
+     ["necrosis", "stroma"], {"changed": 2, "fixed": 1, "broken": 1}),
+    # a change that neither fixes nor breaks (the raw word was wrong already)
+    ("Fibrous stroma.", "Fibrous trauma.", "Fibrous drama.", ["stroma"], {"changed": 1, "fixed": 0, "broken": 0}),
+    # typography only: nothing changed
+    ("Goblet cells.", "goblet cells", "Goblet cells!", ["goblet cell"], {"changed": 0, "fixed": 0, "broken": 0}),
+])
+def test_correction_effects(ref, raw, corrected, terms, expected):
+    from quiltkit.scoring.wer import correction_effects
+
+    assert correction_effects(ref, raw, corrected, terms, core_vocabulary()) == expected
+
+
+def test_correction_effects_of_empty_texts():
+    from quiltkit.scoring.wer import correction_effects
+
+    assert correction_effects("Biopsy.", "", "", ["biopsy"]) == {"changed": 0, "fixed": 0, "broken": 0}
+    assert correction_effects("Biopsy.", "", "biopsy", ["biopsy"]) == {"changed": 1, "fixed": 1, "broken": 0}
+    assert correction_effects("Biopsy.", "biopsy", "", ["biopsy"]) == {"changed": 1, "fixed": 0, "broken": 1}

@@ -69,7 +69,7 @@ def test_stage_records_each_bad_video_and_finishes_the_good_one(tmp_path, lectur
     for vid, p in files.items():
         VideoRecord(video_id=vid, url=f"file:///{vid}", status="ok", video_path=p.name).write(dl / f"{vid}.record.json")
 
-    params = FramesParams(histology=HistologyParams(model_path=str(stain_model)))
+    params = FramesParams(histology=HistologyParams(backend="stain", model_path=str(stain_model)))
     out = tmp_path / "outputs" / "frames"
     m = run_frames(params, dl, out, seed=3, workers=1)
     fa = {vid: FrameAnalysis.read(out / f"{vid}.json") for vid in files}  # every video has its record

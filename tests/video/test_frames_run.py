@@ -16,7 +16,7 @@ def test_run_frames_over_download_records(tmp_path, lecture_mp4, stain_model, mo
     VideoRecord(video_id="good", url="file:///x", status="ok", video_path="good.mp4").write(dl / "good.record.json")
     VideoRecord(video_id="broken", url="file:///y", status="ok", video_path="broken.mp4").write(dl / "broken.record.json")
     VideoRecord(video_id="gone", url="http://z", status="failed", error="HTTP 404").write(dl / "gone.record.json")
-    params = FramesParams(histology=HistologyParams(model_path=str(stain_model)))
+    params = FramesParams(histology=HistologyParams(backend="stain", model_path=str(stain_model)))
     out = tmp_path / "outputs" / "frames"
     m = run_frames(params, dl, out, seed=1, workers=1)
     assert (m["videos"], m["ok"], m["failed"], m["skipped"]) == (3, 1, 2, 0)
@@ -46,7 +46,7 @@ def test_a_crash_is_recorded_and_retried_next_run(tmp_path, lecture_mp4, stain_m
     dl.mkdir()
     shutil.copy(lecture_mp4, dl / "a.mp4")
     VideoRecord(video_id="a", url="file:///a", status="ok", video_path="a.mp4").write(dl / "a.record.json")
-    params = FramesParams(histology=HistologyParams(model_path=str(stain_model)))
+    params = FramesParams(histology=HistologyParams(backend="stain", model_path=str(stain_model)))
 
     class Broken:  # fault injection: a classifier that dies mid-video
         def predict_proba(self, images):
@@ -71,5 +71,5 @@ def test_classifier_device_and_ray_gpu_request():
     on_gpu = FramesParams(histology=HistologyParams(backend="timm", model_path="m.pt", timm_model="resnet10t", device="cuda",
                                                     gpus_per_task=0.5))
     assert ray_resources(on_gpu) == {"num_gpus": 0.5}
-    with pytest.raises(pydantic.ValidationError, match="needs backend: timm"):
-        HistologyParams(device="cuda")  # the stain model has no GPU path: said before any video is read
+    with pytest.raises(pydantic.ValidationError, match="needs backend effnet or timm"):
+        HistologyParams(backend="stain", device="cuda")  # the stain model has no GPU path: said before any video is read

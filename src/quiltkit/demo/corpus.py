@@ -22,7 +22,8 @@ from tqdm import tqdm
 from quiltkit.config import DemoParams
 from quiltkit.demo import eval_sets
 from quiltkit.demo.lecture import make_video
-from quiltkit.demo.package_images import PACKAGE_IMAGES, check as package_images_present
+from quiltkit.demo.package_images import check as package_images_present
+from quiltkit.demo.plan import package_images
 from quiltkit.demo.tissue_classes import CLASS_INFO
 from quiltkit.execution.runner import TaskResult, VideoTask
 from quiltkit.io import atomic_write_text, write_json
@@ -30,8 +31,11 @@ from quiltkit.io import atomic_write_text, write_json
 log = logging.getLogger(__name__)
 
 
-def video_id(i: int) -> str:
-    return f"demo_{i:03d}"
+EVAL_SETS = ("external", "classifier", "patches", "retrieval")  # the long image sets first, so they are not the tail
+
+
+def video_id(i: int, prefix: str = "demo") -> str:
+    return f"{prefix}_{i:03d}"
 
 
 def _make_one(task: VideoTask) -> dict:
@@ -52,6 +56,16 @@ def _make_one(task: VideoTask) -> dict:
     }
 
 
+def _style_counts(gt_dir: Path) -> dict[str, int]:
+    """Shots per style over the corpus's ground truth: which styles a corpus really shows."""
+    from collections import Counter
+
+    from quiltkit.contracts import GroundTruth
+
+    c = Counter(s.style for p in sorted(gt_dir.glob("*.json")) for s in GroundTruth.read(p).shots)
+    return dict(sorted(c.items()))
+
+
 def _video_result(task: VideoTask) -> TaskResult:
     # one broken video is recorded with its error and skipped, never fails the corpus
     try:
@@ -68,11 +82,16 @@ def _eval_set(name: str, work: Path, rel, demo_dict: dict, seed: int, raw_root: 
         return eval_sets.write_retrieval(work, rel, demo, seed)
     if name == "external":
         return eval_sets.write_external(work, rel, demo, seed, raw_root)
-    return eval_sets.write_classifier_frames(work, rel, demo, seed, raw_root)
+    if name == "classifier":
+        return eval_sets.write_classifier_frames(work, rel, demo, seed, raw_root)
+    raise ValueError(f"unknown image set {name!r}; known: {EVAL_SETS}")
 
 
-def build_corpus(demo: DemoParams, seed: int, out: Path | str = "data/demo", root: Path | str = ".", raw_root: Path | str | None = None, workers: int = 1) -> dict:
-    """Write the corpus to `out`; CSV paths are relative to `root`. Returns the metrics dict."""
+def build_corpus(demo: DemoParams, seed: int, out: Path | str = "data/demo", root: Path | str = ".", raw_root: Path | str | None = None, workers: int = 1,
+                 sets: tuple[str, ...] = EVAL_SETS, prefix: str = "demo") -> dict:
+    """Write the corpus to `out`; CSV paths are relative to `root`. Returns the metrics dict.
+    `sets` are the still-image sets to write besides the videos (the held-out corpus has none:
+    it is only scored); `prefix` names the videos (demo_000, holdout_000, ...)."""
     t0 = time.time()
     seed = int(seed) % 2**32  # SeedSequence wants a non-negative int; 1337 stays 1337
     out, root = Path(out), Path(root)
@@ -87,7 +106,7 @@ def build_corpus(demo: DemoParams, seed: int, out: Path | str = "data/demo", roo
     work = out.parent / f".{out.name}.tmp-{os.getpid()}"
     work.mkdir()
     try:
-        metrics = _build(demo, seed, out, work, root, raw_root, workers)
+        metrics = _build(demo, seed, out, work, root, raw_root, workers, sets, prefix)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -105,19 +124,17 @@ def build_corpus(demo: DemoParams, seed: int, out: Path | str = "data/demo", roo
     return metrics
 
 
-def _build(demo: DemoParams, seed: int, out: Path, work: Path, root: Path, raw_root: Path, workers: int) -> dict:
+def _build(demo: DemoParams, seed: int, out: Path, work: Path, root: Path, raw_root: Path, workers: int, sets, prefix: str) -> dict:
     rel = eval_sets.relative_to(root, out, work)
     videos, gt_dir = work / "videos", work / "ground_truth"
     videos.mkdir()
     gt_dir.mkdir()
     tasks = [
-        VideoTask(video_id(i), videos / f"{video_id(i)}.mp4", {"index": i, "seed": seed, "demo": demo.model_dump(), "videos": str(videos), "gt": str(gt_dir), "raw_root": str(raw_root)})
+        VideoTask(video_id(i, prefix), videos / f"{video_id(i, prefix)}.mp4", {"index": i, "seed": seed, "demo": demo.model_dump(), "videos": str(videos), "gt": str(gt_dir), "raw_root": str(raw_root)})
         for i in range(demo.n_videos)
     ]
-    # Videos and the four still-image sets are independent: one pool runs them all, the long
-    # image sets first so they do not become the tail. A failed video is recorded and skipped
-    # (the runner's rule); a failed image set is a bug and fails the build.
-    sets = ["external", "classifier", "patches", "retrieval"]
+    # Videos and the still-image sets are independent: one pool runs them all. A failed video is
+    # recorded and skipped (the runner's rule); a failed image set is a bug and fails the build.
     counts: dict = {}
     results: list[TaskResult] = []
     bar = tqdm(total=len(tasks) + len(sets), desc="demo corpus", unit="item")
@@ -148,7 +165,7 @@ def _build(demo: DemoParams, seed: int, out: Path, work: Path, root: Path, raw_r
     atomic_write_text(work / "video_list.csv", buf.getvalue())
 
     write_json(work / "eval" / "classnames.json", list(demo.tissue_classes))
-    exact, near = counts.pop("exact_duplicates"), counts.pop("near_duplicates")
+    exact, near = counts.pop("exact_duplicates", []), counts.pop("near_duplicates", [])
 
     metrics = {
         "videos": len(ok),
@@ -162,8 +179,8 @@ def _build(demo: DemoParams, seed: int, out: Path, work: Path, root: Path, raw_r
         "video_seconds": round(sum(r.summary["duration"] for r in ok), 3),
         "speech_seconds": round(sum(r.summary["speech_seconds"] for r in ok), 3),
         **counts,
-        "external_exact_duplicates": len(exact),
-        "external_near_duplicates": len(near),
+        **({"external_exact_duplicates": len(exact), "external_near_duplicates": len(near)} if "external" in sets else {}),
+        "shots_by_style": _style_counts(gt_dir),
     }
     manifest = {
         "seed": seed,
@@ -171,7 +188,9 @@ def _build(demo: DemoParams, seed: int, out: Path, work: Path, root: Path, raw_r
         "counts": metrics,
         "videos": statuses,
         "classes": {c: {"description": CLASS_INFO[c].description, "terms": list(CLASS_INFO[c].terms), "synonyms": list(CLASS_INFO[c].synonyms)} for c in demo.tissue_classes},
-        "package_images": [{"file": f"data/raw/package_images/{p.name}", "stain": p.stain, "tissue_class": p.tissue_class, "label": f"{p.stain} package sample", "source": p.package} for p in PACKAGE_IMAGES],
+        "style_split": demo.style_split,
+        "package_images": [{"file": f"data/raw/package_images/{p.name}", "stain": p.stain, "tissue_class": p.tissue_class, "label": f"{p.stain} package sample", "source": p.package}
+                           for p in package_images(demo.style_split)],
         "external_duplicates": {"exact": exact, "near": near},
     }
     write_json(work / "manifest.json", manifest)

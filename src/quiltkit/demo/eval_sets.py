@@ -152,49 +152,56 @@ def write_external(out: Path, rel, demo, seed: int, raw_root: Path, dup_fraction
 
 
 def write_classifier_frames(out: Path, rel, demo, seed: int, raw_root: Path) -> dict:
-    """Frame-sized pictures labelled histology / other, like the frames the video stage sees."""
+    """Frame-sized pictures labelled histology / other, like the frames the video stage sees, in
+    every style of the demo's split (styles.yaml) and in no other: the held-out corpus's styles
+    never reach the classifier. Each row names its style and group, so a leave-one-style-out
+    table can drop one group from training and test on it. Plain H&E gets twice the share of
+    the other histology styles, as in the videos, and the real photos shipped in packages three
+    times a style's share (they are many pictures, not one renderer). A quarter of the
+    non-histology frames lose their colour, as a greyscale camera or a photocopied handout
+    shows them: colour alone must not make a frame "not histology", nor texture "histology"."""
+    from quiltkit.demo import styles
+    from quiltkit.demo.render import still_frame
+    from quiltkit.demo.styles import PaintContext
+
     w, h = demo.width, demo.height
-    rows = []
     classes = list(demo.tissue_classes)
     sprite = slides.pointer_sprite(max(10, h // 18))
-    pkg_cache: dict[str, np.ndarray] = {}
-    for j in range(demo.classifier_frames_per_class):
-        rng = _rng(seed, SET_CLASSIFIER, 0, j)
-        if j % 8 == 7:
-            pkg = PACKAGE_IMAGES[(j // 8) % len(PACKAGE_IMAGES)]
-            if pkg.name not in pkg_cache:
-                pkg_cache[pkg.name] = load_rgb(pkg.name, raw_root, max_side=1600)
-            src = pkg_cache[pkg.name]
-            f = max(w / src.shape[1], h / src.shape[0]) * rng.uniform(1.0, 1.6)
-            big = cv2.resize(src, (int(src.shape[1] * f) + 1, int(src.shape[0] * f) + 1), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
-            y, x = int(rng.integers(0, big.shape[0] - h + 1)), int(rng.integers(0, big.shape[1] - w + 1))
-            img = np.ascontiguousarray(big[y : y + h, x : x + w])
-        else:
-            img, _ = tissue_still(rng, classes[j % len(classes)], h, w, mags=("low", "medium", "high"))
-        if rng.random() < 0.3:
-            slides.overlay(img, sprite[0], sprite[1], int(rng.integers(0, w)), int(rng.integers(0, h)))
-        p = out / "classifier_frames" / "histology" / f"hist_{j:04d}.jpg"
-        save_jpg(p, img)
-        rows.append({"filepath": rel(p), "label": "histology"})
-    kinds = ["title", "slide", "chart", "presenter"]
-    for j in range(demo.classifier_frames_per_class):
-        rng = _rng(seed, SET_CLASSIFIER, 1, j)
-        kind = kinds[j % len(kinds)]
-        if kind == "title":
-            img = slides.title_slide(w, h, f"Lecture {j}: {classes[j % len(classes)]}", "Department of Pathology", rng)
-        elif kind == "slide":
-            img = slides.text_slide(w, h, ["Key points", "Differential diagnosis", "Grading", "Staging"][j % 4], [f"{c} features" for c in rng.permutation(classes)[:3]], rng)
-        elif kind == "chart":
-            img = slides.chart_slide(w, h, "Cases by diagnosis", [c.split()[0] for c in classes], rng)
-        else:
-            img = slides.presenter(w, h, rng)
-        p = out / "classifier_frames" / "other" / f"other_{j:04d}.jpg"
-        save_jpg(p, img)
-        rows.append({"filepath": rel(p), "label": "other", "kind": kind})
-    for r in rows:
-        r.setdefault("kind", "histology")
-    _write_csv(out / "classifier_frames" / "labels.csv", ["filepath", "label", "kind"], rows)
+    rows = []
+    for label in ("histology", "other"):
+        pool = [st for st in styles.styles(demo.style_split, label=label)]
+        pool = [x for st in pool for x in [st] * (2 if st.name == "he" else 3 if st.group == "photos" else 1)]
+        for j in range(demo.classifier_frames_per_class):
+            rng = _rng(seed, SET_CLASSIFIER, int(label == "other"), j)
+            st = pool[j % len(pool)]
+            c = classes[(j // len(pool)) % len(classes)]
+            ctx = PaintContext(title=f"Lecture {j}: {c}", classes=classes, raw_root=raw_root, tissue_class=c,
+                               magnification=("low", "medium", "high")[int(rng.integers(0, 3))])
+            img = still_frame(styles.paint(st.name, w, h, rng, ctx), w, h, rng)
+            if label == "histology" and rng.random() < 0.3:
+                slides.overlay(img, sprite[0], sprite[1], int(rng.integers(0, w)), int(rng.integers(0, h)))
+            if label == "histology" and rng.random() < 0.3:
+                img = _section_edge(img, rng)
+            elif label == "other" and rng.random() < 0.25:
+                img = np.repeat(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+            p = out / "classifier_frames" / label / f"{'hist' if label == 'histology' else 'other'}_{j:04d}.jpg"
+            save_jpg(p, img, quality=int(rng.integers(70, 95)))  # lecture uploads vary in bitrate
+            rows.append({"filepath": rel(p), "label": label, "kind": st.name, "group": st.group})
+    _write_csv(out / "classifier_frames" / "labels.csv", ["filepath", "label", "kind", "group"], rows)
     return {"classifier_frames": len(rows)}
+
+
+def _section_edge(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The edge of a section: tissue over part of the frame, bare glass around it. Lecturers
+    show margins, small biopsies and fragments, where most of the frame is the slide's white."""
+    from quiltkit.demo.tissue import smooth_noise
+
+    h, w = img.shape[:2]
+    field = smooth_noise(rng, h, w, float(rng.uniform(60, 140)) * h / 360, 1.0)
+    keep = field > np.quantile(field, float(rng.uniform(0.3, 0.7)))
+    alpha = cv2.GaussianBlur(keep.astype(np.float32), (0, 0), 2.0)[..., None]
+    glass = np.full_like(img, int(rng.integers(236, 250)))
+    return (img * alpha + glass * (1 - alpha)).astype(np.uint8)
 
 
 def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:

@@ -24,15 +24,16 @@ from quiltkit.contracts import GroundTruth, GtPair, GtSentence, GtShot
 from quiltkit.demo.encode import encode
 from quiltkit.demo.plan import SILENCE_MIN, Shot, fit_durations, place_speech, plan_shots, write_lines
 from quiltkit.demo.render import FrameSource, View, make_view, shot_picture
+from quiltkit.demo.styles import style
 
 PRESENTER_NAMES = ["Doctor Rivera", "Doctor Okafor", "Doctor Lindqvist", "Doctor Tanaka", "Doctor Moreau", "Doctor Patel"]
 TOPICS = ["colorectal pathology", "benign and malignant colon histology", "the histology of the large bowel", "tumors of the colon", "basic gastrointestinal pathology"]
 
 
-def speak(texts: list[str], rate_wpm: int, pitch: int) -> tuple[list[np.ndarray], int]:
+def speak(texts: list[str], rate_wpm: int, pitch: int, voice: str = "en-us") -> tuple[list[np.ndarray], int]:
     from quiltkit.demo.tts import synthesize_fresh
 
-    return synthesize_fresh(texts, rate_wpm, pitch)
+    return synthesize_fresh(texts, rate_wpm, pitch, voice=voice)
 
 
 # --------------------------------------------------------------------------------------------
@@ -47,7 +48,8 @@ def plan_lecture(index: int, seed: int, demo):
     classes = list(demo.tissue_classes)
     topic = TOPICS[int(rng.integers(0, len(TOPICS)))]
     title = f"{topic[:1].upper() + topic[1:]}: lecture {index + 1}"
-    shots = plan_shots(rng, classes, demo.video_seconds, index)
+    shots = plan_shots(rng, classes, demo.video_seconds, index, split=demo.style_split, extra_shots=demo.extra_shots,
+                       style_rng=np.random.default_rng([seed, index, 3]))
     presenter_name = PRESENTER_NAMES[int(rng.integers(0, len(PRESENTER_NAMES)))]
     write_lines(rng, shots, topic, presenter_name, classes)
     return rng, topic, title, shots, presenter_name
@@ -59,7 +61,7 @@ def make_video(video_id: str, index: int, seed: int, demo, out_videos: Path, out
     classes = list(demo.tissue_classes)
     texts = [ln.text for s in shots for ln in s.lines]
     rate_wpm, pitch = int(rng.integers(165, 195)), int(rng.integers(35, 65))
-    audio_clips, sr = speak(texts, rate_wpm, pitch)
+    audio_clips, sr = speak(texts, rate_wpm, pitch, demo.voices[index % len(demo.voices)])
     it = iter(audio_clips)
     for s in shots:
         s.clips = [next(it) for _ in s.lines]
@@ -93,7 +95,7 @@ def ground_truth(video_id: str, title: str, duration: float, demo, shots: list[S
                 index=i, start=round(s.start, 6), end=round(s.end, 6), kind=s.kind, transition_in="none" if i == 0 else s.transition_in,
                 tissue_class=s.tissue_class, image_key=s.image_key, source=s.source,
                 magnification=s.magnification if s.kind == "histology" else None, pointer=s.pointer, motion=s.motion,
-                label=s.label if s.kind == "histology" else None,
+                label=s.label if s.kind == "histology" else None, style=s.style, style_group=style(s.style).group,
             )
         )
         idx = []

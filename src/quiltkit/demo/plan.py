@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from quiltkit.demo import narration
-from quiltkit.demo.package_images import PACKAGE_IMAGES
+from quiltkit.demo import narration, styles
+from quiltkit.demo.package_images import PACKAGE_IMAGES, PackageImage
 
 CROSSFADE_SECONDS = 0.75
 SPEECH_LEAD = 0.45  # seconds of picture before the first word of a shot
@@ -35,6 +35,7 @@ class Shot:
     label: str | None = None  # for package images: "H&E package sample" / "IHC package sample"
     package: str | None = None
     silent: bool = False
+    style: str = ""  # a name in demo/data/styles.yaml: what the picture looks like
     seed: int = 0
     start: float = 0.0
     end: float = 0.0
@@ -47,8 +48,20 @@ class Shot:
 # planning
 
 
-def plan_shots(rng: np.random.Generator, classes: list[str], seconds: float, video_index: int) -> list[Shot]:
-    """The shot list. Short videos (tests) drop the optional slides but keep every feature."""
+def package_images(split: str) -> list[PackageImage]:
+    """The package images a corpus may show: those its split's package styles draw on."""
+    allowed = {src for st in styles.styles(split, role="package") for src in st.sources}
+    return [p for p in PACKAGE_IMAGES if f"package:{p.name}" in allowed]
+
+
+def plan_shots(rng: np.random.Generator, classes: list[str], seconds: float, video_index: int, split: str = "train",
+               extra_shots: int = 0, style_rng: np.random.Generator | None = None) -> list[Shot]:
+    """The shot list. Short videos (tests) drop the optional slides but keep every feature.
+
+    `split` says which styles (styles.yaml) may paint the shots; the styles and the `extra_shots`
+    (documents, screens, photos, gross specimens between the histology) are drawn from
+    `style_rng`, a stream of their own, so adding variety does not move the plan's other draws."""
+    style_rng = style_rng if style_rng is not None else np.random.default_rng([video_index, 3])
     n_hist = int(np.clip((seconds - 25) / 12, 2, 8))
     order = list(rng.permutation(classes))
     hist_classes = [order[i % len(order)] for i in range(n_hist)]
@@ -64,8 +77,9 @@ def plan_shots(rng: np.random.Generator, classes: list[str], seconds: float, vid
         s.motion = ["static", "pan", "zoom"][int(rng.integers(0, 3))] if i else "pan"
         s.seed = int(rng.integers(0, 2**31))
         hist_shots.append(s)
-    if n_hist >= 3:  # a real package image in the middle of the histology block
-        pkg = PACKAGE_IMAGES[video_index % len(PACKAGE_IMAGES)]
+    pkgs = package_images(split)
+    if n_hist >= 3 and pkgs:  # a real package image in the middle of the histology block
+        pkg = pkgs[video_index % len(pkgs)]
         label = f"{pkg.stain} package sample"
         p = Shot("histology", 8.0, tissue_class=pkg.tissue_class, source=f"package:{pkg.name}", magnification=pkg.magnification, motion="pan", label=label, package=pkg.name)
         p.seed = int(rng.integers(0, 2**31))
@@ -83,6 +97,8 @@ def plan_shots(rng: np.random.Generator, classes: list[str], seconds: float, vid
     if len(hist_shots) >= 3 and rng.random() < 0.5:  # the silent chart sometimes interrupts the histology
         body.remove(chart)
         body.insert(int(rng.integers(2, len(hist_shots))), chart)
+    for _ in range(extra_shots if long_video else 0):  # optional, like the slides; never first
+        body.insert(int(style_rng.integers(1, len(body))), Shot("slide", 5.0, label="extra"))
     shots += body
     if long_video and rng.random() < 0.5:  # the presenter comes back on camera before the end
         again = Shot("presenter", 4.0)
@@ -98,7 +114,44 @@ def plan_shots(rng: np.random.Generator, classes: list[str], seconds: float, vid
                 setattr(s, f, getattr(src, f))
     for i, s in enumerate(shots):
         s.image_key = shots[s.repeat_of].image_key if s.repeat_of is not None else f"v{video_index:03d}_s{i:02d}_{s.kind}"
+    assign_styles(shots, split, video_index)
     return shots
+
+
+def shot_role(s: Shot) -> str:
+    if s.kind == "histology":
+        return "package" if s.package else "histology"
+    if s.kind == "slide" and s.label in ("chart", "extra"):
+        return s.label
+    return s.kind
+
+
+def assign_styles(shots: list[Shot], split: str, video_index: int) -> None:
+    """Give every shot a style of its role from the split, in turn rather than at random, so a
+    corpus of a few videos still shows every style. Plain procedural H&E, where the split has it,
+    takes every other histology shot: it is what most lectures show."""
+    turn: dict[str, int] = {}
+    per_video: dict[str, int] = {}  # shots of each role in this lecture: video v continues where v-1 stopped
+    for s in shots:
+        if s.repeat_of is None:
+            per_video[shot_role(s)] = per_video.get(shot_role(s), 0) + 1
+    for s in shots:
+        if s.repeat_of is not None:
+            s.style = shots[s.repeat_of].style
+            continue
+        role = shot_role(s)
+        if role == "package":
+            s.style = next(st.name for st in styles.styles(split, role="package") if f"package:{s.package}" in st.sources)
+            continue
+        names = [st.name for st in styles.styles(split, role=role)]
+        if not names:
+            raise ValueError(f"styles.yaml has no {split} style for {role} shots")
+        if role == "histology" and "he" in names:
+            rest = [n for n in names if n != "he"]
+            names = [x for r in rest for x in ("he", r)]
+        k = turn.get(role, 0)
+        turn[role] = k + 1
+        s.style = names[(video_index * per_video[role] + k) % len(names)]
 
 
 MIN_SECONDS = {"title": 2.5, "slide": 4.0, "presenter": 2.5, "histology": 4.0}

@@ -12,44 +12,36 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from quiltkit.demo import slides
-from quiltkit.demo.package_images import load_rgb
+from quiltkit.demo import slides, styles
 from quiltkit.demo.plan import CROSSFADE_SECONDS, Shot
-from quiltkit.demo.tissue import MAGNIFICATION_SCALE, Stain, render_tissue
+from quiltkit.demo.styles import Chrome, PaintContext
 
 # --------------------------------------------------------------------------------------------
 # pictures and frames
 
-
-_PACKAGE_CACHE: dict[str, np.ndarray] = {}
-
-
-def _package_image(name: str, root: Path) -> np.ndarray:
-    if name not in _PACKAGE_CACHE:
-        _PACKAGE_CACHE[name] = load_rgb(name, root)
-    return _PACKAGE_CACHE[name]
+SUBTITLE = "Department of Pathology - teaching series"
+SUMMARY = ["Architecture first, cytology second", "Compare benign and malignant glands", "Always look for necrosis and invasion"]
 
 
-def shot_picture(s: Shot, w: int, h: int, rng: np.random.Generator, title: str, classes: list[str], raw_root: Path) -> np.ndarray:
-    """The still picture a shot shows; for histology larger than the frame, to pan and zoom in."""
+def shot_picture(s: Shot, w: int, h: int, rng: np.random.Generator, title: str, classes: list[str], raw_root: Path) -> np.ndarray | Chrome:
+    """The still picture a shot shows, painted in its style (styles.yaml): a frame for slides and
+    photos, a picture larger than the frame for tissue (to pan and zoom in), or a Chrome (viewer
+    software, a webcam box) around moving tissue."""
+    ctx = PaintContext(title=title, classes=list(classes), raw_root=Path(raw_root), tissue_class=s.tissue_class, magnification=s.magnification)
     if s.kind == "title":
-        return slides.title_slide(w, h, title, "Department of Pathology - teaching series", rng)
-    if s.kind == "presenter":
-        return slides.presenter(w, h, rng)
-    if s.kind == "slide" and s.label == "chart":
-        return slides.chart_slide(w, h, "Distribution of diagnoses", [c.split()[0] for c in classes], rng)
-    if s.kind == "slide":
-        heading = "Summary" if s.label == "summary" else "Learning objectives"
-        bullets = [f"Recognize {c}" for c in classes[:4]] if s.label != "summary" else ["Architecture first, cytology second", "Compare benign and malignant glands", "Always look for necrosis and invasion"]
-        return slides.text_slide(w, h, heading, bullets, rng)
-    srng = np.random.default_rng(s.seed)
-    if s.package:
-        img = _package_image(s.package, raw_root)
-        f = max(1.5 * w / img.shape[1], 1.5 * h / img.shape[0])
-        f = f if f > 1 else max(f, 2.2 * w / img.shape[1])  # big images: keep detail, still crop
-        return cv2.resize(img, (int(img.shape[1] * f), int(img.shape[0] * f)), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
-    scale = MAGNIFICATION_SCALE[s.magnification or "medium"] * (h / 360) * srng.uniform(0.9, 1.1)
-    return render_tissue(s.tissue_class, int(srng.integers(0, 2**31)), int(h * 1.6), int(w * 1.6), scale, Stain.random(srng))
+        ctx.heading, ctx.bullets = title, [SUBTITLE]
+    elif s.kind == "slide" and s.label == "summary":
+        ctx.heading, ctx.bullets = "Summary", list(SUMMARY)
+    elif s.kind == "slide" and s.label != "chart":
+        ctx.heading, ctx.bullets = "Learning objectives", [f"Recognize {c}" for c in classes[:4]]
+    if s.package:  # the plan chose the package image: that picture, whatever else its style paints
+        from quiltkit.demo.tissue_styles import package
+
+        ctx.sources = (f"package:{s.package}",)
+        if ctx.sources[0] not in styles.style(s.style).sources:
+            raise ValueError(f"style {s.style!r} has no source {ctx.sources[0]!r}")
+        return package(w, h, rng, ctx)
+    return styles.paint(s.style, w, h, rng, ctx)
 
 
 @dataclass
@@ -62,8 +54,14 @@ class View:
     k0: float  # picture px per frame px at u = 0
     k1: float
     pointer_path: np.ndarray | None = None  # (n, 2) waypoints in frame px
+    chrome: Chrome | None = None  # software around the moving picture, which then fills its viewport
 
     def frame(self, u: float, w: int, h: int) -> np.ndarray:
+        if self.chrome is not None:
+            return self.chrome.compose(self._window(u, *self.chrome.viewport[2:]))
+        return self._window(u, w, h)
+
+    def _window(self, u: float, w: int, h: int) -> np.ndarray:
         e = u * u * (3 - 2 * u)  # smoothstep: slides start and stop gently, like a hand on a stage
         cx = self.c0[0] + (self.c1[0] - self.c0[0]) * e
         cy = self.c0[1] + (self.c1[1] - self.c0[1]) * e
@@ -74,7 +72,14 @@ class View:
         return cv2.warpAffine(self.pic, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
-def make_view(s: Shot, pic: np.ndarray, w: int, h: int, rng: np.random.Generator) -> View:
+def make_view(s: Shot, pic: np.ndarray | Chrome, w: int, h: int, rng: np.random.Generator) -> View:
+    chrome = pic if isinstance(pic, Chrome) else None
+    if chrome is not None:  # the stage moves under the viewport, the software stays put
+        view = make_view(s, chrome.tissue, chrome.viewport[2], chrome.viewport[3], rng)
+        view.chrome = chrome
+        if view.pointer_path is not None:
+            view.pointer_path = view.pointer_path + np.array(chrome.viewport[:2], np.float64)
+        return view
     if s.kind != "histology":
         return View(pic, (w / 2, h / 2), (w / 2, h / 2), 1.0, 1.0)
     ph, pw = pic.shape[:2]
@@ -107,6 +112,20 @@ def make_view(s: Shot, pic: np.ndarray, w: int, h: int, rng: np.random.Generator
     if s.pointer:
         view.pointer_path = np.stack([mrng.uniform(0.15 * w, 0.8 * w, 4), mrng.uniform(0.15 * h, 0.8 * h, 4)], 1)
     return view
+
+
+def still_frame(pic: np.ndarray | Chrome, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
+    """One frame of a shot at a random moment: a window of a picture larger than the frame at a
+    random place and zoom (or the frame itself), composed into its chrome if it has one. This is
+    what the classifier's training frames are, so they look like the frames the video stage sees."""
+    if isinstance(pic, Chrome):
+        return pic.compose(still_frame(pic.tissue, pic.viewport[2], pic.viewport[3], rng))
+    ph, pw = pic.shape[:2]
+    if (ph, pw) == (h, w):
+        return pic.copy()
+    k = min(pw / w, ph / h) * float(rng.uniform(0.55, 1.0))
+    c = (float(rng.uniform(w * k / 2, pw - w * k / 2)), float(rng.uniform(h * k / 2, ph - h * k / 2)))
+    return View(pic, c, c, k, k).frame(0.0, w, h)
 
 
 def _pointer_at(path: np.ndarray, u: float) -> tuple[int, int]:

@@ -6,9 +6,14 @@ numpy, at the frame size, from a numpy Generator.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+if TYPE_CHECKING:
+    from quiltkit.demo.styles import PaintContext
 
 THEMES = [  # (background, title bar, title text, body text, accent)
     ((250, 250, 247), (22, 54, 110), (255, 255, 255), (30, 30, 30), (200, 60, 50)),
@@ -162,3 +167,34 @@ def overlay(frame: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, x: int, y: in
     a = alpha[y0 - y : y1 - y, x0 - x : x1 - x, None]
     region = frame[y0:y1, x0:x1].astype(np.float32)
     frame[y0:y1, x0:x1] = (region * (1 - a) + rgb[y0 - y : y1 - y, x0 - x : x1 - x] * a).astype(np.uint8)
+
+
+# ------------------------------------------------------------------------------------------
+# style painters (quiltkit.demo.styles): the pictures above with the (w, h, rng, ctx) signature;
+# an empty context field falls back to what render.py shows for a lecture
+
+
+def ctx_classes(ctx: PaintContext) -> list[str]:
+    """The lecture's class names, or the demo's own when the context names none."""
+    if ctx.classes:
+        return list(ctx.classes)
+    from quiltkit.demo.tissue_classes import TISSUE_CLASSES
+
+    return list(TISSUE_CLASSES)
+
+
+def title_slide_style(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.ndarray:
+    return title_slide(w, h, ctx.title or "Gastrointestinal pathology", "Department of Pathology - teaching series", rng)
+
+
+def text_slide_style(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.ndarray:
+    bullets = ctx.bullets or [f"Recognize {c}" for c in ctx_classes(ctx)[:4]]
+    return text_slide(w, h, ctx.heading or "Learning objectives", bullets, rng)
+
+
+def chart_slide_style(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.ndarray:
+    return chart_slide(w, h, "Distribution of diagnoses", [c.split()[0] for c in ctx_classes(ctx)], rng)
+
+
+def presenter_style(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.ndarray:
+    return presenter(w, h, rng)

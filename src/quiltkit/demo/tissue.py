@@ -98,13 +98,20 @@ class Canvas:
             if ev is not None:
                 self.E[Y[ok], X[ok]] = np.broadcast_to(ev[idx][:, None], Y.shape)[ok]
 
-    def to_rgb(self, stain: Stain, rng: np.random.Generator) -> np.ndarray:
+    def to_rgb(self, stain: Stain, rng: np.random.Generator, vectors: tuple[np.ndarray, np.ndarray] | None = None,
+               extra_od: np.ndarray | None = None) -> np.ndarray:
+        """The two density maps through Beer-Lambert. `vectors` swaps the dyes (a counterstain and
+        a chromogen for IHC, PAS's magenta, ...) and `extra_od` adds a third dye's optical density
+        (h, w, 3) before the grain, as a trichrome's collagen blue."""
+        h_vec, e_vec = vectors if vectors is not None else (H_VEC, E_VEC)
         Hm = cv2.GaussianBlur(self.H, (0, 0), 0.8)
         Em = cv2.GaussianBlur(self.E, (0, 0), 0.6)
         grain = smooth_noise(rng, self.h, self.w, 2.0, 0.06) + 1.0
-        hv = np.clip(H_VEC + np.array(stain.h_shift, np.float32), 0.05, 1.2) * stain.h
-        ev = np.clip(E_VEC + np.array(stain.e_shift, np.float32), 0.02, 1.2) * stain.e
+        hv = np.clip(h_vec + np.array(stain.h_shift, np.float32), 0.05, 1.2) * stain.h
+        ev = np.clip(e_vec + np.array(stain.e_shift, np.float32), 0.02, 1.2) * stain.e
         od = Hm[..., None] * hv + Em[..., None] * ev
+        if extra_od is not None:
+            od = od + extra_od
         od = od * grain[..., None] + stain.background
         return np.clip(255.0 * np.exp(-od), 0, 255).astype(np.uint8)
 
@@ -386,8 +393,8 @@ RENDERERS = {
 }
 
 
-def render_tissue(tissue_class: str, seed: int, height: int, width: int, scale: float = 1.0, stain: Stain | None = None) -> np.ndarray:
-    """An RGB uint8 H&E-like image of `tissue_class`, a pure function of its arguments."""
+def render_densities(tissue_class: str, seed: int, height: int, width: int, scale: float = 1.0) -> tuple[Canvas, np.random.Generator]:
+    """The density maps of `tissue_class`, and the Generator to finish the picture with."""
     try:
         fn = RENDERERS[tissue_class]
     except KeyError:
@@ -395,4 +402,10 @@ def render_tissue(tissue_class: str, seed: int, height: int, width: int, scale: 
     rng = np.random.default_rng(seed)
     cv = Canvas(height, width)
     fn(cv, rng, scale)
+    return cv, rng
+
+
+def render_tissue(tissue_class: str, seed: int, height: int, width: int, scale: float = 1.0, stain: Stain | None = None) -> np.ndarray:
+    """An RGB uint8 H&E-like image of `tissue_class`, a pure function of its arguments."""
+    cv, rng = render_densities(tissue_class, seed, height, width, scale)
     return cv.to_rgb(stain or Stain(), rng)

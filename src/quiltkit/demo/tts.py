@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import io
+import itertools
 import json
 import os
 import subprocess
@@ -24,6 +25,12 @@ POS_CHARACTER = 1
 _SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
 
+class _Voice(ctypes.Structure):  # espeak_VOICE
+    _fields_ = [("name", ctypes.c_char_p), ("languages", ctypes.c_void_p), ("identifier", ctypes.c_char_p),
+                ("gender", ctypes.c_ubyte), ("age", ctypes.c_ubyte), ("variant", ctypes.c_ubyte), ("xx1", ctypes.c_ubyte),
+                ("score", ctypes.c_int), ("spare", ctypes.c_void_p)]
+
+
 class Espeak:
     _instance: "Espeak | None" = None
     _lock = threading.Lock()
@@ -34,7 +41,8 @@ class Espeak:
         self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
         self.lib.espeak_Initialize.restype = ctypes.c_int
         self.lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        data = espeakng_loader.get_data_path().encode()
+        self._data = espeakng_loader.get_data_path()
+        data = self._data.encode()
         rate = self.lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
         if rate <= 0:
             raise RuntimeError(f"espeak_Initialize failed (returned {rate}) with data path {data!r}")
@@ -52,6 +60,7 @@ class Espeak:
         self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         if self.lib.espeak_SetVoiceByName(b"en-us") != 0:
             raise RuntimeError("espeak-ng has no en-us voice in its data directory")
+        self._voice = "en-us"
         self.lib.espeak_Synth.argtypes = [
             ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
             ctypes.c_void_p, ctypes.c_void_p,
@@ -65,9 +74,45 @@ class Espeak:
                 cls._instance = Espeak()
             return cls._instance
 
-    def synth(self, text: str, rate_wpm: int = 165, pitch: int = 50) -> np.ndarray:
+    def voices(self) -> dict[str, str]:
+        """{language code or file name, lowercase: the voice file name espeak loads}, from
+        espeak_ListVoices: "en-gb" -> "en" (its file is lang/gmw/en), "en-gb-x-rp" -> "en-GB-x-rp"."""
+        if not hasattr(self, "_voices"):
+            self.lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+            self.lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+            arr, out = self.lib.espeak_ListVoices(None), {}
+            for i in itertools.count():
+                if not arr[i]:
+                    break
+                v = arr[i].contents
+                file = v.identifier.decode().rsplit("/", 1)[-1]
+                p = v.languages  # (priority byte, NUL-terminated code)*, then a 0 byte
+                if p and ctypes.c_ubyte.from_address(p).value:
+                    out.setdefault(ctypes.string_at(p + 1).decode().lower(), file)
+                out.setdefault(file.lower(), file)
+            self._voices = out
+        return self._voices
+
+    def set_voice(self, voice: str) -> None:
+        """Switch voice: an espeak-ng language or voice name with an optional +variant (en-us,
+        en-gb, en-gb-x-rp, en-us-nyc, en-gb-scotland, en-us+f3, ...). The held-out corpus speaks
+        in voices the ASR correction was never tuned on."""
+        if voice == self._voice:
+            return
+        base, plus, variant = voice.partition("+")
+        file = self.voices().get(base.lower())
+        variants = Path(self._data) / "voices" / "!v"
+        if file is None or (plus and not (variants / variant).is_file()):
+            raise ValueError(f"espeak-ng has no voice {voice!r} (English ones: "
+                             f"{', '.join(sorted(k for k in self.voices() if k.startswith('en')))}; variants in {variants})")
+        if self.lib.espeak_SetVoiceByName(f"{file}{plus}{variant}".encode()) != 0:
+            raise ValueError(f"espeak-ng could not load voice {voice!r} ({file}{plus}{variant})")
+        self._voice = voice
+
+    def synth(self, text: str, rate_wpm: int = 165, pitch: int = 50, voice: str = "en-us") -> np.ndarray:
         """int16 mono samples at self.sample_rate, leading/trailing silence trimmed."""
         with self._lock:
+            self.set_voice(voice)
             self.lib.espeak_SetParameter(1, int(rate_wpm), 0)  # espeakRATE
             self.lib.espeak_SetParameter(3, int(pitch), 0)  # espeakPITCH
             self._chunks = []
@@ -92,12 +137,12 @@ def _trim(audio: np.ndarray, thresh: int = 200) -> np.ndarray:
     return audio[loud[0] : loud[-1] + 1]
 
 
-def synthesize(text: str, rate_wpm: int = 165, pitch: int = 50) -> tuple[np.ndarray, int]:
+def synthesize(text: str, rate_wpm: int = 165, pitch: int = 50, voice: str = "en-us") -> tuple[np.ndarray, int]:
     tts = Espeak.get()
-    return tts.synth(text, rate_wpm, pitch), tts.sample_rate
+    return tts.synth(text, rate_wpm, pitch, voice), tts.sample_rate
 
 
-def synthesize_fresh(texts: list[str], rate_wpm: int = 165, pitch: int = 50) -> tuple[list[np.ndarray], int]:
+def synthesize_fresh(texts: list[str], rate_wpm: int = 165, pitch: int = 50, voice: str = "en-us") -> tuple[list[np.ndarray], int]:
     """Speak `texts` in a brand-new interpreter (`python -m quiltkit.demo.tts`).
 
     libespeak-ng keeps hidden state between utterances (the samples of a sentence depend on what
@@ -109,7 +154,7 @@ def synthesize_fresh(texts: list[str], rate_wpm: int = 165, pitch: int = 50) -> 
     env = dict(os.environ)
     src = str(Path(quiltkit.__file__).resolve().parents[1])
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    req = json.dumps({"texts": list(texts), "rate_wpm": int(rate_wpm), "pitch": int(pitch)}).encode()
+    req = json.dumps({"texts": list(texts), "rate_wpm": int(rate_wpm), "pitch": int(pitch), "voice": voice}).encode()
     proc = subprocess.run([sys.executable, "-m", "quiltkit.demo.tts"], input=req, capture_output=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"espeak subprocess failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-600:]}")
@@ -121,7 +166,7 @@ def synthesize_fresh(texts: list[str], rate_wpm: int = 165, pitch: int = 50) -> 
 def _main() -> None:
     req = json.loads(sys.stdin.buffer.read())
     tts = Espeak.get()
-    clips = {f"a{i}": tts.synth(t, req["rate_wpm"], req["pitch"]) for i, t in enumerate(req["texts"])}
+    clips = {f"a{i}": tts.synth(t, req["rate_wpm"], req["pitch"], req.get("voice", "en-us")) for i, t in enumerate(req["texts"])}
     buf = io.BytesIO()
     np.savez(buf, sample_rate=np.int64(tts.sample_rate), **clips)
     sys.stdout.buffer.write(buf.getvalue())

@@ -45,9 +45,9 @@ def _read(cls, path: Path, what: str, notes: list[str]):
 
 def score_video(gt: GroundTruth, frames: FrameAnalysis | None, transcript: Transcript | None,
                 text: TextAnalysis | None, pairs_params: PairsParams, root: Path, vocab=None) -> dict:
-    from quiltkit.scoring.histology import histology_precision_recall
+    from quiltkit.scoring.histology import histology_by_style_group, histology_precision_recall
     from quiltkit.scoring.scenes import gt_boundaries, scene_boundary_f1
-    from quiltkit.scoring.wer import negation_accuracy, term_recall
+    from quiltkit.scoring.wer import correction_effects, negation_accuracy, term_hits
 
     out: dict = {}
     if frames is not None:
@@ -55,28 +55,36 @@ def score_video(gt: GroundTruth, frames: FrameAnalysis | None, transcript: Trans
         out["scenes"] = scene_boundary_f1(pred_cuts, gt_boundaries(gt.shots))
         out["scenes"].pop("matches", None)
         out["histology"] = histology_precision_recall(frames.keyframes, gt)
+        out["histology_by_group"] = histology_by_style_group(frames.keyframes, gt)
     ref = " ".join(s.text for s in sorted(gt.sentences, key=lambda s: s.start))
     out["ref"] = ref
 
-    def terms_found(spans: list[tuple[float, float, str]]) -> tuple[int, int]:
+    def terms_found(spans: list[tuple[float, float, str]]) -> list[bool]:
         # Per GT sentence, in the text spoken around it: a term the lecture repeats elsewhere
         # must not count as recognised where the ASR garbled it.
-        found = total = 0
+        hits: list[bool] = []
         for g in gt.sentences:
             if g.terms:
                 said = " ".join(t for a, b, t in spans
                                 if min(b, g.end) - max(a, g.start) >= TERM_OVERLAP * min(b - a, g.end - g.start))
-                f, n = term_recall(g.terms, said, vocab)
-                found, total = found + f, total + n
-        return found, total
+                hits += term_hits(g.terms, said, vocab)
+        return hits
 
     if transcript is not None:
         out["asr_text"] = " ".join(seg.text.strip() for seg in transcript.segments)
-        out["terms_asr"] = terms_found([(seg.start, seg.end, seg.text) for seg in transcript.segments])
+        hits_asr = terms_found([(seg.start, seg.end, seg.text) for seg in transcript.segments])
+        out["terms_asr"] = (sum(hits_asr), len(hits_asr))
     if text is not None:
         out["corrected_text"] = " ".join(s.corrected_text for s in sorted(text.sentences, key=lambda s: s.start))
-        out["terms_text"] = terms_found([(s.start, s.end, s.corrected_text) for s in text.sentences])
+        hits_text = terms_found([(s.start, s.end, s.corrected_text) for s in text.sentences])
+        out["terms_text"] = (sum(hits_text), len(hits_text))
         out["negation"] = negation_accuracy(gt.sentences, text.sentences, vocab)
+    if transcript is not None and text is not None:
+        # what the correction did to the raw transcript: words changed, and broken (right before,
+        # wrong after) over the whole text; terms fixed per GT sentence, as term recall counts them
+        eff = correction_effects(ref, out["asr_text"], out["corrected_text"])
+        eff["fixed"] = sum(not a and b for a, b in zip(hits_asr, hits_text))
+        out["corrections"] = {**eff, **_recall_pair(out["terms_asr"], out["terms_text"])}
     if frames is not None and text is not None:
         files, info = pair_video(frames, text, pairs_params, root)
         out["pair_chunk_time"] = info["pair_chunk_time"]
@@ -119,6 +127,39 @@ def score_corpus(gt_dir: Path, asr_dir: Path, frames_dir: Path, text_dir: Path, 
     return aggregate(per_video, skipped, word_error_rate)
 
 
+SIDE_BY_SIDE = {  # the figures a reader compares first, as dotted keys of a scored corpus
+    "scene_boundary_f1": "scene_boundary.f1",
+    "histology_precision": "histology.precision",
+    "histology_recall": "histology.recall",
+    "pair_precision": "pairs.sentence.precision",
+    "pair_recall": "pairs.sentence.recall",
+    "quilt_pair_precision": "pairs.quilt.precision",
+    "quilt_pair_recall": "pairs.quilt.recall",
+    "asr_wer": "asr.wer",
+    "asr_term_recall": "asr.term_recall",
+    "text_wer": "text.wer",
+    "text_term_recall": "text.term_recall",
+}
+
+
+def _dotted(d: dict, key: str):
+    for part in key.split("."):
+        if not isinstance(d, dict) or part not in d:
+            return None
+        d = d[part]
+    return d
+
+
+def side_by_side(corpora: dict[str, dict]) -> dict:
+    """{figure: {corpus: value}}: the demo's in-distribution figure beside the held-out one."""
+    return {name: {c: _dotted(m, key) for c, m in corpora.items()} for name, key in SIDE_BY_SIDE.items()}
+
+
+def _recall_pair(raw: tuple[int, int], corrected: tuple[int, int]) -> dict:
+    return {"term_recall_raw": round(raw[0] / raw[1], 4) if raw[1] else None,
+            "term_recall_corrected": round(corrected[0] / corrected[1], 4) if corrected[1] else None, "terms": raw[1]}
+
+
 def aggregate(per_video: dict, skipped: dict, word_error_rate) -> dict:
     m: dict = {"videos_scored": len(per_video), "videos_skipped": len(skipped), "skipped": skipped}
     sc = [v["scenes"] for v in per_video.values() if "scenes" in v]
@@ -127,6 +168,14 @@ def aggregate(per_video: dict, skipped: dict, word_error_rate) -> dict:
     hi = [v["histology"] for v in per_video.values() if "histology" in v]
     if hi:
         m["histology"] = _prf(sum(s["tp"] for s in hi), sum(s["fp"] for s in hi), sum(s["fn"] for s in hi))
+    groups: dict = {}
+    for v in per_video.values():
+        for g, c in v.get("histology_by_group", {}).items():
+            acc = groups.setdefault(g, {"histology": c["histology"], "keyframes": 0, "called_histology": 0})
+            acc["keyframes"] += c["keyframes"]
+            acc["called_histology"] += c["called_histology"]
+    if groups:
+        m["histology_by_group"] = dict(sorted(groups.items()))
     # "asr": the raw transcript; "text": after correction (what the pairs carry as captions)
     for key, name in (("asr_text", "asr"), ("corrected_text", "text")):
         vs = [v for v in per_video.values() if key in v]
@@ -135,6 +184,11 @@ def aggregate(per_video: dict, skipped: dict, word_error_rate) -> dict:
             total = sum(v[f"terms_{name}"][1] for v in vs)
             m[name] = {"wer": round(word_error_rate([v["ref"] for v in vs], [v[key] for v in vs]), 4),
                        "term_recall": round(found / total, 4) if total else None, "terms": total}
+    cv = [v for v in per_video.values() if "corrections" in v]
+    if cv:
+        counts = {k: sum(v["corrections"][k] for v in cv) for k in ("changed", "fixed", "broken")}
+        raw, cor = ([sum(v[f"terms_{n}"][i] for v in cv) for i in (0, 1)] for n in ("asr", "text"))
+        m.setdefault("text", {})["corrections"] = {**counts, **_recall_pair(tuple(raw), tuple(cor))}
     neg = [v["negation"] for v in per_video.values() if "negation" in v]
     if neg:
         total = sum(t for _, t in neg)
@@ -143,9 +197,11 @@ def aggregate(per_video: dict, skipped: dict, word_error_rate) -> dict:
     pv = [v["pairs"] for v in per_video.values() if "pairs" in v]
     if pv:
         m["pairs"] = {a: combine([p[a] for p in pv]) for a in pv[0]}
-    m["per_video"] = {vid: {k: v[k] for k in ("scenes", "histology", "pairs", "pair_chunk_time", "notes") if k in v}
+    m["per_video"] = {vid: {k: v[k] for k in ("scenes", "histology", "histology_by_group", "pairs", "pair_chunk_time", "notes") if k in v}
                       for vid, v in per_video.items()}
     for vid, v in m["per_video"].items():
+        if "corrections" in per_video[vid]:
+            v["text"] = {"corrections": per_video[vid]["corrections"]}
         if "pairs" in v:
             v["pairs"] = {a: combine([c]) for a, c in v["pairs"].items()}
     return m

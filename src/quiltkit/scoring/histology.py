@@ -15,10 +15,30 @@ def _get(obj, name):
 
 def shot_kind_at(t: float, shots) -> str | None:
     """The kind of the shot covering time t (start inclusive, end exclusive), or None."""
-    for s in shots:
-        if _get(s, "start") <= t < _get(s, "end"):
-            return _get(s, "kind")
-    return None
+    s = shot_at(t, shots)
+    return None if s is None else _get(s, "kind")
+
+
+def shot_at(t: float, shots):
+    """The shot covering time t (start inclusive, end exclusive), or None."""
+    return next((s for s in shots if _get(s, "start") <= t < _get(s, "end")), None)
+
+
+def histology_by_style_group(keyframes: Iterable, gt) -> dict:
+    """Per style group of the ground truth (styles.yaml's `group`: slides, documents, he, viewer,
+    ...), how many keyframes fell in its shots and how many the classifier called histology: for
+    a histology group that is its recall, for any other group its false positives. It says
+    *which* kind of frame fails, which one precision figure cannot."""
+    shots = gt if isinstance(gt, list) else _get(gt, "shots")
+    out: dict = {}
+    for k in keyframes:
+        s = shot_at(float(_get(k, "time")), shots)
+        if s is None:
+            continue
+        g = out.setdefault(_get(s, "style_group") or _get(s, "kind"), {"histology": _get(s, "kind") == "histology", "keyframes": 0, "called_histology": 0})
+        g["keyframes"] += 1
+        g["called_histology"] += bool(_get(k, "is_histology"))
+    return dict(sorted(out.items()))
 
 
 def histology_precision_recall(keyframes: Iterable, gt) -> dict:

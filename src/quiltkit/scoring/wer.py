@@ -69,21 +69,55 @@ def word_error_rate(refs: Iterable[str], hyps: Iterable[str]) -> float:
     return float(jiwer.wer([a for a, _ in pairs], [b if b else "<empty>" for _, b in pairs]))
 
 
-def term_recall(gt_terms: Iterable[str], text: str, vocab=None) -> tuple[int, int]:
-    """(found, total): how many ground-truth terms occur in `text`, counting any surface form of
-    the term's concept (with `vocab`), so "mitoses" finds the term "mitosis". A form that is a
-    mere part of the term does not count: "necrosis" alone does not find "dirty necrosis"."""
+def term_hits(gt_terms: Iterable[str], text: str, vocab=None) -> list[bool]:
+    """Per ground-truth term, whether it occurs in `text`, counting any surface form of the
+    term's concept (with `vocab`), so "mitoses" finds the term "mitosis". A form that is a mere
+    part of the term does not count: "necrosis" alone does not find "dirty necrosis"."""
     norm = f" {normalize_text(text)} "
-    found = total = 0
+    hits = []
     for term in gt_terms:
-        total += 1
         forms = {term}
         if vocab is not None and (c := vocab.lookup(term)) is not None:
             nt = f" {normalize_text(term)} "
             forms |= {f for f in c.forms if f" {normalize_text(f)} " not in nt}
-        if any(f" {normalize_text(f)} " in norm for f in forms):
-            found += 1
-    return found, total
+        hits.append(any(f" {normalize_text(f)} " in norm for f in forms))
+    return hits
+
+
+def term_recall(gt_terms: Iterable[str], text: str, vocab=None) -> tuple[int, int]:
+    """(found, total) of term_hits."""
+    hits = term_hits(gt_terms, text, vocab)
+    return sum(hits), len(hits)
+
+
+def _alignment(ref: str, hyp: str):
+    """jiwer's word alignment of two normalised texts (an empty side stands as one non-word)."""
+    return jiwer.process_words(ref or "<empty>", hyp or "<empty>")
+
+
+def _words_hit(ref: str, hyp: str) -> set[int]:
+    """Indices of the reference words that the hypothesis has right ('equal' in the alignment)."""
+    if not ref or not hyp:
+        return set()
+    return {i for ch in _alignment(ref, hyp).alignments[0] if ch.type == "equal"
+            for i in range(ch.ref_start_idx, ch.ref_end_idx)}
+
+
+def correction_effects(reference: str, raw: str, corrected: str, gt_terms: Iterable[str] = (), vocab=None) -> dict:
+    """What correcting `raw` into `corrected` did, against `reference` (all normalised first):
+    changed: word edits from raw to corrected (substitutions + deletions + insertions);
+    fixed: ground-truth terms (term_hits) missing in raw and present after correction;
+    broken: reference words the raw text had right (aligned as equal) that the corrected text no
+    longer has: the false corrections."""
+    ref, r, c = normalize_text(reference), normalize_text(raw), normalize_text(corrected)
+    changed = 0
+    if r != c:
+        o = _alignment(r, c)
+        changed = o.substitutions + o.deletions + o.insertions
+    terms = list(gt_terms)
+    fixed = sum(not a and b for a, b in zip(term_hits(terms, r, vocab), term_hits(terms, c, vocab)))
+    broken = len(_words_hit(ref, r) - _words_hit(ref, c)) if changed else 0
+    return {"changed": changed, "fixed": fixed, "broken": broken}
 
 
 def negation_accuracy(gt_sentences, analyses, vocab=None) -> tuple[int, int]:

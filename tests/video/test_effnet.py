@@ -1,0 +1,141 @@
+"""The effnet backend: packaged ImageNet EfficientNet-Lite0 features under a JSON logistic head."""
+import csv
+import json
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+pytest.importorskip("timm")
+torch = pytest.importorskip("torch")
+
+from quiltkit.demo.slide_styles import slide_dark, slide_plain, table_slide  # noqa: E402
+from quiltkit.demo.slides import chart_slide, text_slide  # noqa: E402
+from quiltkit.demo.styles import PaintContext  # noqa: E402
+from quiltkit.demo.tissue import RENDERERS, render_tissue  # noqa: E402
+from quiltkit.model.image_init import efficientnet_lite0_file  # noqa: E402
+from quiltkit.video.effnet import N_FEATURES, EffnetFeatures, EffnetModel, letterbox, train_effnet_model  # noqa: E402
+from quiltkit.video.histology import FEATURE_NAMES, GuardedClassifier, load_classifier, train_stain_model  # noqa: E402
+
+SIZE = 128  # small input: fast tests; the features are still ImageNet features
+CTX = PaintContext(title="Colorectal adenocarcinoma", heading="Key histologic features",
+                   bullets=["Glands with nuclear stratification", "Dirty necrosis", "Desmoplastic stroma"],
+                   classes=["colorectal adenocarcinoma", "normal colonic mucosa"])
+
+
+def _other(i: int, h: int = 180, w: int = 320) -> np.ndarray:
+    rng = np.random.default_rng(100 + i)
+    kind = i % 5
+    if kind == 0:
+        return text_slide(w, h, f"Lecture {i}", ["bullet one text", "bullet two is longer", "third"], rng)
+    if kind == 1:
+        return chart_slide(w, h, "Distribution", ["a", "b", "c"], rng)
+    if kind == 2:
+        return slide_plain(w, h, rng, CTX)
+    if kind == 3:
+        return slide_dark(w, h, rng, CTX)
+    return table_slide(w, h, rng, CTX)
+
+
+def _tissue(i: int, h: int = 180, w: int = 320) -> np.ndarray:
+    return render_tissue(sorted(RENDERERS)[i % len(RENDERERS)], 100 + i, h, w)
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory):
+    d = tmp_path_factory.mktemp("effnet_frames")
+    rows = []
+    for i in range(10):
+        for label, kind, im in (("histology", "tissue", _tissue(i)), ("other", "slide", _other(i))):
+            p = d / f"{kind}_{i}.png"
+            cv2.imwrite(str(p), cv2.cvtColor(im, cv2.COLOR_RGB2BGR))
+            rows.append((p.name, label, kind))
+    with open(d / "labels.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([("filepath", "label", "kind"), *rows])
+    return d / "labels.csv"
+
+
+@pytest.fixture(scope="module")
+def trained(labelled):
+    return train_effnet_model(labelled, seed=0, input_size=SIZE)
+
+
+def test_features_shape_determinism_and_cache():
+    ext = EffnetFeatures("cpu", SIZE)
+    assert EffnetFeatures("cpu", SIZE) is ext  # one per (device, size) per process
+    imgs = [data.coffee(), data.chelsea(), _tissue(0)]
+    f = ext.features(imgs, batch_size=2)
+    assert f.shape == (3, N_FEATURES) and f.dtype == np.float32 and np.isfinite(f).all()
+    # an image's features do not depend on its batch
+    assert np.allclose(f, ext.features(imgs[::-1], batch_size=3)[::-1], atol=1e-4)
+    assert ext.features([]).shape == (0, N_FEATURES)
+    cos = f[0] @ f[1] / np.linalg.norm(f[0]) / np.linalg.norm(f[1])
+    assert cos < 0.9 and not np.allclose(f[0], f[1])
+
+
+def test_letterbox_keeps_aspect():
+    im = np.full((90, 160, 3), 255, np.uint8)
+    out = letterbox(im, 64)
+    assert out.shape == (64, 64, 3)
+    rows = np.where((out == 255).all(axis=(1, 2)))[0]
+    assert len(rows) == 36 and rows[0] == 14  # 160x90 -> 64x36, centred
+    assert tuple(out[0, 0]) == (124, 116, 104)  # ImageNet mean: zero after normalisation
+
+
+def test_packaged_weights_are_imagenet():
+    """The pooled features through the package's own ImageNet classifier name the pictures."""
+    src = torch.load(efficientnet_lite0_file(), map_location="cpu", weights_only=True)
+    w, b = src["_fc.weight"].numpy(), src["_fc.bias"].numpy()
+    f = EffnetFeatures("cpu", 224).features([data.chelsea(), data.coffee()])
+    top = (f @ w.T + b).argmax(axis=1)
+    assert 281 <= top[0] <= 285  # tabby / tiger / Persian / Siamese / Egyptian cat
+    assert top[1] in (967, 968)  # espresso / cup
+
+
+def test_trained_head_separates_tissue_from_slides(trained, labelled):
+    model, metrics = trained
+    _, stain_metrics = train_stain_model(labelled, seed=0)
+    assert set(metrics) == set(stain_metrics)  # the stage reports either the same way
+    assert metrics["n_histology"] == metrics["n_other"] == 10 and metrics["heldout_accuracy"] >= 0.8
+    unseen = [_tissue(i, 240, 427) for i in range(50, 55)] + [_other(i, 240, 427) for i in range(50, 55)]
+    p = model.predict_proba(unseen)
+    assert p.shape == (10,) and (p[:5] > 0.5).all() and (p[5:] < 0.5).all()
+    assert model.predict_proba([]).shape == (0,)
+
+
+def test_json_round_trip(trained, tmp_path):
+    model, _ = trained
+    path = tmp_path / "model.json"
+    model.save(path)
+    text = path.read_text()
+    d = json.loads(text)
+    assert d["backend"] == "effnet" and d["input_size"] == SIZE and d["with_stain"] is True
+    assert d["stain_feature_names"] == FEATURE_NAMES and len(d["coef"]) == N_FEATURES + len(FEATURE_NAMES)
+    assert "pickle" not in text and d["info"]["heldout_accuracy"] >= 0.8
+    loaded = load_classifier("effnet", str(path))
+    assert isinstance(loaded, EffnetModel)
+    imgs = [_tissue(7, 200, 300), _other(8, 200, 300), data.astronaut()]
+    assert np.array_equal(loaded.predict_proba(imgs), model.predict_proba(imgs))
+    g = load_classifier("effnet", str(path), guard=True)
+    assert isinstance(g, GuardedClassifier) and g.inner.name == "effnet"
+
+
+def test_kind_mismatch_names_the_file(trained, tmp_path):
+    model, _ = trained
+    eff = tmp_path / "effnet_model.json"
+    model.save(eff)
+    with pytest.raises(ValueError, match=r"effnet_model\.json.*'effnet'.*'stain'"):
+        load_classifier("stain", str(eff))
+    stain = tmp_path / "stain_model.json"
+    stain.write_text(json.dumps({"backend": "stain"}))
+    with pytest.raises(ValueError, match=r"stain_model\.json.*'stain'.*'effnet'"):
+        load_classifier("effnet", str(stain))
+    with pytest.raises(FileNotFoundError, match="histo_classifier"):
+        load_classifier("effnet", str(tmp_path / "none.json"))
+    # a head fitted on other backbone weights is refused when it would be used
+    d = json.loads(eff.read_text())
+    d["backbone_sha256"] = "0" * 64
+    eff.write_text(json.dumps(d))
+    with pytest.raises(ValueError, match="retrain"):
+        load_classifier("effnet", str(eff)).predict_proba([_tissue(1)])
