@@ -24,7 +24,7 @@ def _load(h: HistologyParams):
 
 def _classifier(h: HistologyParams):
     """One classifier per process that runs frames tasks, loaded on its first video."""
-    key = (h.backend, h.model_path, h.timm_model, h.device, h.text_guard, h.text_max_fraction, h.crop_chrome)
+    key = h.model_dump_json()  # every setting _load reads, so none can be left out of the key
     if key not in _CLASSIFIER:
         _CLASSIFIER[key] = _load(h)
     return _CLASSIFIER[key]

@@ -229,7 +229,6 @@ class TimmClassifier:
 
 
 DEFAULT_MODEL = "outputs/histo_classifier/model.json"  # the stain or effnet model the histo_classifier stage trains
-DEFAULT_STAIN_MODEL = DEFAULT_MODEL
 
 
 # ------------------------------------------------------------------------------------------
