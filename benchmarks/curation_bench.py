@@ -6,11 +6,16 @@
 The issue (scale-out and performance) sets three targets, and this script measures each on the demo
 corpus, in a scratch workspace (--work), never in the repository's outputs/:
 
-  (a) the whole per-video curation (download, histology classifier, asr, frames, text, pairs: the
-      same functions the stage scripts call, one after another as `dvc repro` runs them) against
-      ASR alone and against one bare PyAV decode of every video. Target: curation <= 1.3x ASR.
-      Reported at every scale (curation_by_scale); the headline is the largest. A one-video
-      run goes first and is reported apart as `startup` (imports, model loads).
+  (a) the whole per-video curation (download, asr, frames, text, pairs: the same functions the
+      stage scripts call, one after another as `dvc repro` runs them) against ASR alone and
+      against one bare PyAV decode of every video. Target: curation <= 1.3x ASR. Reported at
+      every scale (curation_by_scale); the headline is the largest. A one-video run goes first
+      and is reported apart as `startup` (imports, model loads). The histology head is trained
+      once, before any corpus, and reported apart as `fixed.histo_classifier`: in dvc.yaml the
+      histo_classifier stage depends on frames.histology.train_frames, not on the video list, so
+      a corpus of any size (or a second one) does not retrain it. The headline also gives the
+      ratio with that training counted (curation_over_asr_with_training). The classifier's share
+      is measured, not estimated: its calls inside the frames workers are timed.
   (b) the same curation on the demo corpus repeated 1x, 2x, 4x (the six videos again under new
       ids, so every copy is real work: no stage caches across ids). Target: 4x <= 4.4x the 1x time.
   (c) the RSS high-water mark of a child process that runs one video through frames, and one
@@ -182,9 +187,68 @@ def cpu_seconds() -> float:
     return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 
 
-def curate(ws: Path, workers: int, asr_overrides: dict | None = None) -> dict:
-    from quiltkit.curation.run import curate_corpus
+MODEL_JSON = "histo_classifier/model.json"
+
+
+def train_head(work: Path, corpus: Path) -> dict:
+    """The histology head, trained once on the corpus's classifier frames into work/MODEL_JSON
+    (what the histo_classifier stage writes), timed as the one-off cost it is."""
     from quiltkit.video.histology import train_classifier
+
+    p = load_params(REPO / "params.yaml")
+    h = p.frames.histology
+    cwd = os.getcwd()
+    os.chdir(corpus.parents[1])  # labels.csv names its images relative to the corpus root
+    try:
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        model, _ = train_classifier(h.backend, corpus / "classifier_frames", seed=p.project.seed, device=h.device,
+                                    with_stain=h.with_stain_features)
+    finally:
+        os.chdir(cwd)
+    model.save(work / MODEL_JSON)
+    r = {"seconds": round(time.perf_counter() - t0, 2), "cpu_seconds": round(cpu_seconds() - c0, 2), "backend": h.backend,
+         "note": "trained once on frames.histology.train_frames; dvc does not re-run it when the video list changes"}
+    print(f"  histo_classifier (once): {r['seconds']:.2f} s wall {r['cpu_seconds']:.2f} s cpu", flush=True)
+    return r
+
+
+class _ClassifierClock:
+    """Times every call of the guarded histology classifier, in whichever process makes it: the
+    frames workers are forked from this process, inherit the patched method, and append their
+    own (images, seconds) lines to a file per process under `folder`."""
+
+    def __init__(self, folder: Path):
+        from quiltkit.video.histology import GuardedClassifier
+
+        self.folder, self.cls = folder, GuardedClassifier
+        self.orig = GuardedClassifier.predict_proba
+
+    def __enter__(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        orig, folder = self.orig, self.folder
+
+        def timed(clf, images):
+            t0 = time.perf_counter()
+            out = orig(clf, images)
+            with open(folder / f"{os.getpid()}.txt", "a") as fh:
+                fh.write(f"{len(images)} {time.perf_counter() - t0:.6f}\n")
+            return out
+
+        self.cls.predict_proba = timed
+        return self
+
+    def __exit__(self, *exc):
+        self.cls.predict_proba = self.orig
+
+    def totals(self) -> tuple[int, float]:
+        lines = [ln.split() for f in self.folder.glob("*.txt") for ln in f.read_text().splitlines()]
+        return sum(int(n) for n, _ in lines), sum(float(t) for _, t in lines)
+
+
+def curate(ws: Path, workers: int, asr_overrides: dict | None = None) -> dict:
+    """One corpus through every curation step, the histology head already trained (train_head)."""
+    from quiltkit.curation.run import curate_corpus
 
     cwd = os.getcwd()
     os.chdir(ws)
@@ -202,11 +266,11 @@ def curate(ws: Path, workers: int, asr_overrides: dict | None = None) -> dict:
             print(f"  {ws.name}: {name:<16} {seconds[name]:7.2f} s wall {cpu[name]:7.2f} s cpu", flush=True)
             return result
 
-        h = p.frames.histology
-        timed("histo_classifier", lambda: train_classifier(h.backend, Path(h.train_frames), seed=p.project.seed,
-                                                           device=h.device)[0].save(out / "histo_classifier/model.json"))
-        metrics = curate_corpus(p, p.download.video_list, out, workers=workers, step_hook=timed)
-        classifier = classifier_inference(p, out, metrics["frames"])
+        (out / MODEL_JSON).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ws.parent / MODEL_JSON, out / MODEL_JSON)
+        with _ClassifierClock(ws / "classifier_clock") as clock:
+            metrics = curate_corpus(p, p.download.video_list, out, workers=workers, step_hook=timed)
+        classifier = classifier_in_frames(clock, out, seconds["frames"])
         failed = {k: m.get("failed") for k, m in metrics.items() if isinstance(m, dict) and m.get("failed")}
         return {"seconds": seconds, "total_seconds": round(sum(seconds.values()), 2),
                 "cpu_seconds": cpu, "total_cpu_seconds": round(sum(cpu.values()), 2),
@@ -216,23 +280,14 @@ def curate(ws: Path, workers: int, asr_overrides: dict | None = None) -> dict:
         os.chdir(cwd)
 
 
-def classifier_inference(p, out: Path, frames_metrics: dict) -> dict:
-    """The histology classifier's share inside the frames step: its per-image cost (guards
-    included, batches of frames.histology.batch_size, measured on the step's own images) times
-    the images it classified (every keyframe and every stable-interval median)."""
-    from quiltkit.video.frames_run import _load
-    from quiltkit.video.histology import load_rgb
-
-    clf = _load(p.frames.histology)
-    imgs = [load_rgb(q) for q in sorted((out / "frames").rglob("*.png"))[:64]]
-    b = p.frames.histology.batch_size
-    clf.predict_proba(imgs[:b])  # first call: weights and kernels warm
-    t0 = time.perf_counter()
-    for i in range(0, len(imgs), b):
-        clf.predict_proba(imgs[i : i + b])
-    per_image = (time.perf_counter() - t0) / max(1, len(imgs))
-    n = frames_metrics.get("keyframes", 0) + frames_metrics.get("median_images", 0)
-    return {"images": n, "seconds_per_image": round(per_image, 4), "seconds": round(per_image * n, 2)}
+def classifier_in_frames(clock: _ClassifierClock, out: Path, frames_wall: float) -> dict:
+    """The histology classifier's time inside the frames step (guards included), as its share of
+    the workers' time on the step's videos; `seconds` is that share of the step's wall time."""
+    images, clf_seconds = clock.totals()
+    worker_seconds = sum(json.loads(f.read_text()).get("seconds_elapsed") or 0.0 for f in (out / "frames").glob("*.json"))
+    share = clf_seconds / worker_seconds if worker_seconds else 0.0
+    return {"images": images, "worker_seconds": round(clf_seconds, 2), "share_of_frames": round(share, 3),
+            "seconds_per_image": round(clf_seconds / max(1, images), 4), "seconds": round(share * frames_wall, 2)}
 
 
 def _decode_task(task: VideoTask) -> dict:
@@ -443,6 +498,7 @@ def scaling_section(result: dict, work: Path, scales: list[int], workers: int, s
     # scikit-image, faster-whisper: ~10 s of wall on 2 cores) once, whatever the corpus size. In
     # one benchmark process they would land on whichever scale runs first and make it look
     # slow, so a one-video curation goes first, measured on its own as the start-up cost.
+    result["fixed"] = {"histo_classifier": train_head(work, corpus)}
     warm = curate(scaled_workspace(work, 1, corpus, name="warmup", first=1), workers)
     result["startup"] = {"videos": warm["videos"], "seconds": warm["total_seconds"], "cpu_seconds": warm["total_cpu_seconds"],
                          "note": "one-video curation run first, in this process: mostly imports and model loads"}
@@ -455,6 +511,9 @@ def scaling_section(result: dict, work: Path, scales: list[int], workers: int, s
     # The headline is the largest corpus: per-stage fixed costs (pool start, model loads per
     # worker) weigh least there, as they do on a real corpus.
     result["curation"] = {"scale": top, **ratios(result["scales"][str(top)], decode)}
+    c, fixed = result["curation"], result["fixed"]["histo_classifier"]
+    c["curation_over_asr_with_training"] = round((c["curation_seconds"] + fixed["seconds"]) / c["asr_alone_seconds"], 3)
+    c["meets_target_with_training"] = c["curation_over_asr_with_training"] <= TARGETS["curation_over_asr"]
     result["curation_by_scale"] = {str(s): {k: v for k, v in ratios(result["scales"][str(s)]).items() if k != "stage_share"}
                                    for s in scales}
     result["reads"] = bytes_read_section(work / f"x{scales[0]}")
@@ -513,7 +572,7 @@ def main() -> None:
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
     os.replace(tmp, out)
-    print(json.dumps({k: result[k] for k in ("startup", "curation", "curation_by_scale", "growth", "reads", "memory", "gpu") if k in result},
+    print(json.dumps({k: result[k] for k in ("fixed", "startup", "curation", "curation_by_scale", "growth", "reads", "memory", "gpu") if k in result},
                      indent=1))
     print(f"wrote {out}")
 

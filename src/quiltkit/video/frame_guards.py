@@ -151,6 +151,26 @@ def _flat_share(block: np.ndarray, axis: int) -> np.ndarray:
     return near.mean(axis=axis)
 
 
+_PEEL_STEP = 8  # lines judged per step when peeling flat bands off an edge
+
+
+def _flat_lines(block: np.ndarray, axis: int, from_end: bool) -> int:
+    """How many rows (axis=1) or columns (axis=0) of `block`, counted from its start (or its
+    end), are chrome before the first that is not: the leading run of _flat_share >= CHROME_FLAT_SHARE.
+    Judged a few lines at a time from the edge inwards, because most frames have no chrome and
+    stop at the first line; judging every line of the frame cost more than the classifier's guard
+    is worth."""
+    lines = block if axis == 1 else block.transpose(1, 0, 2)
+    if from_end:
+        lines = lines[::-1]
+    n = len(lines)
+    for i in range(0, n, _PEEL_STEP):
+        flat = _flat_share(lines[i : i + _PEEL_STEP], axis=1) >= CHROME_FLAT_SHARE
+        if not flat.all():
+            return i + int(np.argmin(flat))
+    return n
+
+
 def tissue_region(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
     """(x, y, w, h) of the textured rectangle left when bands of flat colour (toolbars, side
     panels, status bars) are peeled off the frame's edges, or None when that is the whole frame,
@@ -163,14 +183,14 @@ def tissue_region(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
     changed = True
     while changed and x1 - x0 > 2 and y1 - y0 > 2:
         changed = False
-        rows = _flat_share(img[y0:y1, x0:x1], axis=1) >= CHROME_FLAT_SHARE
-        cols = _flat_share(img[y0:y1, x0:x1], axis=0) >= CHROME_FLAT_SHARE
-        top = int(np.argmin(rows)) if not rows.all() else len(rows)
-        bottom = int(np.argmin(rows[::-1])) if not rows.all() else len(rows)
-        left = int(np.argmin(cols)) if not cols.all() else len(cols)
-        right = int(np.argmin(cols[::-1])) if not cols.all() else len(cols)
-        if top + bottom >= len(rows) or left + right >= len(cols):
+        block = img[y0:y1, x0:x1]
+        top = _flat_lines(block, 1, False)
+        if top == y1 - y0:
             return None  # flat all the way: no picture here
+        left = _flat_lines(block, 0, False)
+        if left == x1 - x0:
+            return None
+        bottom, right = _flat_lines(block, 1, True), _flat_lines(block, 0, True)
         if top or bottom or left or right:
             y0, y1, x0, x1 = y0 + top, y1 - bottom, x0 + left, x1 - right
             changed = True
