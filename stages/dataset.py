@@ -7,5 +7,5 @@ from quiltkit.stage import stage_context
 if __name__ == "__main__":
     with stage_context("dataset") as ctx:
         stats = build_dataset(ctx.params.dataset, ctx.params.project.seed, workspace_root(), stage_dir("pairs"),
-                              stage_dir("dataset"))
+                              stage_dir("dataset"), download_dir=stage_dir("download"))
         ctx.finish(dataset_metrics(stats))

@@ -53,6 +53,13 @@ def _run(cmd: list[str], cwd: Path, env: dict, timeout: int) -> subprocess.Compl
 
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
+def _hashes(*dirs: Path) -> dict:
+    import hashlib
+
+    return {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for d in dirs for f in sorted(d.rglob("*"))
+            if f.is_file() and ".fingerprints" not in f.parts and f.suffix not in (".db", ".lock")}
+
+
 def test_demo_pipeline_end_to_end(tmp_path):
     if not (ROOT / "data" / "raw").exists():
         pytest.fail("data/raw is missing: run `bash scripts/bootstrap.sh` (it extracts the package images)")
@@ -79,6 +86,20 @@ def test_demo_pipeline_end_to_end(tmp_path):
         for f in files:
             assert (repo / f).exists(), f"stage {name} wrote no {f}"
 
+    status = _run(["dvc", "status"], repo, env, timeout=120)
+    assert status.returncode == 0 and "up to date" in status.stdout.lower(), status.stdout
+
+    # A bad value (as `dvc exp run -S train.lr=abc` writes it) stops dvc repro at params_check,
+    # naming the key, before DVC removes any stage's outputs: every file is as it was.
+    kept = _hashes(repo / "outputs", repo / "metrics")
+    good = (repo / "params.yaml").read_text()
+    bad = yaml.safe_load(good)
+    bad["train"]["lr"] = "abc"
+    (repo / "params.yaml").write_text(yaml.safe_dump(bad, sort_keys=False))
+    res = _run(["dvc", "repro"], repo, env, timeout=300)
+    assert res.returncode != 0 and "train.lr" in res.stdout + res.stderr, res.stdout[-2000:] + res.stderr[-2000:]
+    assert _hashes(repo / "outputs", repo / "metrics") == kept
+    (repo / "params.yaml").write_text(good)
     status = _run(["dvc", "status"], repo, env, timeout=120)
     assert status.returncode == 0 and "up to date" in status.stdout.lower(), status.stdout
 

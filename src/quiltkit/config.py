@@ -341,6 +341,8 @@ class DatasetParams(Section):
     eval_sets: list[str] = ["data/demo/eval/patches.csv", "data/demo/eval/retrieval.csv"]
     # the demo's list of planted duplicates; when present, dedup recall on them is reported
     demo_manifest: Optional[str] = "data/demo/manifest.json"
+    # a takedown list: video ids whose rows and images leave the dataset on the next build
+    exclude_videos: list[str] = []
 
     @model_validator(mode="after")
     def _fractions(self):
@@ -388,8 +390,9 @@ class TrainParams(Section):
     max_steps: Optional[int] = Field(None, ge=1)  # stop early (smoke runs); None: train all epochs
     checkpoint_every_n_steps: int = Field(25, ge=0)  # last.ckpt cadence for resume after a kill; 0: epochs only
     resume: bool = True  # continue from outputs/train/checkpoints/last.ckpt when its params match
-    # zero-shot monitoring on the demo patches after each eval epoch (metrics/plots/train_zeroshot.csv)
-    eval_patches: str = "data/demo/eval/patches.csv"
+    # zero-shot monitoring on the demo patches after each eval epoch (metrics/plots/train_zeroshot.csv);
+    # null: off (the plot is written header only); a path that does not exist fails before training
+    eval_patches: Optional[str] = "data/demo/eval/patches.csv"
     eval_classnames: str = "data/demo/eval/classnames.json"
     zeroshot_split: str = "val"
 

@@ -115,8 +115,11 @@ class GroundTruth(Contract):
 # download
 
 
+RECORD_SUFFIX = ".record.json"  # outputs/download/<video_id>.record.json: one VideoRecord per listed video
+
+
 class VideoRecord(Contract):
-    """Per-video outcome of the download stage (one JSON per video)."""
+    """Per-video outcome of the download stage (one JSON per video, <video_id>RECORD_SUFFIX)."""
 
     video_id: str
     url: str

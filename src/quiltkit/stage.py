@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from quiltkit.config import Params, load_params
 from quiltkit.io import write_json
@@ -31,14 +31,19 @@ class StageContext:
     started: float = field(default_factory=time.time)
     metrics: dict = field(default_factory=dict)
 
-    def resume_outputs(self, *dirs: Path) -> None:
-        """Keep the finished per-video files of an interrupted run of this very stage (same
-        params, code and inputs); start afresh otherwise. For outputs declared persist: true."""
+    def resume_outputs(self, *dirs: Path, videos: dict[str, str] | None = None, per_video: Iterable[str | Path] = ()) -> dict:
+        """Keep what still holds of an earlier run of this stage (quiltkit.resume), for outputs
+        declared persist: true: with `videos` (id -> key over its own inputs) and `per_video`
+        (the paths of those inputs, left out of the stage's fingerprint), video by video;
+        without, the whole directory. Call it after the params and inputs are validated. Returns
+        the counts for the stage's metrics."""
         from quiltkit.resume import claim_output_dir, stage_fingerprint
 
-        fp = stage_fingerprint(self.name, self.params.model_dump(mode="json"))
+        fp = stage_fingerprint(self.name, self.params.model_dump(mode="json"), per_video=per_video)
+        summary: dict = {}
         for d in dirs:
-            claim_output_dir(Path(d), fp)
+            summary = claim_output_dir(Path(d), fp, videos).summary()
+        return summary if videos is not None else {}
 
     def finish(self, metrics: dict) -> None:
         metrics = dict(metrics)

@@ -14,10 +14,12 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 from quiltkit.config import PairsParams
+from quiltkit.contracts import VideoRecord
 from quiltkit.pairing import pair_video
 from tests.pairing.synth_lecture import frame_analysis, text_analysis, texture
 
 XSS = "<script>alert(1)</script> lymphoid follicles & <b>bold</b>"
+TITLES = {"lec1": "Colon polyps <img src=x onerror=alert(2)>", "lec2": "Lymph node basics"}
 
 
 def _jpeg(img: Image.Image, q: int = 92) -> bytes:
@@ -32,6 +34,11 @@ def make_corpus(root: Path) -> dict:
         fa = frame_analysis(vid, root, write_images=True)
         files, _ = pair_video(fa, text_analysis(vid), PairsParams(), root)
         files["sentence"].write(root / "outputs" / "pairs" / f"{vid}.json")
+        # what the download stage recorded of it: the provenance every video row carries
+        VideoRecord(video_id=vid, url=f"https://www.youtube.com/watch?v={vid}", status="ok", title=TITLES[vid],
+                    channel="Pathology lectures", uploader="Dr. Example", license="Creative Commons Attribution license (reuse allowed)",
+                    upload_date="20210314", webpage_url=f"https://www.youtube.com/watch?v={vid}").write(
+            root / "outputs" / "download" / f"{vid}.record.json")
 
     # ---- evaluation images
     ev = root / "data/eval"

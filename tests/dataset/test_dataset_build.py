@@ -1,3 +1,4 @@
+import json
 import tarfile
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def built(tmp_path_factory):
     params = DatasetParams(external_sources=cfg["sources"], eval_sets=cfg["eval_sets"], val_fraction=0.3,
                            test_fraction=0.3, shard_size=7, image_size=64)
     out = root / "outputs/dataset"
-    stats = build_dataset(params, 1337, root, root / "outputs/pairs", out)
+    stats = build_dataset(params, 1337, root, root / "outputs/pairs", out, root / "outputs/download")
     return root, out, stats, params
 
 
@@ -126,7 +127,7 @@ def test_rebuild_is_byte_identical(built):
     root, out, stats, params = built
     first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     first_df = pd.read_parquet(out / "metadata.parquet")
-    stats2 = build_dataset(params, 1337, root, root / "outputs/pairs", out)
+    stats2 = build_dataset(params, 1337, root, root / "outputs/pairs", out, root / "outputs/download")
     second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert stats2 == stats
     assert first.keys() == second.keys()
@@ -151,3 +152,34 @@ def test_params_reject_unknown_source_kind():
         parse_params({"dataset": {"external_sources": ["laion:x"]}})
     ok = parse_params({"dataset": {"external_sources": ["quilt_lookup:a.csv;root=imgs", "img2dataset_wds:d"]}})
     assert len(ok.dataset.external_sources) == 2
+
+
+def test_every_video_row_says_where_it_came_from(built):
+    _, out, _, _ = built
+    df = pd.read_parquet(out / "metadata.parquet")
+    video = df[df["source"] == "quilt_video"]
+    assert len(video) > 0
+    for col in ("video_id", "url", "video_title", "channel", "uploader", "license", "upload_date"):
+        assert (video[col].astype(str) != "").all(), col
+    assert video["start"].notna().all() and (video["end"] > video["start"]).all()
+    lec2 = video[video["video_id"] == "lec2"].iloc[0]
+    assert (lec2["url"], lec2["video_title"], lec2["upload_date"]) == ("https://www.youtube.com/watch?v=lec2", "Lymph node basics", "20210314")
+    # and the shards' JSON carry the same fields
+    with tarfile.open(out / "shards" / lec2["shard"]) as tar:
+        meta = json.loads(tar.extractfile(f"{lec2['key']}.json").read())
+    assert (meta["url"], meta["channel"], meta["license"]) == (lec2["url"], lec2["channel"], lec2["license"])
+
+
+def test_a_takedown_list_removes_the_video_rows_and_images(built, tmp_path):
+    root, out, stats, params = built
+    df = pd.read_parquet(out / "metadata.parquet")
+    lec1 = df[df["video_id"] == "lec1"]
+    assert len(lec1) > 0 and stats["excluded_rows"] == 0
+    out2 = tmp_path / "dataset"
+    stats2 = build_dataset(params.model_copy(update={"exclude_videos": ["lec1"]}), 1337, root, root / "outputs/pairs", out2,
+                           root / "outputs/download")
+    df2 = pd.read_parquet(out2 / "metadata.parquet")
+    assert "lec1" not in set(df2["video_id"]) and "lec2" in set(df2["video_id"])
+    assert stats2["excluded_videos"] == ["lec1"] and stats2["excluded_rows"] > 0
+    only_lec1 = set(lec1["image_id"]) - set(df[df["video_id"] != "lec1"]["image_id"])
+    assert only_lec1 and not any((out2 / "images" / f"{i}.png").exists() for i in only_lec1)

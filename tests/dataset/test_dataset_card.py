@@ -8,10 +8,11 @@ import pytest
 from quiltkit.config import DatasetParams
 from quiltkit.dataset.build import build_dataset
 from quiltkit.dataset.card import build_card, render_card
-from tests.dataset.synth_corpus import XSS, make_corpus
+from tests.dataset.synth_corpus import TITLES, XSS, make_corpus
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
+VERSION = {"dataset_version": "0123abcd.dir", "git_commit": "feedbeef" * 5, "params_digest": "a1b2c3d4e5f6"}
 
 
 @pytest.fixture(scope="module")
@@ -20,9 +21,9 @@ def card(tmp_path_factory):
     cfg = make_corpus(root)
     params = DatasetParams(external_sources=cfg["sources"], eval_sets=cfg["eval_sets"], image_size=64)
     out = root / "outputs/dataset"
-    build_dataset(params, 1337, root, root / "outputs/pairs", out)
+    build_dataset(params, 1337, root, root / "outputs/pairs", out, root / "outputs/download")
     html_path = root / "outputs/card/index.html"
-    m = build_card(out, html_path, samples=200, seed=1337)
+    m = build_card(out, html_path, samples=200, seed=1337, version=VERSION)
     return html_path, m, out
 
 
@@ -37,6 +38,21 @@ def test_card_escapes_and_is_self_contained(card):
     assert "href=" not in page and "<link" not in page  # nothing fetched from elsewhere
     for word in ("quilt_video", "openclip_csv:data/ext/pairs.csv", "caption length", "magnification", "sub-pathology"):
         assert word in page
+
+
+def test_card_has_the_provenance_block(card):
+    html_path, _, _ = card
+    page = html_path.read_text()
+    block = page[page.index('id="provenance"'):page.index("<h2>Rows per source")]
+    for v in VERSION.values():
+        assert v in block
+    for title in TITLES.values():
+        assert html.escape(title) in block
+    assert "<img src=x" not in page  # titles are someone else's text: only their escaped form is markup
+    for word in ("https://www.youtube.com/watch?v=lec1", "Pathology lectures", "Dr. Example", "2021-03-14",
+                 "Creative Commons Attribution license (reuse allowed)", "not recorded by the source", "built (UTC)"):
+        assert html.escape(word) in block, word
+    assert re.search(r"<td>lec2</td>.*?<td>\d+</td><td>[\d.]+-[\d.]+ s</td>", block)  # rows and time span per video
 
 
 def test_card_sampling_is_spread_over_sources(card):

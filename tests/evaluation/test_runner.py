@@ -44,9 +44,10 @@ def test_run_evaluation_end_to_end(tiny_config, demo_eval, export_dir, monkeypat
     assert "| trained |" in table and "| untrained |" in table and "| mine |" in table
     assert "- trained on demo_patches: zero-shot balanced accuracy" in table and "chance 0.333" in table
     assert json.loads((out / "comparison.json").read_text())["rows"][0]["model"] == "trained"
-    with open(demo_eval / "metrics" / "plots" / "confusion_demo_patches.csv") as fh:
+    with open(demo_eval / "metrics" / "plots" / "confusion.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 12 and set(rows[0]) == {"actual", "predicted"}
+    assert metrics["confusion_plot"] == "trained/demo_patches"  # which model and dataset the fixed-name plot shows
     assert {r["actual"] for r in rows} == {"adipose tissue", "lymphoid tissue", "fibrous stroma"}
     assert (out / "features" / "trained" / "demo_patches_train.npz").exists()
 
@@ -78,7 +79,7 @@ def test_unloadable_model_is_recorded_and_others_run(tiny_config, demo_eval, mon
     table = (demo_eval / "outputs/eval/comparison.md").read_text()
     assert "| trained |" in table and "run the train stage first" in table
     # the DVC plot falls to the first model that has a result
-    assert (demo_eval / "metrics/plots/confusion_demo_patches.csv").exists()
+    assert (demo_eval / "metrics/plots/confusion.csv").exists() and metrics["confusion_plot"] == "untrained/demo_patches"
     with pytest.raises(ValueError, match="used twice"):
         run_evaluation(_params(name, ["untrained", "x", "untrained"]))
 
@@ -111,4 +112,6 @@ def test_benchmark_names_become_safe_metric_keys(tiny_config, demo_eval, monkeyp
     (key,) = metrics["models"]["untrained"]
     assert key == "folder_bench_v1" and "." not in key
     assert metrics["models"]["untrained"][key]["zeroshot"]["n"] == 8
-    assert (demo_eval / "metrics/plots/confusion_folder_bench_v1.csv").exists()
+    # a user's folder dataset fills the one plot dvc.yaml declares, whatever its name
+    assert (demo_eval / "metrics/plots/confusion.csv").exists() and metrics["confusion_plot"] == "untrained/folder_bench_v1"
+    assert (demo_eval / "outputs/eval/confusion/untrained_folder_bench_v1.csv").exists()

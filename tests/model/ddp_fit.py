@@ -12,7 +12,7 @@ from quiltkit.config import TrainParams
 def params(devices: int, strategy: str, batch: int, train: str, num_nodes: int = 1) -> TrainParams:
     return TrainParams(model="quiltkit-micro", train_data=train, val_data=None, batch_size=batch, epochs=1, max_steps=3,
                        lr=2e-3, warmup_steps=1, devices=devices, num_nodes=num_nodes, strategy=strategy, accelerator="cpu", threads=1,
-                       checkpoint_every_n_steps=0, eval_patches="no-eval-patches.csv")
+                       checkpoint_every_n_steps=0, eval_patches=None)
 
 
 if __name__ == "__main__":

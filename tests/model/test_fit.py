@@ -101,3 +101,14 @@ def test_changed_params_do_not_resume(uninterrupted, tiny_data, tmp_path):
     shutil.copytree(ref_out / "train" / "checkpoints", tmp_path / "train" / "checkpoints")
     m = run_training(_params(tiny_data, lr=1e-3, epochs=1), 7, tmp_path / "train", tmp_path / "plots", enable_progress_bar=False)
     assert not m["resumed"] and m["steps"] == 6
+
+
+def test_a_missing_eval_set_fails_before_any_step_and_null_turns_monitoring_off(tiny_data, tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"train.eval_patches='nowhere/patches.csv'"):
+        run_training(_params(tiny_data, eval_patches="nowhere/patches.csv"), 7, tmp_path / "train", tmp_path / "plots",
+                     enable_progress_bar=False)
+    assert not (tmp_path / "train" / "checkpoints" / "last.ckpt").exists()  # not one step was trained
+    m = run_training(_params(tiny_data, eval_patches=None, epochs=1), 7, tmp_path / "train2", tmp_path / "plots2",
+                     enable_progress_bar=False)
+    assert m["zeroshot_acc1"] is None
+    assert (tmp_path / "plots2" / "train_zeroshot.csv").read_text().splitlines() == ["epoch,balanced_accuracy,acc1"]

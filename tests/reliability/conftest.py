@@ -161,10 +161,12 @@ class Workspace:
         the stage itself does (quiltkit.resume), so files planted there count as its leftovers
         rather than as foreign output that a fresh start would wipe."""
         from quiltkit.config import load_params
+        from quiltkit.curation.reuse import per_video_inputs
         from quiltkit.resume import claim_output_dir, stage_fingerprint
 
-        params = load_params(self.root / "params.yaml").model_dump(mode="json")
-        claim_output_dir(self.path(out), stage_fingerprint(stage, params, self.root))
+        params = load_params(self.root / "params.yaml")
+        keys, inputs = per_video_inputs(stage, params, self.root)
+        claim_output_dir(self.path(out), stage_fingerprint(stage, params.model_dump(mode="json"), self.root, per_video=inputs), keys)
 
     def metrics(self, stage: str) -> dict:
         import json

@@ -125,15 +125,34 @@ def test_malformed_video_list_rows_are_rejected_by_line_and_the_rest_downloads(w
         f"{v}.{part}" for v in ("good_a", "good_b") for part in ("audio.mp4", "info.json", "record.json", "video.mp4")]
 
 
-def test_video_list_without_required_columns_fails_fast_naming_them(workspace):
-    p = workspace.path("data/videos.csv")
-    p.parent.mkdir(parents=True)
-    p.write_text("id,link\nv1,x.mp4\n")
-    workspace.set_params(**{"download.video_list": "data/videos.csv"})
+def _tree_hashes(*dirs) -> dict:
+    import hashlib
+
+    out = {}
+    for d in dirs:
+        for f in sorted(d.rglob("*")) if d.is_dir() else [d]:
+            if f.is_file():
+                out[str(f)] = (hashlib.sha256(f.read_bytes()).hexdigest(), f.stat().st_mtime_ns)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_video_list_without_required_columns_fails_fast_and_keeps_earlier_work(workspace, clips):
+    """The list is read, and so checked, before the stage touches its output: after a good
+    download, a list that lost its url column names the file and the columns, and every earlier
+    file (the downloads, the marker, the stage's metrics) is byte- and mtime-identical."""
+    _write_raw_list(workspace, [f"v1,{clips[0]},ok,c,"])
+    res = workspace.run("download")
+    assert res.returncode == 0, res.stderr[-3000:]
+    kept = [workspace.path("outputs/download"), workspace.path("outputs/.fingerprints"), workspace.path("metrics/download.json")]
+    before = _tree_hashes(*kept)
+    assert len([k for k in before if "/outputs/download/" in k]) == 4
+    workspace.path("data/videos.csv").write_text("video_id,link\nv1,x.mp4\n")
     res = workspace.run("download", timeout=120)
     assert res.returncode != 0
-    assert "data/videos.csv: missing column(s) ['url', 'video_id']" in res.stderr
-    assert not workspace.path("outputs/download").exists() or not any(workspace.path("outputs/download").iterdir())
+    assert "data/videos.csv: missing column(s) ['url']" in res.stderr
+    assert _tree_hashes(*kept) == before
 
 
 @pytest.mark.parametrize("dotted, value, words", [

@@ -50,3 +50,61 @@ def test_failed_stage_marks_run_failed(workspace):
 
 def test_scrub():
     assert scrub({"api_key_env": "X", "token": "t", "lr": 1}) == {"api_key_env": "***", "token": "***", "lr": 1}
+
+
+_CHILD = """
+import sys, time
+from pathlib import Path
+from quiltkit.tracking import StageTracker
+with StageTracker("asr", "sqlite:///mlflow.db", "t", {}) as t:
+    Path("run_id").write_text(t.run_id)
+    time.sleep(120)
+"""
+
+
+def _start_child(workspace):
+    import os
+    import sys
+    import time
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD], cwd=workspace, env=env)
+    for _ in range(600):
+        if (workspace / "run_id").exists():
+            return proc, (workspace / "run_id").read_text()
+        if proc.poll() is not None:
+            raise AssertionError(f"the child stage exited early ({proc.returncode})")
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("the child stage never started its run")
+
+
+@pytest.mark.timeout(180)
+def test_sigterm_ends_the_run_killed(workspace):
+    import signal
+
+    import mlflow
+
+    proc, run_id = _start_child(workspace)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) != 0
+    client = mlflow.MlflowClient(f"sqlite:///{workspace / 'mlflow.db'}")
+    assert client.get_run(run_id).info.status == "KILLED"
+
+
+@pytest.mark.timeout(180)
+def test_a_kill_9_run_is_ended_killed_by_the_next_run_of_its_stage(workspace):
+    import mlflow
+
+    proc, run_id = _start_child(workspace)
+    proc.kill()
+    proc.wait(60)
+    client = mlflow.MlflowClient(f"sqlite:///{workspace / 'mlflow.db'}")
+    assert client.get_run(run_id).info.status == "RUNNING"  # nothing could catch SIGKILL
+    with StageTracker("frames", "sqlite:///mlflow.db", "t", {}):
+        pass
+    assert client.get_run(run_id).info.status == "RUNNING"  # another stage's run is not its business
+    with StageTracker("asr", "sqlite:///mlflow.db", "t", {}) as again:
+        pass
+    assert client.get_run(run_id).info.status == "KILLED"
+    assert client.get_run(again.run_id).info.status == "FINISHED"

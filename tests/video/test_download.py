@@ -228,3 +228,43 @@ def test_split_streams_leaves_a_video_file_and_an_audio_file(server, tmp_path, l
     assert resolve_audio_path(VideoRecord.read(tmp_path / "ok.record.json"), tmp_path / "ok.record.json") == tmp_path / "ok.audio.mp4"
     (tmp_path / "ok.audio.mp4").unlink()
     assert not is_done(tmp_path, "ok")  # a lost part means the download is redone
+
+
+def test_a_local_lecture_records_the_lists_provenance(tmp_path, lecture_mp4):
+    """A researcher's own file: yt-dlp knows nothing of it, so the list's uploader, licence and
+    date are what the record (and later every dataset row) carries."""
+    src = tmp_path / "mine.mp4"
+    src.write_bytes(lecture_mp4.read_bytes())
+    lst = tmp_path / "l.csv"
+    lst.write_text("video_id,url,title,channel,uploader,license,upload_date\n"
+                   f"me1,{src},Renal biopsy,My department,Dr. Me,CC-BY-4.0,2024-05-02\n")
+    (row,) = read_video_list(lst)
+    rec = download_video(row, DownloadParams(split_streams=False), tmp_path / "out")
+    assert rec.status == "ok", rec.error
+    assert (rec.title, rec.channel, rec.uploader, rec.license, rec.upload_date) == (
+        "Renal biopsy", "My department", "Dr. Me", "CC-BY-4.0", "20240502")
+    lst.write_text(f"video_id,url,upload_date\nme1,{src},last tuesday\n")
+    with pytest.raises(ValueError, match=r"l.csv:2: upload_date 'last tuesday'"):
+        read_video_list(lst)
+
+
+def test_video_keys_change_with_the_row_or_the_local_file_only(tmp_path, lecture_mp4):
+    from quiltkit.video.download import video_keys
+
+    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    a.write_bytes(lecture_mp4.read_bytes())
+    b.write_bytes(lecture_mp4.read_bytes())
+    lst = tmp_path / "l.csv"
+    lst.write_text(f"video_id,url,title\nva,{a},A\nvb,{b},B\n")
+    params = DownloadParams(video_list=str(lst))
+    keys, sources = video_keys(params)
+    assert set(keys) == {"va", "vb"} and keys["va"] != keys["vb"] and {a, b} <= set(sources)
+    lst.write_text(f"video_id,url,title\nva,{a},A\nvb,{b},B renamed\nvc,{a},C\n")
+    k2, _ = video_keys(params)
+    assert k2["va"] == keys["va"] and k2["vb"] != keys["vb"] and "vc" in k2
+    b.write_bytes(lecture_mp4.read_bytes() + b"\0")  # the same name, other bytes
+    k3, _ = video_keys(params)
+    assert k3["va"] == keys["va"] and k3["vb"] != k2["vb"]
+    lst.write_text("video_id,link\n")
+    with pytest.raises(ValueError, match="missing column"):
+        video_keys(params)

@@ -104,9 +104,16 @@ def planted_duplicates_found(manifest: str | None, root: Path, image_of_origin: 
     return out
 
 
-def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path, out_dir: Path) -> dict:
-    # ---- 1. rows from every source, video rows first: they win ties when captions collapse
-    loaded = {"quilt_video": video_rows(pairs_dir, root)}
+def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path, out_dir: Path, download_dir: Path | None = None) -> dict:
+    # ---- 1. rows from every source, video rows first: they win ties when captions collapse.
+    # Video rows carry their video's provenance from its download record (download_dir).
+    loaded = {"quilt_video": video_rows(pairs_dir, root, download_dir)}
+    # A takedown list: the videos named in dataset.exclude_videos leave the dataset, rows and
+    # images, on the next build; the card counts them.
+    excluded = set(params.exclude_videos)
+    before = len(loaded["quilt_video"].rows)
+    loaded["quilt_video"].rows = [r for r in loaded["quilt_video"].rows if r.video_id not in excluded]
+    excluded_rows = before - len(loaded["quilt_video"].rows)
     for spec in params.external_sources:
         loaded[spec] = external_rows(spec, root)
     rows = [r for ld in loaded.values() for r in ld.rows]
@@ -192,6 +199,7 @@ def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path,
             "source_kind": r.source_kind, "video_id": r.video_id or "", "text_kind": r.text_kind,
             "start": r.start, "end": r.end, "aligner": r.aligner, "score": float(r.score), "origin": r.origin,
             "url": r.url, "source_split": r.source_split, "keywords": list(r.keywords), "sha256": info.sha, "phash": f"{info.phash:016x}",
+            "video_title": r.title, "channel": r.channel, "uploader": r.uploader, "license": r.license, "upload_date": r.upload_date,
         })
     df = pd.DataFrame.from_records(records)
     if df.empty:
@@ -222,6 +230,8 @@ def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path,
         "images_per_split": {s: int(df.loc[df["split"] == s, "image_id"].nunique()) for s in SPLITS},
         "rows_read_per_source": dict(rows_in),
         "rows_skipped": skipped,
+        "excluded_videos": sorted(excluded),
+        "excluded_rows": excluded_rows,
         "unreadable_images": fp.unreadable,
         "exact_dups": dd.exact_dups,
         "near_dups": dd.near_dups,

@@ -17,6 +17,7 @@ import html
 import io
 import json
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ import pandas as pd
 from PIL import Image
 
 from quiltkit.io import atomic_write_text
+from quiltkit.tracking import provenance
 
 THUMB = 160
 SPLITS = ("train", "val", "test")
@@ -129,7 +131,37 @@ JS = """
 """
 
 
-def render_card(dataset_dir: Path, samples: int, seed: int) -> tuple[str, int]:
+PROVENANCE_COLUMNS = ("url", "video_title", "channel", "uploader", "license", "upload_date")
+
+
+def card_version(root: Path) -> dict:
+    """Which dataset this card shows: the DVC hash of outputs/dataset (from dvc.lock, recorded
+    when the dataset stage finished), the git commit and the params.yaml digest."""
+    version = provenance.data_hashes(root, "card").get("dep:outputs/dataset") or "unknown (not built by dvc repro)"
+    return {"dataset_version": version, "git_commit": provenance.git_commit(root), "params_digest": provenance.params_fingerprint(root)}
+
+
+def _date(d) -> str:
+    d = str(d or "")
+    return f"{d[:4]}-{d[4:6]}-{d[6:]}" if len(d) == 8 and d.isdigit() else d
+
+
+def videos_table(df: pd.DataFrame) -> list[list]:
+    """One line per video in the dataset: where it came from and the time span its rows cover."""
+    if not len(df) or "video_id" not in df:
+        return []
+    vids = df[df["video_id"].astype(str) != ""]
+    out = []
+    for vid, part in vids.groupby("video_id", sort=True):
+        first = part.iloc[0]
+        starts, ends = pd.to_numeric(part["start"], errors="coerce"), pd.to_numeric(part["end"], errors="coerce")
+        span = f"{starts.min():.1f}-{ends.max():.1f} s" if starts.notna().any() and ends.notna().any() else ""
+        out.append([vid, *(str(first.get(c, "") or "") if c != "upload_date" else _date(first.get(c)) for c in PROVENANCE_COLUMNS),
+                    len(part), span])
+    return out
+
+
+def render_card(dataset_dir: Path, samples: int, seed: int, version: dict | None = None) -> tuple[str, int]:
     df = pd.read_parquet(dataset_dir / "metadata.parquet")
     stats = json.loads((dataset_dir / "stats.json").read_text(encoding="utf-8"))
     nonce = hashlib.sha256(f"{seed}:{len(df)}:{stats.get('rows')}".encode()).hexdigest()[:24]
@@ -147,6 +179,8 @@ def render_card(dataset_dir: Path, samples: int, seed: int) -> tuple[str, int]:
             ["images dropped: match an evaluation image", stats.get("eval_leak_images_dropped", 0)],
             ["evaluation images checked", stats.get("eval_images_checked", 0)],
             ["unreadable images", stats.get("unreadable_images", 0)]]
+    if stats.get("excluded_videos"):
+        filt.append([f"takedown list (dataset.exclude_videos): {len(stats['excluded_videos'])} video(s)", stats.get("excluded_rows", 0)])
     for src, reasons in stats.get("rows_skipped", {}).items():
         for why, n in reasons.items():
             filt.append([f"rows skipped ({why}): {src}", n])
@@ -156,6 +190,20 @@ def render_card(dataset_dir: Path, samples: int, seed: int) -> tuple[str, int]:
     mags = Counter((str(m) if _present(m) else "unknown") for m in df.get("magnification", []))
     paths = Counter(p for lst in df.get("pathology", []) for p in (list(lst) if lst is not None else []))
     top_paths = paths.most_common(20)
+
+    version = version or {}
+    licences = []
+    for src in sources:
+        part = df[df["source"] == src]
+        lic = Counter(str(x) for x in part["license"] if _present(x) and str(x)) if "license" in part else Counter()
+        licences.append([src, len(part), "; ".join(f"{k} ({v} rows)" for k, v in sorted(lic.items())) or "not recorded by the source"])
+    version_rows = [["dataset version (DVC hash of outputs/dataset)", version.get("dataset_version", "unknown")],
+                    ["git commit", version.get("git_commit", "unknown")],
+                    ["params.yaml digest", version.get("params_digest", "unknown")],
+                    # the dataset's own build time, from its file: stats.json holds no clock, so that
+                    # a rebuild from the same inputs is byte-identical (and DVC's hash with it)
+                    ["built (UTC)", datetime.fromtimestamp((dataset_dir / "metadata.parquet").stat().st_mtime, timezone.utc)
+                     .strftime("%Y-%m-%d %H:%M:%S")]]
 
     chosen = pick_samples(df, samples, seed)
     cards = []
@@ -188,6 +236,12 @@ def render_card(dataset_dir: Path, samples: int, seed: int) -> tuple[str, int]:
 <h1>quiltkit dataset card</h1>
 <p class="muted">{esc(len(df))} image-text rows over {esc(stats.get('images', 0))} images; images at most
 {esc(stats.get('image_size'))} px; near duplicates within {esc(stats.get('near_dup_hamming'))} pHash bits; split seed {esc(stats.get('seed'))}.</p>
+<h2 id="provenance">Provenance</h2>
+{_table(['', ''], version_rows)}
+<h3>Sources and their licences</h3>
+{_table(['source', 'rows', 'licence'], licences)}
+<h3>Videos</h3>
+{_table(['video', 'url', 'title', 'channel', 'uploader', 'licence', 'upload date', 'rows', 'time span'], videos_table(df))}
 <h2>Rows per source and split</h2>
 {_table(['source', 'rows', 'images', *SPLITS], count_rows)}
 <h2>What curation removed</h2>
@@ -213,7 +267,7 @@ def render_card(dataset_dir: Path, samples: int, seed: int) -> tuple[str, int]:
     return page, len(cards)
 
 
-def build_card(dataset_dir: Path, out_html: Path, samples: int, seed: int) -> dict:
-    page, shown = render_card(dataset_dir, samples, seed)
+def build_card(dataset_dir: Path, out_html: Path, samples: int, seed: int, version: dict | None = None) -> dict:
+    page, shown = render_card(dataset_dir, samples, seed, version)
     atomic_write_text(out_html, page)
     return {"samples_shown": shown, "bytes": len(page.encode("utf-8"))}

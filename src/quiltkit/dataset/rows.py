@@ -33,4 +33,11 @@ class Row:
     aligner: str = ""
     score: float = 1.0
     url: str = ""
+    # where a video row came from, from its download record: what a researcher citing it, and a
+    # takedown request, needs (empty for external sources, which do not record them)
+    title: str = ""
+    channel: str = ""
+    uploader: str = ""
+    license: str = ""
+    upload_date: str = ""
     source_image_id: str = ""  # the id the source gave the image (video image ids keep theirs)

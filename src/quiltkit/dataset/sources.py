@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from quiltkit.config import EXTERNAL_SOURCE_KINDS
-from quiltkit.contracts import ContractError, PairsFile, QUILT_LOOKUP_COLUMNS
+from quiltkit.contracts import QUILT_LOOKUP_COLUMNS, RECORD_SUFFIX, ContractError, PairsFile, VideoRecord
 from quiltkit.dataset.rows import Row
 
 log = logging.getLogger(__name__)
@@ -160,9 +160,27 @@ def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------ videos
 
 
-def video_rows(pairs_dir: Path, root: Path) -> Loaded:
+def video_provenance(download_dir: Path | None) -> dict[str, dict]:
+    """video id -> url, title, channel, uploader, license, upload_date from its download record."""
+    out: dict[str, dict] = {}
+    if download_dir is None or not Path(download_dir).is_dir():
+        return out
+    for f in sorted(Path(download_dir).glob(f"*{RECORD_SUFFIX}")):
+        try:
+            rec = VideoRecord.read(f)
+        except ContractError as err:
+            log.warning("provenance: %s", err)
+            continue
+        out[rec.video_id] = {"url": rec.webpage_url or rec.url, "title": rec.title, "channel": rec.channel,
+                             "uploader": rec.uploader or "", "license": rec.license or "", "upload_date": rec.upload_date or ""}
+    return out
+
+
+def video_rows(pairs_dir: Path, root: Path, download_dir: Path | None = None) -> Loaded:
+    """The pairs stage's pairs as rows, each with its video's provenance (video_provenance)."""
     rows: list[Row] = []
     sk = _Skips(str(pairs_dir))
+    prov = video_provenance(download_dir)
     for f in sorted(pairs_dir.glob("*.json")):
         try:
             pf = PairsFile.read(f)
@@ -183,7 +201,7 @@ def video_rows(pairs_dir: Path, root: Path) -> Loaded:
                 pathology=list(p.pathology), roi_text=p.roi_text, med_text=p.med_text, keywords=list(p.keywords),
                 noisy_text=p.noisy_text, corrected_text=p.corrected_text,
                 med_umls_ids=list(p.med_umls_ids), magnification=p.magnification, start=p.start, end=p.end,
-                aligner=p.aligner, score=p.score, source_image_id=p.image_id))
+                aligner=p.aligner, score=p.score, source_image_id=p.image_id, **prov.get(p.video_id, {})))
     return Loaded(rows, sk.counts)
 
 

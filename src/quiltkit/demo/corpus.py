@@ -33,6 +33,14 @@ log = logging.getLogger(__name__)
 
 EVAL_SETS = ("external", "classifier", "patches", "retrieval")  # the long image sets first, so they are not the tail
 
+# What the demo's video list says of its lectures, the way a researcher's own list would: they
+# are synthetic renders of this project, so free of anyone's rights; the date is fixed (not the
+# build's) so that a rebuilt corpus is byte-identical.
+DEMO_CHANNEL = "quiltkit demo channel"
+DEMO_UPLOADER = "quiltkit demo corpus (synthetic)"
+DEMO_LICENSE = "CC0-1.0"
+DEMO_UPLOAD_DATE = "20260101"
+
 
 def video_id(i: int, prefix: str = "demo") -> str:
     return f"{prefix}_{i:03d}"
@@ -159,9 +167,10 @@ def _build(demo: DemoParams, seed: int, out: Path, work: Path, root: Path, raw_r
 
     buf = io.StringIO()
     wr = csv.writer(buf, lineterminator="\n")
-    wr.writerow(["video_id", "url", "title", "channel", "duration"])
+    wr.writerow(["video_id", "url", "title", "channel", "duration", "uploader", "license", "upload_date"])
     for r in ok:
-        wr.writerow([r.video_id, rel(videos / f"{r.video_id}.mp4"), r.summary["title"], "quiltkit demo channel", f"{r.summary['duration']:.3f}"])
+        wr.writerow([r.video_id, rel(videos / f"{r.video_id}.mp4"), r.summary["title"], DEMO_CHANNEL, f"{r.summary['duration']:.3f}",
+                     DEMO_UPLOADER, DEMO_LICENSE, DEMO_UPLOAD_DATE])
     atomic_write_text(work / "video_list.csv", buf.getvalue())
 
     write_json(work / "eval" / "classnames.json", list(demo.tissue_classes))

@@ -136,16 +136,22 @@ def run_evaluation(params: Params, out_dir: Path = Path("outputs/eval"), metrics
     # Per-model confusion files are cheap and derived: start clean so a model dropped from
     # evaluate.models leaves no stale file behind (outputs/eval persists across runs for the cache).
     shutil.rmtree(out_dir / "confusion", ignore_errors=True)
-    _write_confusions(full, cls_data, out_dir, metrics_dir)
+    plotted = _write_confusions(full, cls_data, out_dir, metrics_dir)
     write_comparison(out_dir, results, chance)
-    return {"models": results, "chance_balanced_accuracy": chance}
+    return {"models": results, "chance_balanced_accuracy": chance, "confusion_plot": plotted}
 
 
-def _write_confusions(full: dict, cls_data: dict, out_dir: Path, metrics_dir: Path) -> None:
-    # metrics/plots/confusion_<ds>.csv (the DVC plot) shows the first model listed, which is
-    # the trained one by default; every model's file sits under outputs/eval/confusion/.
+CONFUSION_PLOT = "confusion.csv"  # metrics/plots/<this>: the one DVC plot, whatever the datasets are called
+
+
+def _write_confusions(full: dict, cls_data: dict, out_dir: Path, metrics_dir: Path) -> str:
+    """Every (model, dataset) confusion under outputs/eval/confusion/, and the DVC plot
+    (metrics/plots/CONFUSION_PLOT) of the first model and first zero-shot dataset listed, the
+    trained model on the first of evaluate.zeroshot_datasets by default. Its name does not follow
+    the dataset, so dvc.yaml holds whatever the params name; returns which one it shows ("" and a
+    header-only file when no zero-shot result exists, so the stage's declared plot is there)."""
     names = {safe_id(d.name): d.classnames for d in cls_data.values() if not isinstance(d, Exception)}
-    plotted: set[str] = set()
+    plotted = ""
     for label, per_ds in full.items():
         for name, r in per_ds.items():
             zs = r.get("zeroshot") if isinstance(r, dict) else None
@@ -153,9 +159,12 @@ def _write_confusions(full: dict, cls_data: dict, out_dir: Path, metrics_dir: Pa
                 continue
             classnames = names[name]
             write_confusion_csv(out_dir / "confusion" / f"{label}_{name}.csv", classnames, zs["targets"], zs["predictions"])
-            if name not in plotted:
-                plotted.add(name)
-                write_confusion_csv(metrics_dir / "plots" / f"confusion_{name}.csv", classnames, zs["targets"], zs["predictions"])
+            if not plotted:
+                plotted = f"{label}/{name}"
+                write_confusion_csv(metrics_dir / "plots" / CONFUSION_PLOT, classnames, zs["targets"], zs["predictions"])
+    if not plotted:
+        write_confusion_csv(metrics_dir / "plots" / CONFUSION_PLOT, [], [], [])
+    return plotted
 
 
 def _summary(r: dict) -> str:

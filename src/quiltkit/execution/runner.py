@@ -148,3 +148,11 @@ def run_videos(
         if r.status == "failed":
             log.warning("%s: video %s failed: %s", desc, r.video_id, (r.error or "").splitlines()[0])
     return results
+
+
+def work_counts(results: Iterable[TaskResult]) -> dict:
+    """How many videos this run processed and how many it reused as already done: the figures
+    that show adding one video to a curated corpus costs one video of work."""
+    results = list(results)
+    reused = sum(r.status == "cached" for r in results)
+    return {"processed": len(results) - reused, "reused": reused}

@@ -106,7 +106,9 @@ class ZeroShotCurve(L.Callback):
     def __init__(self, path: Path, patches_csv: Path, classnames_json: Path, preprocess, tokenizer, split: str = "val",
                  templates: list[str] | None = None, batch_size: int = 64, every_n_epochs: int = 1):
         self.path = Path(path)
-        self.patches_csv, self.classnames_json = Path(patches_csv), Path(classnames_json)
+        # None: monitoring off (train.eval_patches: null); the CSV is still written, header only
+        self.patches_csv = Path(patches_csv) if patches_csv else None
+        self.classnames_json = Path(classnames_json)
         self.preprocess, self.tokenizer = preprocess, tokenizer
         self.split = split
         self.templates = templates or DEFAULT_TEMPLATES
@@ -115,7 +117,7 @@ class ZeroShotCurve(L.Callback):
         self.rows: list[list] = []
 
     def available(self) -> bool:
-        return self.patches_csv.exists() and self.classnames_json.exists()
+        return self.patches_csv is not None and self.patches_csv.exists() and self.classnames_json.exists()
 
     def evaluate(self, model: torch.nn.Module, device="cpu") -> dict:
         from quiltkit.model.zeroshot import evaluate_patches

@@ -138,11 +138,17 @@ def run_training(
 
     from lightning.pytorch.callbacks import ModelCheckpoint
 
-    zeroshot = ZeroShotCurve(plots_dir / "train_zeroshot.csv", Path(tp.eval_patches), Path(tp.eval_classnames),
+    zeroshot = ZeroShotCurve(plots_dir / "train_zeroshot.csv", tp.eval_patches, Path(tp.eval_classnames),
                              preprocess_val, tokenizer, split=tp.zeroshot_split, templates=_templates(),
                              every_n_epochs=tp.eval_every_epochs)
-    if not zeroshot.available():
-        log.warning("no %s / %s: zero-shot monitoring skipped", tp.eval_patches, tp.eval_classnames)
+    if tp.eval_patches is None:
+        log.info("train.eval_patches is null: no zero-shot monitoring during training")
+    elif not zeroshot.available():
+        # Named before any step is trained, not after: an hour of training lost to a typo in a path.
+        missing = [f"train.{k}={v!r}" for k, v in (("eval_patches", tp.eval_patches), ("eval_classnames", tp.eval_classnames))
+                   if not Path(v).is_file()]
+        raise FileNotFoundError(f"zero-shot monitoring during training needs {' and '.join(missing)}: not found "
+                                "(point them at your patches CSV and class names JSON, or set train.eval_patches: null)")
     best = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val/loss", mode="min", save_top_k=1,
                            auto_insert_metric_name=False, enable_version_counter=False)
     loss_curve = LossCurve(plots_dir / "train_loss.csv")
@@ -197,6 +203,8 @@ def run_training(
     from quiltkit.model.callbacks import write_csv
 
     write_csv(plots_dir / "train_loss.csv", ["step", "loss", "lr"], loss_curve.rows)
+    # and the zero-shot curve, header only when monitoring is off: the stage's declared plot exists
+    write_csv(plots_dir / "train_zeroshot.csv", ["epoch", "balanced_accuracy", "acc1"], zeroshot.rows)
     info = {"epochs": metrics["epochs"], "steps": metrics["steps"], "seed": seed, "fingerprint": fp,
             "train_params": tp.model_dump(), "exported_from": "last", **(info or {})}
     export_model(module.model, tp.model, out_dir / "export", info)

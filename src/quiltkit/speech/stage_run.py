@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from quiltkit.config import AsrParams
-from quiltkit.contracts import ContractError, Transcript
-from quiltkit.execution.runner import VideoTask, run_videos
+from quiltkit.contracts import RECORD_SUFFIX, ContractError, Transcript
+from quiltkit.execution.runner import VideoTask, run_videos, work_counts
 from quiltkit.paths import safe_id
 from quiltkit.speech.backends import resolve_faster_whisper_model
 from quiltkit.speech.prompt import build_initial_prompt, tokenizer_counter
@@ -22,7 +22,6 @@ from quiltkit.speech.transcribe import default_cpu_threads, transcribe_task
 from quiltkit.text.vocabulary import core_vocabulary
 
 log = logging.getLogger(__name__)
-RECORD_SUFFIX = ".record.json"
 
 
 def domain_prompt(params: AsrParams) -> str | None:
@@ -103,7 +102,7 @@ def run_asr(params: AsrParams, download_dir: Path, out_dir: Path, *, workers: in
     for r in results:
         if r.status in ("skipped", "failed"):
             log.info("asr: %s %s: %s", r.video_id, r.status, (r.error or "").splitlines()[0] if r.error else "")
-    metrics = asr_metrics(out_dir, [t.video_id for t in tasks])
+    metrics = {**asr_metrics(out_dir, [t.video_id for t in tasks]), **work_counts(results)}
     metrics.update({"backend": params.backend, "model": params.model, "initial_prompt": params.initial_prompt,
                     "cpu_threads": cpu_threads, "workers": workers, "wall_seconds": round(wall, 2)})
     # asr_seconds sums per-video time over parallel workers; this is what the clock saw

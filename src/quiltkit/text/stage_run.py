@@ -12,7 +12,7 @@ from pathlib import Path
 
 from quiltkit.config import TextParams
 from quiltkit.contracts import TextAnalysis
-from quiltkit.execution.runner import VideoTask, run_videos
+from quiltkit.execution.runner import VideoTask, run_videos, work_counts
 from quiltkit.io import atomic_write_text
 from quiltkit.paths import safe_id
 from quiltkit.speech.stage_run import invalidate
@@ -63,7 +63,7 @@ def run_text(params: TextParams, asr_dir: Path, out_dir: Path, *, workers: int =
     for r in results:
         if r.status in ("skipped", "failed"):
             log.info("text: %s %s: %s", r.video_id, r.status, (r.error or "").splitlines()[0] if r.error else "")
-    metrics = text_metrics(out_dir, [t.video_id for t in tasks])
+    metrics = {**text_metrics(out_dir, [t.video_id for t in tasks]), **work_counts(results)}
     metrics.update({"correction": params.correction, "llm": params.llm.enabled, "use_hpo": params.use_hpo,
                     "use_icd10": params.use_icd10})
     return metrics

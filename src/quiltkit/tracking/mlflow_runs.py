@@ -11,6 +11,9 @@ import fcntl
 import logging
 import os
 import re
+import signal
+import socket
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,8 +76,41 @@ def flatten(d: dict, prefix: str = "") -> dict:
     return out
 
 
+class StageTerminated(BaseException):
+    """Raised in a stage's main thread when SIGTERM arrives (dvc, a queue or a scheduler
+    stopping it), so the stage unwinds through its context managers and its run ends KILLED
+    instead of staying RUNNING. A BaseException, like KeyboardInterrupt: no `except Exception`
+    inside a stage swallows it."""
+
+
+def _terminate_handler(owner: int):
+    def handler(signum, frame):
+        if os.getpid() != owner:
+            # a worker forked from the stage inherits the handler: it dies as it would have
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise StageTerminated(f"signal {signum}")
+
+    return handler
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class StageTracker:
-    """Context manager: a nested MLflow run for one stage."""
+    """Context manager: a nested MLflow run for one stage.
+
+    Its run ends FINISHED, FAILED on an exception, KILLED on SIGINT or SIGTERM. A kill -9 cannot
+    be caught, so each run records its host and process id, and the next run of the same stage
+    ends those earlier runs whose process is gone as KILLED."""
 
     def __init__(self, stage: str, uri: str, experiment: str, params: dict, enabled: bool = True):
         self.stage = stage
@@ -107,8 +143,13 @@ class StageTracker:
         }
         tags.update({f"dvc.hash.{k}": v for k, v in provenance.data_hashes(ws, self.stage).items()})
         client = mlflow.MlflowClient()
+        tags.update({"quiltkit.host": socket.gethostname(), "quiltkit.pid": str(os.getpid())})
+        self._end_dead_runs(client, exp.experiment_id)
         self.run = self._retry(lambda: client.create_run(exp.experiment_id, tags=tags, run_name=self.stage))
         self.run_id = self.run.info.run_id
+        self._old_sigterm = None
+        if threading.current_thread() is threading.main_thread():
+            self._old_sigterm = signal.signal(signal.SIGTERM, _terminate_handler(os.getpid()))
         flat = scrub(flatten(self.params))
         from mlflow.entities import Param
 
@@ -116,6 +157,18 @@ class StageTracker:
         for i in range(0, len(items), 100):
             self._retry(lambda: client.log_batch(self.run_id, params=items[i : i + 100]))
         return self
+
+    def _end_dead_runs(self, client, experiment_id: str) -> None:
+        """Earlier runs of this stage still RUNNING whose process, on this host, is gone."""
+        host = socket.gethostname()
+        stale = self._retry(lambda: client.search_runs(
+            [experiment_id], f"tags.`quiltkit.stage` = '{self.stage}' and attributes.status = 'RUNNING'", max_results=200))
+        for run in stale:
+            t = run.data.tags
+            pid = t.get("quiltkit.pid", "")
+            if t.get("quiltkit.host") == host and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+                log.info("mlflow: run %s of stage %s (pid %s) ended without a word: marked KILLED", run.info.run_id, self.stage, pid)
+                self._retry(lambda: client.set_terminated(run.info.run_id, "KILLED"))
 
     def _parent(self, mlflow, experiment_id: str, key: str, exp_name: str, commit: str) -> str:
         client = mlflow.MlflowClient()
@@ -168,5 +221,12 @@ class StageTracker:
         if self.run_id:
             import mlflow
 
-            status = "FINISHED" if exc_type is None else "FAILED"
+            if self._old_sigterm is not None:
+                signal.signal(signal.SIGTERM, self._old_sigterm)
+            if exc_type is None:
+                status = "FINISHED"
+            elif issubclass(exc_type, (KeyboardInterrupt, StageTerminated)):
+                status = "KILLED"
+            else:
+                status = "FAILED"
             self._retry(lambda: mlflow.MlflowClient().set_terminated(self.run_id, status))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import email.utils
+import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from quiltkit.config import DownloadParams
-from quiltkit.contracts import VideoRecord
+from quiltkit.contracts import RECORD_SUFFIX, VideoRecord
 from quiltkit.io import write_json
 from quiltkit.paths import safe_id
 
@@ -39,13 +41,20 @@ class VideoRow:
     channel: str = ""
     duration: Optional[float] = None
     fetch_url: str = ""  # what yt-dlp is given: url, or the file:// URI of a local path
+    # What a site would say of a video and a local file cannot: a researcher's own lectures
+    # name their uploader, licence and date in the list, and the dataset carries them.
+    uploader: str = ""
+    license: str = ""
+    upload_date: str = ""  # YYYYMMDD, as yt-dlp writes it
 
     def __post_init__(self):
         self.fetch_url = self.fetch_url or self.url
 
 
 def read_video_list(path: Path | str, root: Path | None = None, rejected: list[str] | None = None) -> list[VideoRow]:
-    """The CSV video list: video_id,url[,title,channel,duration]. A url that is neither http(s)
+    """The CSV video list: video_id,url[,title,channel,duration,uploader,license,upload_date]
+    (upload_date as YYYYMMDD or YYYY-MM-DD; the optional columns are what the dataset records
+    of a video yt-dlp cannot ask a site about, and win over it). A url that is neither http(s)
     nor file:// is taken as a path relative to the repository root and turned into a file://
     URI of its absolute path (yt-dlp only downloads local files through file URLs).
 
@@ -104,13 +113,39 @@ def read_video_list(path: Path | str, root: Path | None = None, rejected: list[s
             except ValueError:
                 bad(line, f"duration {dur[:40]!r} is not a number")
                 continue
+            date = (r.get("upload_date") or "").strip().replace("-", "")
+            if date and not (len(date) == 8 and date.isdigit()):
+                bad(line, f"upload_date {date[:40]!r} is not a date (YYYYMMDD or YYYY-MM-DD)")
+                continue
             seen[vid] = line
             fetch = url
             if not url.lower().startswith(("http://", "https://", "file://")):
                 p = Path(url)
                 fetch = (p if p.is_absolute() else root / p).resolve().as_uri()
-            rows.append(VideoRow(vid, url, (r.get("title") or "").strip(), (r.get("channel") or "").strip(), duration, fetch))
+            rows.append(VideoRow(vid, url, (r.get("title") or "").strip(), (r.get("channel") or "").strip(), duration, fetch,
+                                 (r.get("uploader") or "").strip(), (r.get("license") or "").strip(), date))
     return rows
+
+
+def video_keys(params: DownloadParams, root: Path | None = None) -> tuple[dict[str, str], list[Path]]:
+    """Each listed video's key over its own inputs (quiltkit.resume): its row of the list and,
+    for a local source, the file's content; and the paths those inputs live in (the list and
+    the local sources), which the stage's fingerprint leaves to the keys. Reading the list is
+    its validation too: a list the stage cannot use raises here, before any output is touched."""
+    rows = read_video_list(params.video_list, root, rejected=[])
+    keys: dict[str, str] = {}
+    sources: list[Path] = [Path(params.video_list)]
+    for r in rows:
+        h = hashlib.sha256(json.dumps({k: v for k, v in r.__dict__.items() if k != "fetch_url"}, sort_keys=True).encode())
+        if r.fetch_url.lower().startswith("file://"):
+            src = Path(url2pathname(urlparse(r.fetch_url).path))
+            sources.append(src)
+            if src.is_file():
+                with open(src, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        h.update(block)
+        keys[r.video_id] = h.hexdigest()
+    return keys, sources
 
 
 def local_source_problem(fetch_url: str) -> str | None:
@@ -255,7 +290,7 @@ def _probe_ok(path: Path) -> str | None:
 
 
 def is_done(out_dir: Path, vid: str) -> bool:
-    rec = out_dir / f"{vid}.record.json"
+    rec = out_dir / f"{vid}{RECORD_SUFFIX}"
     if not rec.exists():
         return False
     try:
@@ -324,12 +359,12 @@ def download_video(row: VideoRow, params: DownloadParams, out_dir: Path, sleep=t
             # The list's title/channel win: for direct file URLs yt-dlp only knows the file name.
             rec.title = row.title or info.get("title") or ""
             rec.channel = row.channel or info.get("channel") or ""
-            rec.uploader = info.get("uploader") or ""
-            rec.license = info.get("license")
+            rec.uploader = row.uploader or info.get("uploader") or ""
+            rec.license = row.license or info.get("license")
             rec.duration = info.get("duration") or rec.duration
             local = row.fetch_url.lower().startswith("file://")
             # For a local file yt-dlp's "upload date" is the file's mtime: not a fact worth keeping.
-            rec.upload_date = None if local else info.get("upload_date")
+            rec.upload_date = row.upload_date or (None if local else info.get("upload_date"))
             rec.webpage_url = row.url if local else (info.get("webpage_url") or row.url)
             subs = info.get("requested_subtitles") or {}
             rec.subtitle_paths = sorted(Path(s["filepath"]).name for s in subs.values() if s.get("filepath") and Path(s["filepath"]).exists())
@@ -344,7 +379,7 @@ def download_video(row: VideoRow, params: DownloadParams, out_dir: Path, sleep=t
             if p.suffix not in (".json",) and p.is_file():
                 p.unlink()
         log.warning("%s: download failed: %s", vid, rec.error)
-    rec.write(out_dir / f"{vid}.record.json")
+    rec.write(out_dir / f"{vid}{RECORD_SUFFIX}")
     return rec
 
 
@@ -375,7 +410,7 @@ def run_download(params: DownloadParams, out_dir: Path, workers: int = 1, execut
     for r in todo:
         # The runner treats an existing output as done; a failed record must not count, so the
         # marker handed to it is a path that exists only once this run has written the record.
-        marker = out_dir / f"{r.video_id}.record.json"
+        marker = out_dir / f"{r.video_id}{RECORD_SUFFIX}"
         if marker.exists():
             marker.unlink()
         tasks.append(VideoTask(r.video_id, marker, {"row": r.__dict__, "params": params.model_dump(), "out_dir": str(out_dir)}))
@@ -383,10 +418,11 @@ def run_download(params: DownloadParams, out_dir: Path, workers: int = 1, execut
     results = run_videos(_download_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="download",
                          warm=_import_yt_dlp)
     for r in results:  # a crash escaping download_video still leaves a record
-        if r.status == "failed" and not (out_dir / f"{r.video_id}.record.json").exists():
+        if r.status == "failed" and not (out_dir / f"{r.video_id}{RECORD_SUFFIX}").exists():
             row = next(x for x in todo if x.video_id == r.video_id)
-            VideoRecord(video_id=r.video_id, url=row.url, status="failed", error=(r.error or "")[:500]).write(out_dir / f"{r.video_id}.record.json")
+            VideoRecord(video_id=r.video_id, url=row.url, status="failed", error=(r.error or "")[:500]).write(out_dir / f"{r.video_id}{RECORD_SUFFIX}")
     ok = sum(r.status == "ok" for r in results)
     failed = sorted(r.video_id for r in results if r.status == "failed")
     return {"videos": len(rows), "ok": ok + len(done), "downloaded": ok, "cached": len(done), "failed": len(failed), "failed_ids": failed,
+            "processed": len(todo), "reused": len(done),
             "rejected_rows": rejected}

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from quiltkit.config import FramesParams, HistologyParams
-from quiltkit.contracts import ContractError, FrameAnalysis, VideoRecord
-from quiltkit.execution.runner import VideoTask, run_videos
+from quiltkit.contracts import RECORD_SUFFIX, ContractError, FrameAnalysis, VideoRecord
+from quiltkit.execution.runner import VideoTask, run_videos, work_counts
 from quiltkit.video.frames import analyse_video
 from quiltkit.video.histology import load_classifier
 
@@ -71,7 +71,7 @@ def frame_tasks(download_dir: Path, out_dir: Path, params: FramesParams, seed: i
     """One task per download record. Videos that did not download get a failed analysis written
     right away (so the record of why is next to the others) and no task."""
     tasks = []
-    for rec_path in sorted(download_dir.glob("*.record.json")):
+    for rec_path in sorted(download_dir.glob(f"*{RECORD_SUFFIX}")):
         try:
             rec = VideoRecord.read(rec_path)
         except ContractError as err:
@@ -136,6 +136,6 @@ def run_frames(params: FramesParams, download_dir: Path, out_dir: Path, seed: in
     except ValueError:
         out_rel = out_dir.resolve().as_posix()
     tasks = frame_tasks(download_dir, out_dir, params, seed, out_rel)
-    run_videos(_frames_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="frames",
-               resources=ray_resources(params))
-    return summarise(out_dir, time.time() - t0)
+    results = run_videos(_frames_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="frames",
+                         resources=ray_resources(params))
+    return {**summarise(out_dir, time.time() - t0), **work_counts(results)}
