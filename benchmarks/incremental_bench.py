@@ -3,7 +3,7 @@
     PYTHONPATH=src python benchmarks/incremental_bench.py --out metrics/incremental.json
 
 In a scratch copy of the project (--work; the repository's own outputs are never touched) with
-its own video list, set by one param (download.video_list), this runs the real pipeline with
+its own corpus folder, set by two params (download.video_list, download.corpus_dir), this runs the real pipeline with
 `dvc repro dataset`, the way a user does, four times:
 
   1. from scratch: the 6 demo videos curated into a dataset;
@@ -113,7 +113,7 @@ def _run(ws: Path) -> dict:
 
 
 def _write_list(ws: Path, rows: list[dict]) -> None:
-    path = ws / "my_lectures.csv"
+    path = ws / "lectures" / "my_lectures.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
@@ -137,19 +137,22 @@ def main() -> None:
     ws = _workspace(work)
     print(f"incremental bench in {ws}", flush=True)
 
-    t = _repro(ws, "demo", "histo_classifier")
+    t = _repro(ws, "demo/dvc.yaml:demo", "histo_classifier")
     print(f"  setup (demo corpus, histology head; untimed in the figures): {t} s", flush=True)
     with open(ws / "data/demo/video_list.csv", newline="", encoding="utf-8") as fh:
         demo_rows = list(csv.DictReader(fh))
-    # The new lecture is a file of its own outside data/demo, as a user's would be: the last demo
-    # video's bytes under another name (every stage does its full work on it).
+    # A user's corpus folder, outside data/demo: the demo's lectures copied in, and later a new
+    # one, the last demo video's bytes under another name (every stage does its full work on it).
     (ws / "lectures").mkdir()
+    for r in demo_rows:
+        shutil.copy(ws / r["url"], ws / "lectures" / Path(r["url"]).name)
+        r["url"] = f"lectures/{Path(r['url']).name}"
     shutil.copy(ws / demo_rows[-1]["url"], ws / "lectures/new_lecture.mp4")
     new_row = {**demo_rows[-1], "video_id": NEW_ID, "url": "lectures/new_lecture.mp4", "title": "A new lecture"}
 
     result: dict = {"videos_at_start": len(demo_rows)}
     _write_list(ws, demo_rows)
-    _set_params(ws, **{"download.video_list": "my_lectures.csv"})
+    _set_params(ws, **{"download.video_list": "lectures/my_lectures.csv", "download.corpus_dir": "lectures"})
     result["from_scratch"] = {**_run(ws), "dataset_videos": _dataset_videos(ws)}
     print(f"  from scratch: {result['from_scratch']['seconds']} s", flush=True)
 

@@ -79,7 +79,9 @@ def test_demo_pipeline_end_to_end(tmp_path):
     res = _run(["dvc", "repro"], repo, env, timeout=1400)
     assert res.returncode == 0, f"dvc repro failed:\n{res.stdout[-4000:]}\n{res.stderr[-4000:]}"
 
-    stages = yaml.safe_load((repo / "dvc.yaml").read_text())["stages"]
+    # the main pipeline and the demo corpora's own (demo/dvc.yaml), which it pulls in through params
+    stages = {**yaml.safe_load((repo / "demo" / "dvc.yaml").read_text())["stages"],
+              **yaml.safe_load((repo / "dvc.yaml").read_text())["stages"]}
     for name, stage in stages.items():
         files = [next(iter(m)) if isinstance(m, dict) else m for m in stage.get("metrics", [])]
         assert files, f"stage {name} declares no metrics file"
@@ -89,16 +91,25 @@ def test_demo_pipeline_end_to_end(tmp_path):
     status = _run(["dvc", "status"], repo, env, timeout=120)
     assert status.returncode == 0 and "up to date" in status.stdout.lower(), status.stdout
 
-    # A bad value (as `dvc exp run -S train.lr=abc` writes it) stops dvc repro at params_check,
-    # naming the key, before DVC removes any stage's outputs: every file is as it was.
+    # Bad input stops dvc repro before DVC removes any stage's outputs, naming the key or file:
+    # a bad value (as `dvc exp run -S train.lr=abc` writes it) at params_check; a video list
+    # without its url column and an eval set that is not there at inputs_check. Every file is as
+    # it was, and the stage's MLflow run ends FAILED.
     kept = _hashes(repo / "outputs", repo / "metrics")
     good = (repo / "params.yaml").read_text()
-    bad = yaml.safe_load(good)
-    bad["train"]["lr"] = "abc"
-    (repo / "params.yaml").write_text(yaml.safe_dump(bad, sort_keys=False))
-    res = _run(["dvc", "repro"], repo, env, timeout=300)
-    assert res.returncode != 0 and "train.lr" in res.stdout + res.stderr, res.stdout[-2000:] + res.stderr[-2000:]
-    assert _hashes(repo / "outputs", repo / "metrics") == kept
+    (repo / "data" / "no_url.csv").write_text("video_id,title\nlecture_1,My lecture\n")
+    bad_inputs = {  # what breaks -> (params change, what the error must name)
+        "bad param value": ({"train": {"lr": "abc"}}, "train.lr"),
+        "list without url": ({"download": {"video_list": "data/no_url.csv", "corpus_dir": "data"}}, "no_url.csv: missing column(s) ['url']"),
+        "missing eval set": ({"dataset": {"eval_sets": ["data/demo/eval/patches.csv", "data/demo/eval/gone.csv"]}},
+                             "dataset.eval_sets[1]: data/demo/eval/gone.csv does not exist"),
+    }
+    for case, (change, named) in bad_inputs.items():
+        (repo / "params.yaml").write_text(yaml.safe_dump(_merge(yaml.safe_load(good), change), sort_keys=False))
+        res = _run(["dvc", "repro"], repo, env, timeout=300)
+        out = res.stdout + res.stderr
+        assert res.returncode != 0 and named in out, f"{case}: {out[-3000:]}"
+        assert _hashes(repo / "outputs", repo / "metrics") == kept, f"{case}: an earlier output changed"
     (repo / "params.yaml").write_text(good)
     status = _run(["dvc", "status"], repo, env, timeout=120)
     assert status.returncode == 0 and "up to date" in status.stdout.lower(), status.stdout
@@ -116,4 +127,8 @@ def test_demo_pipeline_end_to_end(tmp_path):
     exp = client.get_experiment_by_name(params["project"]["mlflow_experiment"])
     runs = client.search_runs([exp.experiment_id], "tags.`quiltkit.stage` != ''")
     assert {r.data.tags["quiltkit.stage"] for r in runs} == set(stages)
-    assert len({r.data.tags["mlflow.parentRunId"] for r in runs}) == 1
+    failed = [r for r in runs if r.info.status == "FAILED"]
+    # (a bad value fails while params.yaml is read, before a run is started: no run to end)
+    assert sorted(r.data.tags["quiltkit.stage"] for r in failed) == ["inputs_check", "inputs_check"]
+    assert all(r.info.status == "FINISHED" for r in runs if r not in failed)
+    assert len({r.data.tags["mlflow.parentRunId"] for r in runs if r not in failed}) == 1

@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 
 from quiltkit.config import Params, load_params
 from quiltkit.io import write_json
-from quiltkit.paths import METRICS
+from quiltkit.paths import METRICS, OUTPUTS
 from quiltkit.tracking import StageTracker
 
 
@@ -46,11 +46,38 @@ class StageContext:
         return summary if videos is not None else {}
 
     def finish(self, metrics: dict) -> None:
-        metrics = dict(metrics)
-        metrics["stage_seconds"] = round(time.time() - self.started, 2)
+        """metrics/<name>.json gets what the run measured of its data; its timings go to
+        outputs/timings/<name>.json (TIMINGS), and both to MLflow."""
+        metrics, timings = split_timings(metrics)
+        timings["stage_seconds"] = round(time.time() - self.started, 2)
         self.metrics = metrics
-        write_json(METRICS / f"{self.metrics_name or self.name}.json", metrics)
-        self.tracker.log_metrics(metrics)
+        name = self.metrics_name or self.name
+        write_json(METRICS / f"{name}.json", metrics)
+        write_json(OUTPUTS / "timings" / f"{name}.json", timings)
+        self.tracker.log_metrics({**metrics, **timings})
+
+
+# Keys whose values are times of this run, not figures about the data: a re-run on a busy machine
+# changes them while nothing else changed, so they stay out of the files `dvc metrics diff`,
+# `dvc exp show` and the gate read. (audio_seconds, video_seconds and the like are durations of
+# the corpus, and stay.)
+TIMINGS = frozenset({"stage_seconds", "wall_seconds", "asr_seconds", "analysis_seconds", "generation_seconds",
+                     "real_time_factor", "wall_real_time_factor", "video_seconds_per_wall_second"})
+
+
+def split_timings(metrics: dict) -> tuple[dict, dict]:
+    """(metrics without timing keys, the timing keys) at any depth of nesting."""
+    kept, timings = {}, {}
+    for k, v in metrics.items():
+        if k in TIMINGS:
+            timings[k] = v
+        elif isinstance(v, dict):
+            kept[k], inner = split_timings(v)
+            if inner:
+                timings[k] = inner
+        else:
+            kept[k] = v
+    return kept, timings
 
 
 def setup_logging() -> None:

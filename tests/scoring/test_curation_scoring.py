@@ -95,3 +95,17 @@ def test_merged_asr_sentence_maps_to_both_gt_sentences():
     # a sentence merely touching a neighbour keeps its single match
     one = Sentence(index=9, start=a.start, end=a.end + 0.4, noisy_text="", corrected_text=a.text)
     assert sentence_matches(one, gt) == [4]
+
+
+def test_corpus_without_ground_truth_says_so(tmp_path):
+    """A researcher's own lectures have no ground truth: the scorecard says that in words and
+    scores nothing, rather than scoring their outputs against the demo's truth."""
+    _write(tmp_path, "a")
+    m = score_corpus(tmp_path / "gt", tmp_path / "asr", tmp_path / "frames", tmp_path / "text", PairsParams(), tmp_path,
+                     videos=["mine_1", "mine_2"])
+    assert m["videos_scored"] == 0 and m["ground_truth"].startswith("none:") and "2 videos" in m["ground_truth"]
+    assert "histology" not in m and "scene_boundary" not in m
+    # the corpus's listed videos only: ground truth of a video not in the corpus is not scored
+    m = score_corpus(tmp_path / "gt", tmp_path / "asr", tmp_path / "frames", tmp_path / "text", PairsParams(), tmp_path,
+                     videos=["a", "mine_1"])
+    assert m["videos_scored"] == 1 and m["skipped"] == {"mine_1": "no ground truth"}

@@ -93,11 +93,21 @@ def score_video(gt: GroundTruth, frames: FrameAnalysis | None, transcript: Trans
 
 
 def score_corpus(gt_dir: Path, asr_dir: Path, frames_dir: Path, text_dir: Path, pairs_params: PairsParams,
-                 root: Path, vocab=None) -> dict:
+                 root: Path, vocab=None, videos: list[str] | None = None) -> dict:
+    """Score the corpus's videos (`videos`, the video list's ids, failed ones included; default:
+    every video with an output or a ground truth) against gt_dir. A corpus with no ground truth
+    (no gt_dir, or none of its videos in it) says so in `ground_truth` instead of scoring nothing."""
     from quiltkit.scoring.wer import word_error_rate
 
-    vids = sorted({p.stem for d in (frames_dir, asr_dir, text_dir) for p in d.glob("*.json")}
-                  | {p.stem for p in gt_dir.glob("*.json")})
+    truth = {p.stem for p in gt_dir.glob("*.json")} if gt_dir.is_dir() else set()
+    if videos is None:
+        vids = sorted({p.stem for d in (frames_dir, asr_dir, text_dir) for p in d.glob("*.json")} | truth)
+    else:
+        vids = sorted(videos)
+        if not truth & set(vids):
+            log.info("curation: no ground truth for the %d videos of this corpus in %s: nothing to score", len(vids), gt_dir)
+            return {"ground_truth": f"none: {gt_dir} holds no ground truth for this corpus's {len(vids)} videos",
+                    "videos_scored": 0, "videos_skipped": len(vids)}
     per_video, skipped = {}, {}
     for vid in vids:
         gpath = gt_dir / f"{vid}.json"

@@ -19,6 +19,9 @@ import numpy as np
 
 from quiltkit.contracts import Segment, Word
 
+# The seed of Whisper's temperature-fallback sampling, set before each transcription.
+SAMPLING_SEED = 0
+
 
 class AsrError(RuntimeError):
     pass
@@ -83,6 +86,13 @@ class FasterWhisperBackend:
                    word_timestamps: bool, vad_filter: bool) -> AsrResult:
         kwargs = dict(language=language, initial_prompt=initial_prompt, beam_size=beam_size,
                       word_timestamps=word_timestamps, vad_filter=vad_filter)
+        # Whisper falls back to sampling at temperatures 0.2 ... 1.0 when a window decodes badly
+        # (hard held-out voices do), and CTranslate2 seeds its sampler from the clock: the same
+        # audio then gave held-out WER 0.246 in one run and 0.276 in the next. Reseeding per call
+        # makes a video's transcript depend on its audio only, not on the run or the order.
+        import ctranslate2
+
+        ctranslate2.set_random_seed(SAMPLING_SEED)
         if self.pipeline is not None:
             # The batched pipeline cuts audio into VAD chunks and decodes them together; it
             # needs VAD (or explicit clip timestamps) to find the chunks.
@@ -138,6 +148,10 @@ class OpenAIWhisperBackend:
     def transcribe(self, audio: np.ndarray, *, language: str | None, initial_prompt: str | None, beam_size: int,
                    word_timestamps: bool, vad_filter: bool) -> AsrResult:
         # openai-whisper has no VAD; vad_filter is recorded in settings but cannot apply here.
+        # Its temperature fallback samples with torch's generator: seeded per call, as above.
+        import torch
+
+        torch.manual_seed(SAMPLING_SEED)
         out = self.model.transcribe(audio, language=language, initial_prompt=initial_prompt, beam_size=beam_size,
                                     word_timestamps=word_timestamps, fp16=False)
         segments = []

@@ -15,6 +15,7 @@ import email.utils
 import hashlib
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,14 +280,22 @@ _TRANSIENT_MESSAGES = ("more expected", "content too short", "connection reset",
                        "remote end closed", "timed out", "incomplete read", "temporarily unavailable")
 
 
-def _probe_ok(path: Path) -> str | None:
+def _probe_ok(path: Path, source: str) -> str | None:
+    """Why the downloaded file is not a video, said of the user's source (`source`, the list's
+    url), not of our copy under outputs/download, and without FFmpeg's errno numbers."""
     from quiltkit.video.decode import VideoInputError, probe
 
     try:
         probe(path)
     except VideoInputError as err:
-        return str(err)
+        return f"{source}: {_user_reason(str(err), path)}"
     return None
+
+
+def _user_reason(message: str, path: Path) -> str:
+    for name in (str(path), path.name):
+        message = message.replace(f"{name}: ", "", 1).replace(f": '{name}'", "")
+    return re.sub(r"\[Errno -?\d+\]\s*", "", message).strip()
 
 
 def is_done(out_dir: Path, vid: str) -> bool:
@@ -346,7 +355,7 @@ def download_video(row: VideoRow, params: DownloadParams, out_dir: Path, sleep=t
     if info is not None:
         files = [Path(d["filepath"]) for d in info.get("requested_downloads") or [] if d.get("filepath")]
         video = files[0] if files else None
-        problem = "yt-dlp reported no downloaded file" if video is None or not video.exists() else _probe_ok(video)
+        problem = "yt-dlp reported no downloaded file" if video is None or not video.exists() else _probe_ok(video, row.url)
         if problem:
             rec.error = problem
         else:

@@ -80,6 +80,16 @@ def load_classification(name: str, roots: dict[str, str] | None = None, verify: 
     return CLASSIFICATION[name](_root(name, roots), **kw)
 
 
+def dataset_path(name: str, roots: dict[str, str] | None = None) -> Path:
+    """The folder a dataset name reads from, without reading it (inputs_check's question)."""
+    for prefix in ("wds:", "folder:"):
+        if name.startswith(prefix):
+            return Path(name[len(prefix):])
+    if name not in CLASSIFICATION and name not in RETRIEVAL:
+        raise _unknown(name, {**CLASSIFICATION, **RETRIEVAL})
+    return _root(name, roots)
+
+
 def load_retrieval(name: str, roots: dict[str, str] | None = None) -> RetrievalData:
     if name.startswith("wds:"):
         data = load_wds(name[4:])
@@ -92,6 +102,7 @@ def load_retrieval(name: str, roots: dict[str, str] | None = None) -> RetrievalD
 
 
 __all__ = [
+    "dataset_path",
     "ClassificationData", "RetrievalData", "DatasetMissingError", "DatasetFormatError",
     "load_classification", "load_retrieval", "CLASSIFICATION", "RETRIEVAL", "NOT_YET",
 ]

@@ -1,0 +1,1 @@
+"""Drivers that span stages: what the pipeline as a whole reads (quiltkit.pipeline.inputs)."""
