@@ -4,15 +4,10 @@ as such) and the held-out corpus's (data/holdout) -> metrics/curation.json: the 
 the top level, the held-out corpus's under `holdout`, the two side by side."""
 from pathlib import Path
 
-from quiltkit.contracts import RECORD_SUFFIX
 from quiltkit.paths import DATA, stage_dir, workspace_root
 from quiltkit.scoring.curation import score_corpus, side_by_side
 from quiltkit.stage import stage_context
-
-
-def listed_videos(download_dir: Path) -> list[str]:
-    """The corpus's video ids as the download stage recorded them (failed ones too)."""
-    return [p.name[: -len(RECORD_SUFFIX)] for p in download_dir.glob(f"*{RECORD_SUFFIX}")]
+from quiltkit.video.download import recorded_video_ids
 
 
 if __name__ == "__main__":
@@ -21,8 +16,8 @@ if __name__ == "__main__":
 
         vocab, root = core_vocabulary(), workspace_root()
         corpus = score_corpus(Path(ctx.params.download.corpus_dir) / "ground_truth", stage_dir("asr"), stage_dir("frames"),
-                              stage_dir("text"), ctx.params.pairs, root, vocab=vocab, videos=listed_videos(stage_dir("download")))
+                              stage_dir("text"), ctx.params.pairs, root, vocab=vocab, videos=recorded_video_ids(stage_dir("download")))
         h = stage_dir("holdout")
         holdout = score_corpus(DATA / "holdout" / "ground_truth", h / "asr", h / "frames", h / "text", ctx.params.pairs, root,
-                               vocab=vocab, videos=listed_videos(h / "download"))
+                               vocab=vocab, videos=recorded_video_ids(h / "download"))
         ctx.finish({**corpus, "holdout": holdout, "side_by_side": side_by_side({"demo": corpus, "holdout": holdout})})

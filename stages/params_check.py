@@ -1,17 +1,23 @@
-"""params_check stage: params.yaml checked against the schema before any stage that reads it runs.
+"""params_check stage: params.yaml checked against the schema, and every file it names outside
+outputs/ checked to exist inside a folder dvc.yaml depends on, before any stage that reads them runs.
 
-DVC removes a stage's outputs before it runs the stage, so a value that fails only inside the
-stage (`dvc exp run -S train.lr=abc`) would already have cost that stage's finished outputs.
-Every stage depends on this one's output, so it runs first whenever params.yaml changes and
-stops `dvc repro` there on a bad value, naming the key (stage_context loads and checks the whole
-file); its output does not change with the values, so good params re-run nothing that did not
-change otherwise.
+DVC removes a stage's outputs before it runs the stage, so a value or an input that fails only
+inside the stage (`dvc exp run -S train.lr=abc`, a video list without its url column) would
+already have cost that stage's finished outputs. Every stage depends on this one's output, so it
+runs first whenever params.yaml or an input changes and stops `dvc repro` here: a bad value names
+the key (stage_context loads and checks the whole file before an MLflow run starts); a missing
+input names the key and the file (quiltkit.pipeline.inputs), and the stage's run ends FAILED.
+Its output does not change with the values, so good params re-run nothing that did not change
+otherwise.
 """
 from quiltkit.io import write_json
 from quiltkit.paths import OUTPUTS
+from quiltkit.pipeline.inputs import check_inputs
 from quiltkit.stage import stage_context
 
 if __name__ == "__main__":
     with stage_context("params_check") as ctx:
+        report = check_inputs(ctx.params)
+        # constant whatever the params: a good check re-runs no stage for it
         write_json(OUTPUTS / "params_check.json", {"params.yaml": "valid against quiltkit.config.Params"})
-        ctx.finish({"valid": 1})
+        ctx.finish({"valid": 1, **report.summary()})

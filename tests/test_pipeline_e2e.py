@@ -91,12 +91,13 @@ def test_demo_pipeline_end_to_end(tmp_path):
     status = _run(["dvc", "status"], repo, env, timeout=120)
     assert status.returncode == 0 and "up to date" in status.stdout.lower(), status.stdout
 
-    # Bad input stops dvc repro before DVC removes any stage's outputs, naming the key or file:
-    # a bad value (as `dvc exp run -S train.lr=abc` writes it) at params_check; a video list
-    # without its url column and an eval set that is not there at inputs_check. Every file is as
-    # it was, and the stage's MLflow run ends FAILED.
+    # Bad input stops dvc repro at params_check, before DVC removes any stage's outputs, naming
+    # the key or file: a bad value (as `dvc exp run -S train.lr=abc` writes it), a video list
+    # without its url column, an eval set that is not there. Every file is as it was, dvc.lock
+    # too (params restored, nothing is out of date), and the stage's MLflow run ends FAILED.
     kept = _hashes(repo / "outputs", repo / "metrics")
     good = (repo / "params.yaml").read_text()
+    lock = (repo / "dvc.lock").read_text()
     (repo / "data" / "no_url.csv").write_text("video_id,title\nlecture_1,My lecture\n")
     bad_inputs = {  # what breaks -> (params change, what the error must name)
         "bad param value": ({"train": {"lr": "abc"}}, "train.lr"),
@@ -110,6 +111,7 @@ def test_demo_pipeline_end_to_end(tmp_path):
         out = res.stdout + res.stderr
         assert res.returncode != 0 and named in out, f"{case}: {out[-3000:]}"
         assert _hashes(repo / "outputs", repo / "metrics") == kept, f"{case}: an earlier output changed"
+        assert (repo / "dvc.lock").read_text() == lock, f"{case}: dvc.lock changed"
     (repo / "params.yaml").write_text(good)
     status = _run(["dvc", "status"], repo, env, timeout=120)
     assert status.returncode == 0 and "up to date" in status.stdout.lower(), status.stdout
@@ -129,6 +131,6 @@ def test_demo_pipeline_end_to_end(tmp_path):
     assert {r.data.tags["quiltkit.stage"] for r in runs} == set(stages)
     failed = [r for r in runs if r.info.status == "FAILED"]
     # (a bad value fails while params.yaml is read, before a run is started: no run to end)
-    assert sorted(r.data.tags["quiltkit.stage"] for r in failed) == ["inputs_check", "inputs_check"]
+    assert sorted(r.data.tags["quiltkit.stage"] for r in failed) == ["params_check", "params_check"]
     assert all(r.info.status == "FINISHED" for r in runs if r not in failed)
     assert len({r.data.tags["mlflow.parentRunId"] for r in runs if r not in failed}) == 1

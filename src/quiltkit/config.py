@@ -127,7 +127,7 @@ class DownloadParams(Section):
     video_list: str = "data/demo/video_list.csv"
     # The corpus's folder: DVC watches it for the list's local (file://) videos, and the curation
     # stage looks in <corpus_dir>/ground_truth for what to score against (none: it says so).
-    # inputs_check fails on a local video outside it, which DVC would not see change.
+    # params_check fails on a local video outside it, which DVC would not see change.
     corpus_dir: str = "data/demo"
     # yt-dlp format selector: smallest mp4 at or above 360p with audio, else anything with both.
     format: str = "worst[ext=mp4][height>=360][acodec!=none]/best[ext=mp4][acodec!=none]/best"
@@ -333,7 +333,7 @@ EXTERNAL_SOURCE_KINDS = ("openclip_csv", "quilt_lookup", "img2dataset_parquet", 
 class DatasetParams(Section):
     external_sources: list[str] = ["openclip_csv:data/demo/external/pairs.csv"]
     # The folder holding every external source (what DVC watches for them: a list of paths
-    # cannot be a dvc.yaml dependency); inputs_check fails on a source outside it.
+    # cannot be a dvc.yaml dependency); params_check fails on a source outside it.
     external_dir: str = "data/demo/external"
     near_dup_hamming: int = Field(6, ge=0, le=64)
     val_fraction: float = Field(0.1, ge=0, lt=1)
@@ -414,7 +414,7 @@ class EvaluateParams(Section):
     # Where downloaded benchmarks live, per dataset name (default data/benchmarks/<name>).
     dataset_roots: dict[str, str] = {}
     # The folder holding every eval set the pipeline reads: evaluate's datasets, dataset.eval_sets
-    # (the leakage check) and train.eval_patches; DVC's dependency for all of them. inputs_check
+    # (the leakage check) and train.eval_patches; DVC's dependency for all of them. params_check
     # fails, naming the key, on one that is missing or outside it, before any stage starts.
     data_dir: str = "data/demo/eval"
     templates: str = "histopathology"  # src/quiltkit/evaluation/data/templates/<name>.json

@@ -1,4 +1,4 @@
-"""inputs_check: every outside input the params name exists and lies in the folder dvc.yaml
+"""params_check's inputs: every outside input the params name exists and lies in the folder dvc.yaml
 depends on; otherwise one error naming each key and file."""
 import csv
 from pathlib import Path

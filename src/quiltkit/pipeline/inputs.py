@@ -6,7 +6,7 @@ dvc.yaml can only depend on single paths (`${download.video_list}`), not on the 
 So each such group has a folder param that dvc.yaml does depend on (download.corpus_dir,
 dataset.external_dir, evaluate.data_dir), and this check makes that dependency the truth: every
 file a list names must exist and lie inside its group's folder, or the pipeline stops here, at
-the inputs_check stage, naming the key and the file, before any stage has removed an output.
+the params_check stage, naming the key and the file, before any stage has removed an output.
 
 What "inside" buys: DVC re-runs a stage when anything under its folder changes, so an edited
 local video, a re-exported eval set or a new external CSV is never silently ignored; and the demo
@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 from quiltkit.config import Params
 
@@ -60,7 +58,7 @@ def check_inputs(params: Params, root: Path | str = ".") -> InputsReport:
     """Check every outside input of the pipeline (see the module docstring); raises InputsError
     listing all problems at once, so a user fixes them in one go."""
     from quiltkit.evaluation.adapters import dataset_path
-    from quiltkit.video.download import read_video_list
+    from quiltkit.video.download import local_source_path, read_video_list
 
     root = Path(root)
     report = InputsReport()
@@ -78,8 +76,8 @@ def check_inputs(params: Params, root: Path | str = ".") -> InputsReport:
         report.problems.append(f"download.video_list: {err}")
         rows = []
     for r in rows:
-        if r.fetch_url.lower().startswith("file://"):
-            src = Path(url2pathname(urlparse(r.fetch_url).path))
+        src = local_source_path(r.fetch_url)
+        if src is not None:
             _need(report, root, "download.corpus_dir", d.corpus_dir, f"download.video_list ({d.video_list}, video {r.video_id})", src)
 
     for i, spec in enumerate(ds.external_sources):

@@ -138,8 +138,8 @@ def video_keys(params: DownloadParams, root: Path | None = None) -> tuple[dict[s
     sources: list[Path] = [Path(params.video_list)]
     for r in rows:
         h = hashlib.sha256(json.dumps({k: v for k, v in r.__dict__.items() if k != "fetch_url"}, sort_keys=True).encode())
-        if r.fetch_url.lower().startswith("file://"):
-            src = Path(url2pathname(urlparse(r.fetch_url).path))
+        src = local_source_path(r.fetch_url)
+        if src is not None:
             sources.append(src)
             if src.is_file():
                 with open(src, "rb") as fh:
@@ -149,13 +149,25 @@ def video_keys(params: DownloadParams, root: Path | None = None) -> tuple[dict[s
     return keys, sources
 
 
+def local_source_path(fetch_url: str) -> Path | None:
+    """The local file a file:// source names, else None (a remote URL)."""
+    if not fetch_url.lower().startswith("file://"):
+        return None
+    return Path(url2pathname(urlparse(fetch_url).path))
+
+
+def recorded_video_ids(out_dir: Path) -> list[str]:
+    """The ids the download stage wrote a record for in out_dir, failed ones included."""
+    return sorted(p.name[: -len(RECORD_SUFFIX)] for p in Path(out_dir).glob(f"*{RECORD_SUFFIX}"))
+
+
 def local_source_problem(fetch_url: str) -> str | None:
     """For a file:// source, why it cannot be downloaded (missing, not a file, empty), else None.
     yt-dlp reports these as a connection error or "Did not get any data blocks", neither naming
     the file, and the first would even be retried as transient."""
-    if not fetch_url.lower().startswith("file://"):
+    src = local_source_path(fetch_url)
+    if src is None:
         return None
-    src = Path(url2pathname(urlparse(fetch_url).path))
     if not src.exists():
         return f"{src}: source file not found"
     if not src.is_file():
@@ -259,7 +271,7 @@ def classify_error(exc: BaseException) -> tuple[bool, float | None, str]:
         if isinstance(e, HTTPError):
             status = e.status
             if status == 429:
-                return True, _retry_after(e.response.headers.get("Retry-After")), f"HTTP 429 Too Many Requests"
+                return True, _retry_after(e.response.headers.get("Retry-After")), "HTTP 429 Too Many Requests"
             if 500 <= status < 600:
                 return True, None, f"HTTP {status}"
             return False, None, f"HTTP {status} {e.reason or ''}".strip()

@@ -81,7 +81,7 @@ def load_classification(name: str, roots: dict[str, str] | None = None, verify: 
 
 
 def dataset_path(name: str, roots: dict[str, str] | None = None) -> Path:
-    """The folder a dataset name reads from, without reading it (inputs_check's question)."""
+    """The folder a dataset name reads from, without reading it (params_check's question)."""
     for prefix in ("wds:", "folder:"):
         if name.startswith(prefix):
             return Path(name[len(prefix):])
