@@ -7,5 +7,6 @@ from quiltkit.stage import stage_context
 if __name__ == "__main__":
     with stage_context("dataset") as ctx:
         stats = build_dataset(ctx.params.dataset, ctx.params.project.seed, workspace_root(), stage_dir("pairs"),
-                              stage_dir("dataset"), download_dir=stage_dir("download"))
+                              stage_dir("dataset"), download_dir=stage_dir("download"),
+                              corpus_dir=workspace_root() / ctx.params.download.corpus_dir)
         ctx.finish(dataset_metrics(stats))

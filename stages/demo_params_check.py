@@ -7,11 +7,9 @@ demo, holdout) and which, like params_check, loads and checks the whole file, so
 `-S demo.n_videos=abc` stops here, before DVC removes data/demo. Its output is constant, so a good
 check re-runs nothing that did not change otherwise.
 """
-from quiltkit.io import write_json
-from quiltkit.paths import OUTPUTS
-from quiltkit.stage import stage_context
+from quiltkit.stage import stage_context, write_params_valid
 
 if __name__ == "__main__":
     with stage_context("demo_params_check", section="demo") as ctx:
-        write_json(OUTPUTS / "demo_params_check.json", {"params.yaml": "valid against quiltkit.config.Params"})
+        write_params_valid("demo_params_check")
         ctx.finish({"valid": 1})

@@ -10,14 +10,11 @@ input names the key and the file (quiltkit.pipeline.inputs), and the stage's run
 Its output does not change with the values, so good params re-run nothing that did not change
 otherwise.
 """
-from quiltkit.io import write_json
-from quiltkit.paths import OUTPUTS
 from quiltkit.pipeline.inputs import check_inputs
-from quiltkit.stage import stage_context
+from quiltkit.stage import stage_context, write_params_valid
 
 if __name__ == "__main__":
     with stage_context("params_check") as ctx:
         report = check_inputs(ctx.params)
-        # constant whatever the params: a good check re-runs no stage for it
-        write_json(OUTPUTS / "params_check.json", {"params.yaml": "valid against quiltkit.config.Params"})
+        write_params_valid("params_check")
         ctx.finish({"valid": 1, **report.summary()})

@@ -346,8 +346,6 @@ class DatasetParams(Section):
     # dataset images this close (pHash bits) to an evaluation image are dropped
     eval_leak_hamming: int = Field(6, ge=0, le=64)
     eval_sets: list[str] = ["data/demo/eval/patches.csv", "data/demo/eval/retrieval.csv"]
-    # the demo's list of planted duplicates; when present, dedup recall on them is reported
-    demo_manifest: Optional[str] = "data/demo/manifest.json"
     # a takedown list: video ids whose rows and images leave the dataset on the next build
     exclude_videos: list[str] = []
 

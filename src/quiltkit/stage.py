@@ -57,6 +57,12 @@ class StageContext:
         self.tracker.log_metrics({**metrics, **timings})
 
 
+def write_params_valid(stage: str) -> None:
+    """The output of a params check stage (params_check, demo_params_check): constant whatever the
+    values, so a check that passes gives the stages behind it nothing new to re-run for."""
+    write_json(OUTPUTS / f"{stage}.json", {"params.yaml": "valid against quiltkit.config.Params"})
+
+
 # Keys whose values are times of this run, not figures about the data: a re-run on a busy machine
 # changes them while nothing else changed, so they stay out of the files `dvc metrics diff`,
 # `dvc exp show` and the gate read. (audio_seconds, video_seconds and the like are durations of

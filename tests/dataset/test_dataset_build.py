@@ -8,7 +8,7 @@ from PIL import Image
 
 from quiltkit.config import DatasetParams
 from quiltkit.contracts import QUILT_LOOKUP_COLUMNS
-from quiltkit.dataset.build import build_dataset
+from quiltkit.dataset.build import build_dataset, planted_duplicates_found
 from quiltkit.dataset.phash import hamming, phash64
 from quiltkit.dataset.sources import SourceError, external_rows
 from tests.dataset.synth_corpus import XSS, make_corpus
@@ -21,7 +21,8 @@ def built(tmp_path_factory):
     params = DatasetParams(external_sources=cfg["sources"], eval_sets=cfg["eval_sets"], val_fraction=0.3,
                            test_fraction=0.3, shard_size=7, image_size=64)
     out = root / "outputs/dataset"
-    stats = build_dataset(params, 1337, root, root / "outputs/pairs", out, root / "outputs/download")
+    stats = build_dataset(params, 1337, root, root / "outputs/pairs", out, root / "outputs/download",
+                          corpus_dir=root / "data/demo")
     return root, out, stats, params
 
 
@@ -127,7 +128,8 @@ def test_rebuild_is_byte_identical(built):
     root, out, stats, params = built
     first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     first_df = pd.read_parquet(out / "metadata.parquet")
-    stats2 = build_dataset(params, 1337, root, root / "outputs/pairs", out, root / "outputs/download")
+    stats2 = build_dataset(params, 1337, root, root / "outputs/pairs", out, root / "outputs/download",
+                           corpus_dir=root / "data/demo")
     second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert stats2 == stats
     assert first.keys() == second.keys()
@@ -183,3 +185,12 @@ def test_a_takedown_list_removes_the_video_rows_and_images(built, tmp_path):
     assert stats2["excluded_videos"] == ["lec1"] and stats2["excluded_rows"] > 0
     only_lec1 = set(lec1["image_id"]) - set(df[df["video_id"] != "lec1"]["image_id"])
     assert only_lec1 and not any((out2 / "images" / f"{i}.png").exists() for i in only_lec1)
+
+
+def test_planted_duplicates_come_from_the_corpus_own_manifest(built, tmp_path):
+    # A user's corpus has no manifest.json: nothing to report, and no param needed to say so.
+    root, _, _, _ = built
+    assert planted_duplicates_found(tmp_path, {"a": "img-1"}) == {}
+    assert planted_duplicates_found(None, {"a": "img-1"}) == {}
+    found = planted_duplicates_found(root / "data/demo", {})
+    assert set(found) == {"exact", "near"} and found["exact"]["present"] == 0

@@ -27,7 +27,7 @@ def _corpus(root: Path, videos_in: Path) -> Params:
     return Params.model_validate({
         "download": {"video_list": "corpus/list.csv", "corpus_dir": "corpus"},
         "dataset": {"external_sources": ["openclip_csv:external/pairs.csv"], "external_dir": "external",
-                    "eval_sets": ["eval/patches.csv"], "demo_manifest": None},
+                    "eval_sets": ["eval/patches.csv"]},
         "train": {"eval_patches": "eval/patches.csv", "eval_classnames": "eval/classnames.json"},
         "evaluate": {"data_dir": "eval", "zeroshot_datasets": ["folder:eval/images"], "retrieval_datasets": []},
     })

@@ -87,13 +87,12 @@ def _unique_pair_ids(rows: list[Row]) -> None:
         r.pair_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
 
 
-def planted_duplicates_found(manifest: str | None, root: Path, image_of_origin: dict[str, str]) -> dict:
+def planted_duplicates_found(corpus_dir: Path | None, image_of_origin: dict[str, str]) -> dict:
     """On the demo corpus: how many of the duplicates it planted on purpose ended up as one image.
-    ({} when there is no manifest: real data has no such list.)"""
-    if not manifest:
-        return {}
-    path = root / manifest
-    if not path.exists():
+    The list is the corpus's own `manifest.json`, found by convention like its `ground_truth/`, so a
+    user's corpus, which has neither, needs no param to turn it off: {} then."""
+    path = corpus_dir / "manifest.json" if corpus_dir is not None else None
+    if path is None or not path.exists():
         return {}
     planted = json.loads(path.read_text(encoding="utf-8")).get("external_duplicates") or {}
     out = {}
@@ -104,7 +103,8 @@ def planted_duplicates_found(manifest: str | None, root: Path, image_of_origin: 
     return out
 
 
-def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path, out_dir: Path, download_dir: Path | None = None) -> dict:
+def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path, out_dir: Path, download_dir: Path | None = None,
+                  corpus_dir: Path | None = None) -> dict:
     # ---- 1. rows from every source, video rows first: they win ties when captions collapse.
     # Video rows carry their video's provenance from its download record (download_dir).
     loaded = {"quilt_video": video_rows(pairs_dir, root, download_dir)}
@@ -150,7 +150,7 @@ def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path,
     _unique_pair_ids(rows)
     image_of = {r.pair_id: image_id_of_key[dd.representative[ref_key(r)]] for r in rows}
 
-    planted = planted_duplicates_found(params.demo_manifest, root, {r.origin: image_of[r.pair_id] for r in rows})
+    planted = planted_duplicates_found(corpus_dir, {r.origin: image_of[r.pair_id] for r in rows})
 
     # ---- 5. captions: one combined row per video image, then identical captions collapse
     if params.combined_captions:

@@ -82,8 +82,6 @@ def check_inputs(params: Params, root: Path | str = ".") -> InputsReport:
 
     for i, spec in enumerate(ds.external_sources):
         _need(report, root, "dataset.external_dir", ds.external_dir, f"dataset.external_sources[{i}]", spec.split(":", 1)[1])
-    if ds.demo_manifest:
-        _need(report, root, "download.corpus_dir", d.corpus_dir, "dataset.demo_manifest", ds.demo_manifest)
 
     # Eval sets: a missing one is an error here, never a skip after the work (an empty list is
     # the explicit way to go without).
