@@ -403,7 +403,6 @@ def peak_rss_mb(stage: str, ws: Path) -> tuple[float, float]:
 
 def memory_section(work: Path, seconds: list[float], workers: int, seed: int) -> dict:
     from quiltkit.video.download import run_download
-    from quiltkit.video.histology import train_stain_model
 
     res = {}
     runs = [(f"{int(sec)}s", long_video_workspace(work, sec, seed)) for sec in seconds]
@@ -416,10 +415,13 @@ def memory_section(work: Path, seconds: list[float], workers: int, seed: int) ->
         try:
             p = load_params("params.yaml")
             run_download(p.download, Path("outputs/download"), workers=1)
+            # The frames child loads the head the params name (effnet by default): the one the
+            # scaling section trained, or one trained here, never a kept workspace's older one.
             model = Path("outputs/histo_classifier/model.json")
-            if not model.exists():
-                model.parent.mkdir(parents=True, exist_ok=True)
-                train_stain_model(Path("data/demo/classifier_frames/labels.csv"), seed=p.project.seed)[0].save(model)
+            model.parent.mkdir(parents=True, exist_ok=True)
+            if not (work / MODEL_JSON).exists():
+                train_head(work, base_corpus(work, seed))
+            shutil.copyfile(work / MODEL_JSON, model)
         finally:
             os.chdir(cwd)
         for stage in ("frames", "asr"):
@@ -532,6 +534,13 @@ def scaling_section(result: dict, work: Path, scales: list[int], workers: int, s
         g["meets_target_cpu"] = g[f"x{4 * scales[0]}_over_x{scales[0]}_cpu"] <= TARGETS["x4_over_x1"]
 
 
+def write_result(out: Path, result: dict) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", default="1,2,4", help="corpus repetitions, comma separated (first one is the base)")
@@ -557,6 +566,9 @@ def main() -> None:
 
     if scales:
         scaling_section(result, work, scales, workers, params.project.seed)
+    out = Path(a.out)
+    if scales:  # the scaling figures are kept even if a later section fails
+        write_result(out, result)
     if not a.skip_memory:
         secs = [float(x) for x in a.memory_seconds.split(",") if x.strip()]
         result["memory"] = memory_section(work, secs, workers, params.project.seed)
@@ -567,11 +579,7 @@ def main() -> None:
                 result["memory"][f"meets_target{suffix}"] = max(result["memory"][k] for k in keys) <= TARGETS["memory_long_over_short"]
     result["gpu"] = {"skipped": "--skip-gpu"} if a.skip_gpu else gpu_section(work / f"x{scales[0] if scales else 1}")
 
-    out = Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, out)
+    write_result(out, result)
     print(json.dumps({k: result[k] for k in ("fixed", "startup", "curation", "curation_by_scale", "growth", "reads", "memory", "gpu") if k in result},
                      indent=1))
     print(f"wrote {out}")

@@ -237,7 +237,7 @@ def render_card(dataset_dir: Path, samples: int, seed: int, version: dict | None
 <p class="muted">{esc(len(df))} image-text rows over {esc(stats.get('images', 0))} images; images at most
 {esc(stats.get('image_size'))} px; near duplicates within {esc(stats.get('near_dup_hamming'))} pHash bits; split seed {esc(stats.get('seed'))}.</p>
 <h2 id="provenance">Provenance</h2>
-{_table(['', ''], version_rows)}
+{_table(['field', 'value'], version_rows)}
 <h3>Sources and their licences</h3>
 {_table(['source', 'rows', 'licence'], licences)}
 <h3>Videos</h3>
