@@ -564,11 +564,10 @@ def main() -> None:
     print(f"curation bench: scales {scales}, workers {workers}, cpus {os.cpu_count()}, work dir {work}", flush=True)
     result: dict = {"workers": workers, "cpu_count": os.cpu_count(), "targets": TARGETS, "scales": {}}
 
+    out = Path(a.out)
     if scales:
         scaling_section(result, work, scales, workers, params.project.seed)
-    out = Path(a.out)
-    if scales:  # the scaling figures are kept even if a later section fails
-        write_result(out, result)
+        write_result(out, result)  # the scaling figures are kept even if a later section fails
     if not a.skip_memory:
         secs = [float(x) for x in a.memory_seconds.split(",") if x.strip()]
         result["memory"] = memory_section(work, secs, workers, params.project.seed)

@@ -91,8 +91,7 @@ def planted_duplicates_found(corpus_dir: Path | None, image_of_origin: dict[str,
     """On the demo corpus: how many of the duplicates it planted on purpose ended up as one image.
     The list is the corpus's own `manifest.json`, found by convention like its `ground_truth/`, so a
     user's corpus, which has neither, needs no param to turn it off: {} then."""
-    path = corpus_dir / "manifest.json" if corpus_dir is not None else None
-    if path is None or not path.exists():
+    if corpus_dir is None or not (path := corpus_dir / "manifest.json").exists():
         return {}
     planted = json.loads(path.read_text(encoding="utf-8")).get("external_duplicates") or {}
     out = {}
