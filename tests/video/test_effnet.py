@@ -15,7 +15,7 @@ from quiltkit.demo.slides import chart_slide, text_slide  # noqa: E402
 from quiltkit.demo.styles import PaintContext  # noqa: E402
 from quiltkit.demo.tissue import RENDERERS, render_tissue  # noqa: E402
 from quiltkit.model.image_init import efficientnet_lite0_file  # noqa: E402
-from quiltkit.video.effnet import N_FEATURES, EffnetFeatures, EffnetModel, letterbox, train_effnet_model  # noqa: E402
+from quiltkit.video.effnet import DEFAULT_INPUT_HEIGHT, DEFAULT_INPUT_SIZE, N_FEATURES, EffnetFeatures, EffnetModel, letterbox, train_effnet_model  # noqa: E402
 from quiltkit.video.histology import FEATURE_NAMES, GuardedClassifier, load_classifier, train_stain_model  # noqa: E402
 
 SIZE = 128  # small input: fast tests; the features are still ImageNet features
@@ -83,6 +83,31 @@ def test_letterbox_keeps_aspect():
     assert tuple(out[0, 0]) == (124, 116, 104)  # ImageNet mean: zero after normalisation
 
 
+def test_default_canvas_is_16_9_and_fills_a_lecture_frame():
+    """A 16:9 frame fills the default canvas: no padding for the network to compute on."""
+    im = np.full((720, 1280, 3), 255, np.uint8)
+    out = letterbox(im, DEFAULT_INPUT_SIZE, DEFAULT_INPUT_HEIGHT)
+    assert out.shape == (DEFAULT_INPUT_HEIGHT, DEFAULT_INPUT_SIZE, 3)
+    assert (out[2:-2] == 255).all()  # 224x126 of frame, one padding row above and below
+    tall = letterbox(np.full((400, 100, 3), 255, np.uint8), DEFAULT_INPUT_SIZE, DEFAULT_INPUT_HEIGHT)
+    cols = np.where((tall == 255).all(axis=(0, 2)))[0]
+    assert tall.shape == (128, 224, 3) and len(cols) == 32 and cols[0] == 96  # 100x400 -> 32x128, centred
+
+
+def test_a_square_canvas_head_keeps_its_canvas(trained, tmp_path):
+    """A head saved before the 16:9 canvas (no input_height) is still read with its square one."""
+    model, _ = trained
+    path = tmp_path / "model.json"
+    model.save(path)
+    d = json.loads(path.read_text())
+    assert d["input_height"] == DEFAULT_INPUT_HEIGHT
+    del d["input_height"]
+    path.write_text(json.dumps(d))
+    old = EffnetModel.load(path)
+    assert old.input_height is None and old.extractor.input_height == old.input_size
+    assert old.extractor is EffnetFeatures("cpu", old.input_size, old.input_size)
+
+
 def test_packaged_weights_are_imagenet():
     """The pooled features through the package's own ImageNet classifier name the pictures."""
     src = torch.load(efficientnet_lite0_file(), map_location="cpu", weights_only=True)
@@ -139,3 +164,52 @@ def test_kind_mismatch_names_the_file(trained, tmp_path):
     eff.write_text(json.dumps(d))
     with pytest.raises(ValueError, match="retrain"):
         load_classifier("effnet", str(eff)).predict_proba([_tissue(1)])
+
+
+def _randomised_bn(channels: int, seed: int):
+    g = torch.Generator().manual_seed(seed)
+    bn = torch.nn.BatchNorm2d(channels)
+    with torch.no_grad():
+        bn.weight.copy_(torch.rand(channels, generator=g) + 0.5)
+        bn.bias.copy_(torch.randn(channels, generator=g))
+        bn.running_mean.copy_(torch.randn(channels, generator=g))
+        bn.running_var.copy_(torch.rand(channels, generator=g) + 0.1)
+    return bn
+
+
+def test_folding_batch_norms_keeps_the_function():
+    """Conv then frozen BN folded into one conv: the same outputs, one BN fewer."""
+    from quiltkit.video.effnet import fold_batch_norms
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1, bias=False), _randomised_bn(8, 0), torch.nn.ReLU(),
+                              torch.nn.Conv2d(8, 4, 1, bias=True), _randomised_bn(4, 1)).eval()
+    x = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        want = net(x)
+        assert fold_batch_norms(net) == 2
+        got = net(x)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    assert torch.allclose(got, want, atol=1e-5)
+
+
+def test_folding_check_refuses_a_model_whose_order_differs():
+    """A BN registered after a conv but applied before it must not be folded silently."""
+    from quiltkit.video.effnet import _folded_checked
+
+    class BnFirst(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 3, 3, padding=1)
+            self.bn = _randomised_bn(3, 3)
+
+        def forward(self, x):
+            return self.conv(self.bn(x))
+
+    with pytest.raises(RuntimeError, match="changed"):
+        _folded_checked(BnFirst().eval())
+
+
+def test_the_backbone_is_folded_and_matches_the_unfolded_network():
+    ext = EffnetFeatures("cpu", SIZE)
+    assert ext.folded == 49  # every BatchNorm of EfficientNet-Lite0 sits right after its conv
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in ext.model.modules())
