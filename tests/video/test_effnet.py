@@ -104,7 +104,7 @@ def test_a_square_canvas_head_keeps_its_canvas(trained, tmp_path):
     del d["input_height"]
     path.write_text(json.dumps(d))
     old = EffnetModel.load(path)
-    assert old.input_height is None and old.extractor.input_height == old.input_size
+    assert old.input_height == old.input_size and old.extractor.input_height == old.input_size
     assert old.extractor is EffnetFeatures("cpu", old.input_size, old.input_size)
 
 
@@ -209,7 +209,7 @@ def test_folding_check_refuses_a_model_whose_order_differs():
         _folded_checked(BnFirst().eval())
 
 
-def test_the_backbone_is_folded_and_matches_the_unfolded_network():
-    ext = EffnetFeatures("cpu", SIZE)
+def test_every_backbone_batch_norm_is_folded():
+    ext = EffnetFeatures("cpu", SIZE)  # built only if the folded network matched the unfolded one (_folded_checked)
     assert ext.folded == 49  # every BatchNorm of EfficientNet-Lite0 sits right after its conv
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in ext.model.modules())

@@ -115,8 +115,8 @@ class EffnetFeatures:
     _cache: dict[tuple[str, int, int], "EffnetFeatures"] = {}
     _lock = threading.Lock()
 
-    def __new__(cls, device: str = "cpu", input_size: int = DEFAULT_INPUT_SIZE, input_height: int | None = DEFAULT_INPUT_HEIGHT):
-        key = (str(device), int(input_size), int(input_size if input_height is None else input_height))
+    def __new__(cls, device: str = "cpu", input_size: int = DEFAULT_INPUT_SIZE, input_height: int = DEFAULT_INPUT_HEIGHT):
+        key = (str(device), int(input_size), int(input_height))
         with cls._lock:
             inst = cls._cache.get(key)
             if inst is None:
@@ -140,7 +140,7 @@ class EffnetFeatures:
         model.eval()
         self.folded = _folded_checked(model)
         # channels_last: about twice as fast on CPU for this network (depthwise convolutions)
-        self.model = model.eval().to(device).to(memory_format=torch.channels_last)
+        self.model = model.to(device).to(memory_format=torch.channels_last)
         self.device = device
         self.input_size = input_size
         self.input_height = input_height
@@ -192,7 +192,7 @@ class EffnetModel(LinearHead):
     coef: np.ndarray
     intercept: float
     input_size: int = DEFAULT_INPUT_SIZE
-    input_height: int | None = DEFAULT_INPUT_HEIGHT  # None: a square canvas (heads saved before 16:9)
+    input_height: int = DEFAULT_INPUT_HEIGHT
     with_stain: bool = True
     weights_sha256: str | None = None  # the backbone file the head was fitted on
     info: dict | None = None
@@ -227,7 +227,7 @@ class EffnetModel(LinearHead):
                 "feature_kind": FEATURE_KIND,
                 "n_image_features": N_FEATURES,
                 "input_size": int(self.input_size),
-                "input_height": int(self.input_size if self.input_height is None else self.input_height),
+                "input_height": int(self.input_height),
                 "with_stain": bool(self.with_stain),
                 "stain_feature_names": FEATURE_NAMES if self.with_stain else [],
                 "backbone_sha256": self.weights_sha256,
@@ -251,7 +251,9 @@ class EffnetModel(LinearHead):
         if not (len(d["scaler_mean"]) == len(d["scaler_scale"]) == len(d["coef"]) == n):
             raise ValueError(f"{path}: expected {n} weights, found {len(d['coef'])}")
         return cls(np.array(d["scaler_mean"]), np.array(d["scaler_scale"]), np.array(d["coef"]), float(d["intercept"]),
-                   input_size=int(d["input_size"]), input_height=d.get("input_height"), with_stain=with_stain, weights_sha256=d.get("backbone_sha256"),
+                   input_size=int(d["input_size"]), with_stain=with_stain, weights_sha256=d.get("backbone_sha256"),
+                   # a head saved before the 16:9 canvas has no input_height: its canvas was square
+                   input_height=int(d.get("input_height", d["input_size"])),
                    info=d.get("info"), device=device, batch_size=batch_size)
 
 
