@@ -6,9 +6,10 @@ from quiltkit.stage import split_timings, stage_context
 
 def test_timings_leave_the_metrics_at_any_depth():
     metrics, timings = split_timings({"videos": 3, "audio_seconds": 90.0, "wall_seconds": 12.5,
-                                      "asr": {"real_time_factor": 0.1, "wer": 0.2}, "frames": {"ok": 3}})
-    assert metrics == {"videos": 3, "audio_seconds": 90.0, "asr": {"wer": 0.2}, "frames": {"ok": 3}}
-    assert timings == {"wall_seconds": 12.5, "asr": {"real_time_factor": 0.1}}
+                                      "asr": {"real_time_factor": 0.1, "wer": 0.2}, "frames": {"ok": 3},
+                                      "train": {"samples_per_s": 106.0, "steps": 48}})
+    assert metrics == {"videos": 3, "audio_seconds": 90.0, "asr": {"wer": 0.2}, "frames": {"ok": 3}, "train": {"steps": 48}}
+    assert timings == {"wall_seconds": 12.5, "asr": {"real_time_factor": 0.1}, "train": {"samples_per_s": 106.0}}
 
 
 def test_finish_writes_metrics_without_timings(tmp_path, monkeypatch):

@@ -66,22 +66,31 @@ def _text_line_rects(rgb: np.ndarray) -> tuple[list[tuple], float, tuple[int, in
     grad = cv2.morphologyEx(grey, cv2.MORPH_GRADIENT, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
     otsu, _ = cv2.threshold(grad, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     edges = (grad > max(otsu, 28.0)).astype(np.uint8)
-    r, g, b = cv2.split(small)
-    chroma = cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))
+    chroma = None  # only the few lines on a not-quite-flat background need it
     rects, seen = [], set()
     for div in TEXT_CLOSE:
         k = max(3, round(W / div))
         closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
-        n, lab, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
-        for i in range(1, n):
+        # Block-based labelling (Grana's BBDT): the same components as the default scan, in
+        # half the time; tissue makes thousands of them per frame.
+        n, lab, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(closed, 8, cv2.CV_32S, cv2.CCL_BBDT)
+        # cheap tests on the upright boxes first, all at once (a line tilted up to 20 degrees is still wide)
+        x_, y_, w_, h_, a_ = stats[1:].T
+        upright = (h_ >= 4) & (w_ >= 16) & (h_ <= 0.25 * H) & (w_ >= 1.5 * h_) & (a_ >= 20)
+        for i in np.flatnonzero(upright) + 1:
             x, y, w, h, area = (int(v) for v in stats[i])
-            # cheap tests on the upright box first (a line tilted up to 20 degrees is still wide)
-            if h < 4 or w < 16 or h > 0.25 * H or w < 1.5 * h or area < 20 or (x, y, w, h) in seen:
+            if (x, y, w, h) in seen:
                 continue
             seen.add((x, y, w, h))
             mask = lab[y : y + h, x : x + w] == i
-            pts = np.argwhere(mask)[:, ::-1].astype(np.float32)  # (x, y)
-            (cx, cy), (rw, rh), ang = cv2.minAreaRect(pts)
+            # dense glyph strokes inside (a rule or an underline is all edge, tissue is sparse)
+            density = edges[y : y + h, x : x + w][mask].mean()
+            if not 0.2 <= density <= 0.85:
+                continue
+            # The blob's outline has the same convex hull as all its pixels, so the same
+            # minimal rectangle (to float rounding), for a tenth of the points.
+            outline, _ = cv2.findContours(mask.view(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+            (cx, cy), (rw, rh), ang = cv2.minAreaRect(np.concatenate(outline).astype(np.float32))
             rw, rh = rw + 1, rh + 1
             if rh > rw:
                 rw, rh, ang = rh, rw, ang - 90
@@ -89,17 +98,19 @@ def _text_line_rects(rgb: np.ndarray) -> tuple[list[tuple], float, tuple[int, in
             # a line: short, much longer than tall, near horizontal, and its blob fills its box
             if not (4 <= rh <= 0.12 * H) or rw < 3 * rh or abs(ang) > 20 or area < 0.45 * rw * rh:
                 continue
-            # dense glyph strokes inside (a rule or an underline is all edge, tissue is sparse)
-            density = edges[y : y + h, x : x + w][mask].mean()
-            if not 0.2 <= density <= 0.85:
-                continue
             # on a flat background: most pixels around the strokes are one colour, and that
             # colour is grey or the line sits on a clean band of colour (a title bar)
             box = small[y : y + h, x : x + w].astype(np.int16)
             med = np.median(box.reshape(-1, 3), axis=0)
             flat = (np.abs(box - med) <= 12).all(axis=2).mean()
-            if flat < 0.5 or (np.median(chroma[y : y + h, x : x + w]) > 60 and flat < 0.65):
+            if flat < 0.5:
                 continue
+            if flat < 0.65:
+                if chroma is None:
+                    r, g, b = cv2.split(small)
+                    chroma = cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))
+                if np.median(chroma[y : y + h, x : x + w]) > 60:
+                    continue
             rects.append(((cx + x, cy + y), (rw, rh), ang))
     return rects, s, (H, W)
 
