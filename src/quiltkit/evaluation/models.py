@@ -10,10 +10,10 @@ the (config, seed) pair for a random init.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from quiltkit.io import sha256_file
 from quiltkit.paths import safe_id
 
 TRAINED_EXPORT = Path("outputs/train/export")
@@ -26,15 +26,6 @@ class LoadedModel:
     preprocess: object
     tokenizer: object
     fingerprint: str
-
-
-def _file_hash(*paths: Path) -> str:
-    h = hashlib.sha256()
-    for p in paths:
-        with open(p, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()[:16]
 
 
 def _create_model(name: str, pretrained: str | None, seed: int):
@@ -71,7 +62,7 @@ def _export(label: str, export_dir: Path, hint: str) -> LoadedModel:
     if missing:
         raise FileNotFoundError(f"model {label!r}: {missing} missing in {export_dir} ({hint})")
     model, preprocess, tokenizer = _load_export(export_dir)
-    return LoadedModel(label, model, preprocess, tokenizer, f"export:{_file_hash(weights, cfg)}")
+    return LoadedModel(label, model, preprocess, tokenizer, f"export:{sha256_file(weights, cfg)[:16]}")
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
@@ -105,4 +96,4 @@ def load_model(spec: str, train_model: str, seed: int, export_dir: Path = TRAINE
     if not Path(ckpt).is_file():
         raise FileNotFoundError(f"evaluate.models entry {spec!r}: checkpoint {ckpt} not found")
     model, _, preprocess, tokenizer = _create_model(config, ckpt, seed)
-    return LoadedModel(label, model, preprocess, tokenizer, f"ckpt:{config}:{_file_hash(Path(ckpt))}")
+    return LoadedModel(label, model, preprocess, tokenizer, f"ckpt:{config}:{sha256_file(ckpt)[:16]}")

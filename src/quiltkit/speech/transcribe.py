@@ -18,7 +18,7 @@ from pathlib import Path
 from quiltkit.config import AsrParams
 from quiltkit.execution.memory import release_free_heap
 from quiltkit.contracts import ContractError, Segment, Transcript, VideoRecord
-from quiltkit.speech.audio import SAMPLE_RATE, AudioError, is_silent, iter_audio_windows
+from quiltkit.speech.audio import SAMPLE_RATE, AudioError, is_silent, iter_audio_windows, speech_samples
 from quiltkit.speech.backends import load_backend
 from quiltkit.speech.prompt import echo_mask
 
@@ -70,6 +70,7 @@ def transcribe_file(audio_path: Path, video_id: str, params: AsrParams, initial_
     segments: list[Segment] = []
     duration, heard, n_windows, truncated = 0.0, False, 0, None
     language, language_prob, backend = params.language, None, None
+    no_speech_windows = 0
     extra = {"duration_after_vad": 0.0, "prompt_echo_words_removed": 0, "prompt_fallback_regions": []}
     windows = iter_audio_windows(audio_path, params.window_seconds)
     while True:
@@ -90,19 +91,27 @@ def transcribe_file(audio_path: Path, video_id: str, params: AsrParams, initial_
         if backend is None:
             backend = get_backend(params, cpu_threads)
             base["model"] = f"{params.backend}:{backend.model_path}"
-            if backend.multilingual and (params.skip_non_english or params.language is None):
-                # Detected once, on the first window with sound: a lecture keeps its language.
-                detected, language_prob = backend.detect_language(win.samples)
-                settings["language_detection"] = {"detected": detected, "probability": round(language_prob, 4)}
-                if params.skip_non_english and detected != "en":
-                    windows.close()
-                    return Transcript(**base, status="skipped", language=detected, language_probability=language_prob,
-                                      duration=duration, error=f"non-English audio detected: {detected} (p={language_prob:.2f})",
-                                      seconds_elapsed=elapsed())
-                language = params.language or detected
-            elif not backend.multilingual:
+            if not backend.multilingual:
                 settings["language_detection"] = "skipped: English-only model"
                 language = "en"
+        if backend.multilingual and language_prob is None and (params.skip_non_english or params.language is None):
+            # Detected once, on the first window with speech in it: a lecture keeps its language.
+            # Whisper names a language for anything, music included, so it only hears the
+            # stretches the VAD calls speech; a window without enough of them is passed over.
+            speech = speech_samples(win.samples)
+            if speech.size < MIN_DETECTION_SECONDS * SAMPLE_RATE:
+                no_speech_windows += 1
+                settings["language_detection"] = {"detected": None, "windows_without_speech": no_speech_windows}
+                continue
+            detected, language_prob = backend.detect_language(speech)
+            settings["language_detection"] = {"detected": detected, "probability": round(language_prob, 4),
+                                              "speech_seconds": round(speech.size / SAMPLE_RATE, 2)}
+            if params.skip_non_english and detected != "en":
+                windows.close()
+                return Transcript(**base, status="skipped", language=detected, language_probability=language_prob,
+                                  duration=duration, error=f"non-English audio detected: {detected} (p={language_prob:.2f})",
+                                  seconds_elapsed=elapsed())
+            language = params.language or detected
         heard = True
         segments += shift_segments(transcribe_window(backend, win.samples, params, language, initial_prompt, extra),
                                    win.offset)
@@ -110,7 +119,8 @@ def transcribe_file(audio_path: Path, video_id: str, params: AsrParams, initial_
     settings["audio_windows"] = n_windows
     if not heard:
         # Nothing to hear is a result, not an error: an empty transcript the text stage passes over.
-        return Transcript(**base, status="ok", duration=duration, error=truncated or "silent audio: no speech to transcribe",
+        why = "no speech found (VAD) to detect a language in" if no_speech_windows else "silent audio: no speech to transcribe"
+        return Transcript(**base, status="ok", duration=duration, error=truncated or why,
                           seconds_elapsed=elapsed())
     extra["duration_after_vad"] = round(extra["duration_after_vad"], 3)
     first_window_prob = extra.pop("language_probability", None)
@@ -159,6 +169,8 @@ def shift_segments(segments: list[Segment], offset: float) -> list[Segment]:
         "words": [w.model_copy(update={"start": round(w.start + offset, 3), "end": round(w.end + offset, 3)}) for w in seg.words],
     }) for seg in segments]
 
+
+MIN_DETECTION_SECONDS = 1.0  # of VAD speech in a window before its language is asked
 
 # Whisper retries a decode below -1.0. Measured with tiny.en: English speech (demo, tests) gives
 # segments of -0.24..-0.43, espeak German -0.83..-1.29, French -1.02. The compression ratio

@@ -26,7 +26,6 @@ is in. Heads saved before the canvas was 16:9 have no input_height and keep thei
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from quiltkit.io import sha256_file
 from quiltkit.video.linear_head import LinearHead, fit_logistic_head, read_model_json
 
 ARCH = "efficientnet_lite0"
@@ -45,14 +45,6 @@ IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
 DEFAULT_INPUT_SIZE = 224
 DEFAULT_INPUT_HEIGHT = 128  # 224 * 9/16, rounded up to the network's stride of 32
-
-
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def letterbox(rgb: np.ndarray, size: int, height: int | None = None) -> np.ndarray:
@@ -145,7 +137,7 @@ class EffnetFeatures:
         self.input_size = input_size
         self.input_height = input_height
         self.weights_file = path
-        self.weights_sha256 = _sha256(path)
+        self.weights_sha256 = sha256_file(path)
         self._mean = torch.tensor(IMAGENET_MEAN * 255, device=device).view(1, 3, 1, 1)
         self._std = torch.tensor(IMAGENET_STD * 255, device=device).view(1, 3, 1, 1)
 
