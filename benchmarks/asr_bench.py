@@ -2,7 +2,7 @@
 real-time factor and peak memory -> metrics/asr_bench.json.
 
     PYTHONPATH=src python benchmarks/asr_bench.py [--models tiny.en,base] [--corpora demo,holdout]
-        [--settings default] [--limit N] [--threads T] [--out metrics/asr_bench.json]
+        [--settings default] [--limit N] [--threads T] [--languages base] [--out metrics/asr_bench.json]
 
 A model is any asr.model name (speech/asr_models.json: tiny.en, base; a CTranslate2 directory).
 Each setting is the asr section of params.yaml with the model and one change:
@@ -17,6 +17,9 @@ decode + VAD + ASR + fallback passes), the model loaded before timing starts, as
 loads it once for all its videos. WER is against each corpus's ground truth, the sentences of a
 video joined in order; term recall counts the ground truth's vocabulary terms found in the raw
 transcript (quiltkit.scoring.wer), before the text stage's corrections.
+
+--languages probes each named model's language detection on espeak-ng speech in English, German,
+French and Spanish, on music and on silence (quiltkit.demo.speech_samples).
 
 Timings on a shared machine are noisy: compare the models within one run, not across runs.
 """
@@ -83,6 +86,35 @@ def run_setting(model: str, setting: str, corpus: Path, params_path: Path, threa
             "prompt": prompt is not None}
 
 
+def language_probe(model: str, work: Path, threads: int) -> dict:
+    """What `model` makes of a lecture opening in English, German, French and Spanish (espeak-ng),
+    of music and of silence, through transcribe_file with params.yaml's asr settings."""
+    import numpy as np
+
+    from quiltkit.config import load_params
+    from quiltkit.demo.encode import encode
+    from quiltkit.demo.speech_samples import VOICE, chords, lecture_opening
+    from quiltkit.speech.transcribe import transcribe_file
+    from quiltkit.speech.tts import synthesize
+
+    english = "Welcome to this lecture on gastrointestinal pathology. Here we see colorectal adenocarcinoma with irregular glands."
+    sounds = {"en": synthesize(english, voice=VOICE["en"]), **{k: synthesize(lecture_opening(k), voice=VOICE[k]) for k in ("de", "fr", "es")},
+              "music": (chords(12.0), 22050), "silence": (np.zeros(22050 * 4, np.int16), 22050)}
+    params = load_params(REPO / "params.yaml").asr.model_copy(update={"model": model})
+    work.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name, (audio, rate) in sounds.items():
+        path = work / f"{name}.mp4"
+        n = int(len(audio) / rate * 2) + 1
+        encode(path, lambda i: np.full((64, 64, 3), 128, np.uint8), n, audio, rate, 64, 64, 2, 30)
+        t = transcribe_file(path, name, params, None, cpu_threads=threads)
+        det = t.settings.get("language_detection")
+        out[name] = {"status": t.status, "language": t.language,
+                     "probability": round(t.language_probability, 4) if t.language_probability is not None else None,
+                     "detection": det, "note": t.error}
+    return out
+
+
 def in_child(model: str, setting: str, corpus: Path, params_path: Path, threads: int, limit: int) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps([model, setting, str(corpus), str(params_path), threads, limit])]
     proc = subprocess.run(cmd, env={**os.environ, "PYTHONPATH": str(REPO / "src")}, stdout=subprocess.PIPE, text=True)
@@ -109,6 +141,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--limit", type=int, default=0, help="only the first N videos of each corpus")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads for CTranslate2 (0: asr.cpu_threads or all cores)")
     ap.add_argument("--out", type=Path, default=REPO / "metrics" / "asr_bench.json")
+    ap.add_argument("--languages", default="base", help="models whose language detection to probe ('' for none)")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/quiltkit-asr-bench"))
     ap.add_argument("--child", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -127,7 +161,12 @@ def main(argv=None) -> dict:
                 r = in_child(model, s, corpus, a.params, threads, a.limit)
                 rows.append(r)
                 print(json.dumps(r), flush=True)
-    doc = {"rows": rows, "by_model": summary(rows), "cpu_threads": threads, "cpu_count": os.cpu_count()}
+    languages = {}
+    for model in filter(None, a.languages.split(",")):
+        languages[model] = language_probe(model, a.work / "languages" / model, threads)
+        print(json.dumps({model: languages[model]}), flush=True)
+    doc = {"rows": rows, "by_model": summary(rows), "language_detection": languages, "cpu_threads": threads,
+           "cpu_count": os.cpu_count()}
     write_json(a.out, doc)
     print(f"wrote {a.out}")
     return doc

@@ -19,24 +19,12 @@ import numpy as np
 import pytest
 
 from quiltkit.contracts import Transcript, VideoRecord
+from quiltkit.demo.speech_samples import NARRATION as FOREIGN, chords
 from quiltkit.speech.tts import resample_to_16k, synthesize
 from tests.speech.conftest import NARRATION, write_media
 
 REPO = Path(__file__).resolve().parents[2]
-GERMAN = "Hier sehen wir ein kolorektales Adenokarzinom mit unregelmäßigen Drüsen und atypischen Zellkernen. Es gibt keine Nekrose."
-FRENCH = "Ici nous voyons un adénocarcinome colorectal avec des glandes irrégulières et des noyaux atypiques. Il n'y a pas de nécrose."
-
-
-def chords(seconds: float = 20.0, rate: int = 22050) -> np.ndarray:
-    """Piano-like chords (C, Am, F, G), each struck twice and decaying: music, no voice."""
-    t = np.arange(int(seconds * rate)) / rate
-    y = np.zeros_like(t)
-    progression = [(261.6, 329.6, 392.0), (220.0, 261.6, 329.6), (174.6, 220.0, 261.6), (196.0, 246.9, 293.7)]
-    for i in range(int(seconds / 2.5)):
-        on = (t >= i * 2.5) & (t < (i + 1) * 2.5)
-        for k, f in enumerate(progression[i % 4]):
-            y[on] += np.sin(2 * np.pi * f * t[on]) * np.exp(-((t[on] - i * 2.5) % 1.25) * 1.5) / (k + 1)
-    return (y / np.abs(y).max() * 12000).astype(np.int16)
+GERMAN, FRENCH = FOREIGN["de"], FOREIGN["fr"]
 
 
 def test_stage_records_silence_music_and_foreign_speech(tmp_path):

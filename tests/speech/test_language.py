@@ -11,27 +11,19 @@ import numpy as np
 import pytest
 
 from quiltkit.config import AsrParams
+from quiltkit.demo.speech_samples import VOICE, chords, lecture_opening
 from quiltkit.speech.transcribe import transcribe_file
 from quiltkit.speech.tts import synthesize
 from tests.speech.conftest import NARRATION, write_media
-from tests.speech.test_hard_audio import FRENCH, GERMAN, chords
 
-SPANISH = "Aquí vemos un adenocarcinoma colorrectal con glándulas irregulares y núcleos atípicos. No hay necrosis."
-# espeak-ng's voices are harder than a lecturer's: on its French alone (6 s) base's first guess
-# was Thai (p 0.43, French 0.14). With an opening sentence before it (13 s) it is French at 0.62,
-# which is what a real lecture's first minute gives it at least.
-OPENING = {"de": "Guten Tag und willkommen zu dieser Vorlesung über Pathologie. Heute betrachten wir gemeinsam gefärbte Gewebeschnitte. ",
-           "fr": "Bonjour à tous, et bienvenue dans cette leçon de pathologie. Aujourd'hui, nous allons regarder ensemble des coupes de tissu colorées. ",
-           "es": "Hola a todos y bienvenidos a esta clase de patología. Hoy vamos a mirar juntos cortes de tejido teñidos. "}
-SPEECH = {"en": ("en-us", NARRATION), "de": ("de", OPENING["de"] + GERMAN), "fr": ("fr", OPENING["fr"] + FRENCH),
-          "es": ("es", OPENING["es"] + SPANISH)}
+SPEECH = {"en": NARRATION, **{lang: lecture_opening(lang) for lang in ("de", "fr", "es")}}
 MIN_PROBABILITY = 0.25  # base on these espeak voices gave en 0.92, de 0.28, fr 0.62, es 0.47
 
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
     d = tmp_path_factory.mktemp("languages")
-    out = {lang: write_media(d / f"{lang}.mp4", *synthesize(text, voice=voice)) for lang, (voice, text) in SPEECH.items()}
+    out = {lang: write_media(d / f"{lang}.mp4", *synthesize(text, voice=VOICE[lang])) for lang, text in SPEECH.items()}
     out["music"] = write_media(d / "music.mp4", chords(12.0), 22050)
     out["silence"] = write_media(d / "silence.mp4", np.zeros(22050 * 4, np.int16), 22050)
     return out
