@@ -33,6 +33,13 @@ class AsrResult:
     extra: dict = field(default_factory=dict)
 
 
+OFFLINE_ENV = ("HF_HUB_OFFLINE", "QUILTKIT_OFFLINE")  # either set to 1: never download weights
+
+
+def _offline() -> bool:
+    return any(os.environ.get(k) == "1" for k in OFFLINE_ENV)
+
+
 class FasterWhisperBackend:
     name = "faster-whisper"
 
@@ -40,10 +47,9 @@ class FasterWhisperBackend:
         from faster_whisper import BatchedInferencePipeline, WhisperModel
 
         target, local = resolve_faster_whisper_model(model)
-        offline = os.environ.get("HF_HUB_OFFLINE") == "1"
         try:
             self.model = WhisperModel(target, device=device, compute_type=compute_type, cpu_threads=cpu_threads,
-                                      local_files_only=local or offline)
+                                      local_files_only=local or _offline())
         except Exception as err:  # hub lookups, bad dirs and bad compute types all land here
             raise AsrError(f"cannot load faster-whisper model {model!r} ({target}): {type(err).__name__}: {err}") from err
         self.model_path = target
@@ -87,13 +93,6 @@ class FasterWhisperBackend:
                                     avg_logprob=s.avg_logprob, no_speech_prob=s.no_speech_prob))
         return AsrResult(segments, info.language, info.language_probability,
                          {"duration_after_vad": round(float(getattr(info, "duration_after_vad", 0.0) or 0.0), 3)})
-
-
-OFFLINE_ENV = ("HF_HUB_OFFLINE", "QUILTKIT_OFFLINE")  # either set to 1: never download weights
-
-
-def _offline() -> bool:
-    return any(os.environ.get(k) == "1" for k in OFFLINE_ENV)
 
 
 def openai_whisper_checkpoint(model: str) -> tuple[Path, str | None]:

@@ -75,7 +75,7 @@ def _text_line_rects(rgb: np.ndarray) -> tuple[list[tuple], float, tuple[int, in
         # half the time; tissue makes thousands of them per frame.
         n, lab, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(closed, 8, cv2.CV_32S, cv2.CCL_BBDT)
         # cheap tests on the upright boxes first, all at once (a line tilted up to 20 degrees is still wide)
-        x_, y_, w_, h_, a_ = stats[1:].T
+        _, _, w_, h_, a_ = stats[1:].T
         upright = (h_ >= 4) & (w_ >= 16) & (h_ <= 0.25 * H) & (w_ >= 1.5 * h_) & (a_ >= 20)
         for i in np.flatnonzero(upright) + 1:
             x, y, w, h, area = (int(v) for v in stats[i])
