@@ -8,5 +8,5 @@ if __name__ == "__main__":
     with stage_context("dataset") as ctx:
         stats = build_dataset(ctx.params.dataset, ctx.params.project.seed, workspace_root(), stage_dir("pairs"),
                               stage_dir("dataset"), download_dir=stage_dir("download"),
-                              corpus_dir=workspace_root() / ctx.params.download.corpus_dir)
+                              corpus_dir=workspace_root() / ctx.params.download.corpus_dir, release_dir=stage_dir("release"))
         ctx.finish(dataset_metrics(stats))

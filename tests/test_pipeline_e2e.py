@@ -24,6 +24,8 @@ TINY = {
              "external_pairs": 80, "classifier_frames_per_class": 24},
     "holdout": {"n_videos": 1, "video_seconds": 40.0},
     "train": {"epochs": 2, "batch_size": 32},
+    # the rebuilt Quilt-1M rows merged into training, the path a real release takes
+    "dataset": {"include_release": True},
     "evaluate": {"linear_probe_seeds": [0], "linear_probe_fractions": [1.0]},
 }
 
@@ -90,6 +92,17 @@ def test_demo_pipeline_end_to_end(tmp_path):
 
     status = _run(["dvc", "status"], repo, env, timeout=120)
     assert status.returncode == 0 and "up to date" in status.stdout.lower(), status.stdout
+
+    # the fixture release: every name of a downloadable video rebuilt under its own image, the
+    # gone video's rows counted, and the rebuilt rows in the trained dataset
+    import json
+
+    release = json.loads((repo / "metrics" / "release.json").read_text())
+    assert release["names"] > release["rebuilt"] > 0 and release["rebuilt_fraction_of_available"] == 1.0
+    assert release["name_mismatches"] == 0 and release["videos_gone"] == {"unavailable": 1}
+    assert sum(release["rows_lost"].values()) > 0 and release["rows_rebuilt"] > 0
+    per_source = json.loads((repo / "metrics" / "dataset.json").read_text())["rows_per_source_split"]
+    assert sum(per_source["quilt_release"].values()) > 0
 
     # Bad input stops dvc repro at params_check, before DVC removes any stage's outputs, naming
     # the key or file: a bad value (as `dvc exp run -S train.lr=abc` writes it), a video list

@@ -50,3 +50,19 @@ def test_model_table_quotes_metrics_eval_json():
     assert zs[-2:] == [round(ev[m]["demo_patches"]["zeroshot"]["balanced_accuracy"], 3) for m in ("trained", "untrained")]
     r10 = _numbers(_row(readme, "text-to-image Recall@10")[0])
     assert r10 == [round(ev[m]["demo_retrieval"]["retrieval"]["t2i_R10"], 2) for m in ("trained", "untrained")]
+
+
+def test_release_table_quotes_the_release_metrics():
+    readme = (ROOT / "README.md").read_text()
+    for label, file in [("demo (`metrics/release.json`)", "release.json"), ("held-out (`metrics/release_holdout.json`)", "release_holdout.json")]:
+        m = json.loads((ROOT / "metrics" / file).read_text())
+        cells = _row(readme, label)
+        gone = sum(m["videos_gone"].values())
+        assert _numbers(cells[0]) == [m["videos_ok"], gone]
+        assert _numbers(cells[1]) == [m["names"]]
+        assert _numbers(cells[2]) == [m["rebuilt"], m["names"] - sum(m["missing"].get(k, 0) for k in m["missing"] if k.startswith("video ")),
+                                      m["by_method"]["keyframe"], m["by_method"]["median"]]
+        assert _numbers(cells[3]) == [m["name_mismatches"]]
+        assert _numbers(cells[4]) == [round(m["psnr_mean"], 2), round(m["psnr_min"], 2)]
+        assert _numbers(cells[5]) == [round(m["mean_abs_diff"], 2)]
+        assert _numbers(cells[6]) == [sum(m["missing"].values()), sum(m["rows_lost"].values())]

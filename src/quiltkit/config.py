@@ -330,6 +330,68 @@ class PairsParams(Section):
     second_scene_seconds: float = Field(2.0, ge=0)
 
 
+# --------------------------------------------------------------------------------------------
+# rebuilding Quilt-1M from its public release (quiltkit.release)
+
+
+class ReleaseDownloadParams(Section):
+    # The images need the picture only: the smallest video-only stream at 720p or more
+    # (bandwidth is the rebuild's largest cost), else the best video-only below that, else a
+    # muxed file (a direct file URL has no separate streams).
+    format: str = "wv[height>=720][ext=mp4]/wv[height>=720]/bv[ext=mp4]/bv/b"
+    retries: int = Field(3, ge=0)
+    backoff_seconds: float = Field(2.0, ge=0)
+    rate_limit: Optional[str] = None  # e.g. "4M" bytes/s per download
+    cookies_file: Optional[str] = None  # a Netscape cookies.txt for videos that need a signed-in viewer
+    socket_timeout: float = Field(30.0, gt=0)
+    allow_file_urls: bool = True
+
+
+class ReleaseFixtureParams(Section):
+    """The demo's releases (stages/release_fixture.py): data/demo and data/holdout described in the
+    release's formats, with the true image of every name, in data/release_demo and
+    data/release_holdout (quiltkit.demo.release_fixture.FIXTURES)."""
+
+    pair_chunk_time: float = Field(10.0, gt=0)
+    # stable intervals stop this far inside their shot, as a detector's would (never on a cut)
+    interval_margin: float = Field(0.5, ge=0)
+    missing_videos: int = Field(1, ge=0)  # listed videos whose source is gone: their rows' cost is measured
+
+
+class ReleaseParams(Section):
+    # false: the stage writes an empty rows.csv and the dataset has no quilt_release rows
+    enabled: bool = True
+    # The folder with quilt_1M_lookup.csv, quilt_data.csv and quilt_recon.csv (a DVC dependency,
+    # so it must exist even when the rebuild is off).
+    dir: str = "data/release_demo"
+    lookup_csv: str = "quilt_1M_lookup.csv"  # the three files, relative to dir
+    data_csv: str = "quilt_data.csv"
+    recon_csv: str = "quilt_recon.csv"
+    # Where each video id is fetched from: a download-stage list (video_id,url,...) relative to
+    # dir; null: https://www.youtube.com/watch?v=<id>.
+    video_list: Optional[str] = "video_list.csv"
+    # Reference images named by image_path (the access-controlled release's own), relative to
+    # dir: the fidelity report compares each rebuilt image with its reference. null: none.
+    reference_dir: Optional[str] = "reference"
+    videos: list[str] = []  # rebuild only these ids ([]: every video of quilt_data.csv)
+    keep_videos: bool = False  # delete each download once its images are made (1,087 h of video is ~1 TB at 720p)
+    download: ReleaseDownloadParams = ReleaseDownloadParams()
+    # the release's rules
+    min_stable_seconds: float = Field(3.0, ge=0)  # an interval this long gives a median image
+    ssim_threshold: float = Field(0.98, gt=0, le=1)  # a frame is stable when its crop's SSIM with a neighbour's exceeds this
+    crop_size: int = Field(64, ge=8)
+    fallback_ssim_max: float = Field(0.02, gt=-1, le=1)  # a key frame joins the fallback when its SSIM to the last one is below this
+    keyframe_offset_seconds: float = Field(0.0, ge=0)  # the release reads the key frame at its time
+    # quiltkit's choices where the release's are a cost, not a rule
+    sample_fps: Optional[float] = Field(2.0, gt=0)  # frames per second of an interval the median sees (null: every frame, as the release)
+    median_frames: int = Field(32, ge=2)  # at most this many, evenly spread
+    match_lookup_size: bool = True  # save at quilt_data.csv's height x width when the download's size differs
+    jpeg_quality: int = Field(95, ge=1, le=100)
+    rescreen: bool = False  # run quiltkit's histology classifier (frames.histology) over the rebuilt images
+    rescreen_threshold: float = Field(0.5, ge=0, le=1)
+    fixture: ReleaseFixtureParams = ReleaseFixtureParams()
+
+
 EXTERNAL_SOURCE_KINDS = ("openclip_csv", "quilt_lookup", "img2dataset_parquet", "img2dataset_wds")
 
 
@@ -351,6 +413,10 @@ class DatasetParams(Section):
     eval_sets: list[str] = ["data/demo/eval/patches.csv", "data/demo/eval/retrieval.csv"]
     # a takedown list: video ids whose rows and images leave the dataset on the next build
     exclude_videos: list[str] = []
+    # The release stage's rebuilt Quilt-1M rows (outputs/release) join as source quilt_release.
+    # Off on the demo: its fixture release describes the very videos the curation already pairs,
+    # so merging trains on them twice (README, "Rebuilding Quilt-1M"); on for a real release.
+    include_release: bool = False
 
     @model_validator(mode="after")
     def _fractions(self):
@@ -451,6 +517,7 @@ class Params(Section):
     frames: FramesParams = FramesParams()
     text: TextParams = TextParams()
     pairs: PairsParams = PairsParams()
+    release: ReleaseParams = ReleaseParams()
     dataset: DatasetParams = DatasetParams()
     train: TrainParams = TrainParams()
     evaluate: EvaluateParams = EvaluateParams()

@@ -318,3 +318,54 @@ class PairsFile(Contract):
     video_id: str
     aligner: str
     pairs: list[PairRecord] = []
+
+
+# --------------------------------------------------------------------------------------------
+# the Quilt-1M release rebuild (quiltkit.release): written by the release stage, read by dataset
+
+# outputs/release/rows.csv: the lookup's rows whose image was rebuilt, these columns first and
+# then the lookup's own (caption, subset, split, pathology, ...); the dataset stage reads it.
+RELEASE_ROWS_FILE = "rows.csv"
+RELEASE_ROW_COLUMNS = ["image_path", "filepath", "video_id", "chunk_id", "start", "end", "method", "url", "title", "channel", "license"]
+
+
+class RebuiltImage(Contract):
+    """One name of quilt_data.csv and what the rebuild made of it."""
+
+    image_path: str  # the release's name (quilt_1M_lookup.csv's key)
+    chunk_id: int
+    slot: int  # its position among its chunk's names: the n-th name is the chunk's n-th image
+    status: Literal["ok", "missing"] = "ok"
+    # missing: video gone (its status) | chunk not in metadata | interval past end of video |
+    # no stable frames | fewer images than names | rescreened out
+    reason: Optional[str] = None
+    method: Optional[Literal["median", "keyframe"]] = None
+    start: float = 0.0  # the stable interval, or the key frame's time (start == end)
+    end: float = 0.0
+    n_frames: int = 0  # frames the median was taken over
+    path: Optional[str] = None  # the rebuilt file, relative to the repository root
+    width: int = 0  # as saved
+    height: int = 0
+    decoded_width: int = 0  # the downloaded video's frame size
+    decoded_height: int = 0
+    expected_width: int = 0  # quilt_data.csv's
+    expected_height: int = 0
+    histology_prob: Optional[float] = None  # the re-screen's, when it ran
+
+
+class RebuildRecord(Contract):
+    """One release video: its download, its chunks and every one of its names."""
+
+    video_id: str
+    # not ok: its download's status (unavailable, private, removed, failed), or its metadata's
+    status: Literal["ok", "unavailable", "private", "removed", "failed", "no_metadata", "unreadable"] = "ok"
+    error: Optional[str] = None
+    url: str = ""
+    title: str = ""
+    channel: str = ""
+    license: str = ""
+    chunks: int = 0  # by the release's chunk rule
+    metadata_chunks: int = 0  # entries of stable_times
+    unnamed_images: int = 0  # images made that no name asked for
+    video_seconds: float = 0.0  # seconds of the video decoded (the pass stops after its last wanted frame)
+    images: list[RebuiltImage] = []

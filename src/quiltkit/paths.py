@@ -14,6 +14,8 @@ from pathlib import Path
 OUTPUTS = Path("outputs")
 METRICS = Path("metrics")
 DATA = Path("data")
+# corpus -> (the corpus quiltkit renders, its fixture release: stages/release_fixture.py)
+RELEASE_FIXTURES = {"demo": (DATA / "demo", DATA / "release_demo"), "holdout": (DATA / "holdout", DATA / "release_holdout")}
 
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")
 

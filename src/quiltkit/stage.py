@@ -68,7 +68,8 @@ def write_params_valid(stage: str) -> None:
 # `dvc exp show` and the gate read. (audio_seconds, video_seconds and the like are durations of
 # the corpus, and stay.)
 TIMINGS = frozenset({"stage_seconds", "wall_seconds", "asr_seconds", "analysis_seconds", "generation_seconds",
-                     "real_time_factor", "wall_real_time_factor", "video_seconds_per_wall_second", "samples_per_s"})
+                     "real_time_factor", "wall_real_time_factor", "video_seconds_per_wall_second", "samples_per_s",
+                     "images_per_s"})
 
 
 def split_timings(metrics: dict) -> tuple[dict, dict]:

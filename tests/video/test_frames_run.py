@@ -52,7 +52,7 @@ def test_a_crash_is_recorded_and_retried_next_run(tmp_path, lecture_mp4, stain_m
         def predict_proba(self, images):
             raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(fr, "_classifier", lambda *a: Broken())
+    monkeypatch.setattr(fr, "process_classifier", lambda *a: Broken())
     m = run_frames(params, dl, tmp_path / "out", seed=0)
     fa = FrameAnalysis.read(tmp_path / "out" / "a.json")
     assert m["failed"] == 1 and fa.error == "internal error: RuntimeError: out of memory"

@@ -25,7 +25,7 @@ from quiltkit.dataset.dedup import ImageInfo, dedup_images, leaking_keys
 from quiltkit.dataset.evalset import eval_fingerprints
 from quiltkit.dataset.phash import phash64, pixel_sha256
 from quiltkit.dataset.rows import Row
-from quiltkit.dataset.sources import external_rows, open_image_bytes, video_rows
+from quiltkit.dataset.sources import external_rows, open_image_bytes, release_rows, video_rows
 from quiltkit.dataset.splits import assign_splits, group_key
 from quiltkit.dataset.writers import encode_png, write_openclip_csv, write_parquet, write_shards
 from quiltkit.io import write_json
@@ -103,16 +103,21 @@ def planted_duplicates_found(corpus_dir: Path | None, image_of_origin: dict[str,
 
 
 def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path, out_dir: Path, download_dir: Path | None = None,
-                  corpus_dir: Path | None = None) -> dict:
+                  corpus_dir: Path | None = None, release_dir: Path | None = None) -> dict:
     # ---- 1. rows from every source, video rows first: they win ties when captions collapse.
     # Video rows carry their video's provenance from its download record (download_dir).
     loaded = {"quilt_video": video_rows(pairs_dir, root, download_dir)}
+    if release_dir is not None and params.include_release:
+        loaded["quilt_release"] = release_rows(release_dir, root)
     # A takedown list: the videos named in dataset.exclude_videos leave the dataset, rows and
     # images, on the next build; the card counts them.
     excluded = set(params.exclude_videos)
-    before = len(loaded["quilt_video"].rows)
-    loaded["quilt_video"].rows = [r for r in loaded["quilt_video"].rows if r.video_id not in excluded]
-    excluded_rows = before - len(loaded["quilt_video"].rows)
+    excluded_rows = 0
+    for kind in ("quilt_video", "quilt_release"):
+        if kind in loaded:
+            before = len(loaded[kind].rows)
+            loaded[kind].rows = [r for r in loaded[kind].rows if r.video_id not in excluded]
+            excluded_rows += before - len(loaded[kind].rows)
     for spec in params.external_sources:
         loaded[spec] = external_rows(spec, root)
     rows = [r for ld in loaded.values() for r in ld.rows]

@@ -1,6 +1,7 @@
 """Source adapters: every supported input becomes a list of Rows, each remembering its source.
 
   quilt_video          our pairs (outputs/pairs/<vid>.json), one row per (image, sentence)
+  quilt_release        Quilt-1M rebuilt from its release (outputs/release/rows.csv, quiltkit.release)
   openclip_csv         open_clip's CSV: filepath,title
   quilt_lookup         the released quilt_1M_lookup.csv (image_path relative to an images root)
   img2dataset_parquet  img2dataset's parquet output (image bytes in a column)
@@ -28,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from quiltkit.config import EXTERNAL_SOURCE_KINDS
-from quiltkit.contracts import QUILT_LOOKUP_COLUMNS, RECORD_SUFFIX, ContractError, PairsFile, VideoRecord
+from quiltkit.contracts import QUILT_LOOKUP_COLUMNS, RECORD_SUFFIX, RELEASE_ROWS_FILE, ContractError, PairsFile, VideoRecord
 from quiltkit.dataset.rows import Row
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,32 @@ def video_rows(pairs_dir: Path, root: Path, download_dir: Path | None = None) ->
                 noisy_text=p.noisy_text, corrected_text=p.corrected_text,
                 med_umls_ids=list(p.med_umls_ids), magnification=p.magnification, start=p.start, end=p.end,
                 aligner=p.aligner, score=p.score, source_image_id=p.image_id, **prov.get(p.video_id, {})))
+    return Loaded(rows, sk.counts)
+
+
+def release_rows(release_dir: Path, root: Path) -> Loaded:
+    """The release stage's rebuilt Quilt-1M rows: the lookup's captions and columns, the image
+    under its release name, and the video's provenance (URL, title, channel, licence, time span)."""
+    path = Path(release_dir) / RELEASE_ROWS_FILE
+    if not path.is_file():
+        return Loaded([])
+    df = _read_csv(path, ["image_path", "filepath", "video_id", "caption"])
+    sk = _Skips(str(path))
+    rows = []
+    for i, r in enumerate(df.to_dict("records"), start=2):
+        found = sk.image_and_caption(i, r.get("filepath"), r.get("caption"), root, path.parent)
+        if found is None:
+            continue
+        img, cap = found
+        rows.append(Row(
+            source="quilt_release", source_kind="quilt_release", pair_id=f"quilt_release-{i}", image=img, origin=_rel(img, root),
+            caption=cap, text_kind="sentence", video_id=_text(r.get("video_id")), subset=_text(r.get("subset")) or "quilt",
+            source_split=_text(r.get("split")), pathology=_listish(r.get("pathology")), roi_text=_text(r.get("roi_text")),
+            noisy_text=_text(r.get("noisy_text")), corrected_text=_text(r.get("corrected_text")),
+            med_umls_ids=_listish(r.get("med_umls_ids")), magnification=_text(r.get("magnification")) or None,
+            start=float(r["start"]) if _text(r.get("start")) else None, end=float(r["end"]) if _text(r.get("end")) else None,
+            url=_text(r.get("url")), title=_text(r.get("title")), channel=_text(r.get("channel")), license=_text(r.get("license")),
+            source_image_id=_text(r.get("image_path"))))
     return Loaded(rows, sk.counts)
 
 

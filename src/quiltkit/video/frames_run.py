@@ -22,7 +22,7 @@ def _load(h: HistologyParams):
                            text_max_fraction=h.text_max_fraction, crop_chrome=h.crop_chrome, batch_size=h.batch_size)
 
 
-def _classifier(h: HistologyParams):
+def process_classifier(h: HistologyParams):
     """One classifier per process that runs frames tasks, loaded on its first video."""
     key = h.model_dump_json()  # every setting _load reads, so none can be left out of the key
     if key not in _CLASSIFIER:
@@ -40,7 +40,7 @@ def ray_resources(params: FramesParams) -> dict:
 def _frames_task(task: VideoTask) -> dict:
     a = task.args
     params = FramesParams.model_validate(a["params"])
-    clf = _classifier(params.histology)
+    clf = process_classifier(params.histology)
     out_dir = Path(a["out_dir"])
     try:
         fa = analyse_video(task.video_id, a["video_path"], task.output, out_dir / task.video_id,

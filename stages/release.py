@@ -1,0 +1,8 @@
+"""release stage: Quilt-1M's release files + its videos -> outputs/release (images, rows.csv, fidelity.json)."""
+from quiltkit.paths import stage_dir
+from quiltkit.release.run import rebuild_release
+from quiltkit.stage import stage_context
+
+if __name__ == "__main__":
+    with stage_context("release") as ctx:
+        ctx.finish(rebuild_release(ctx, ctx.params.release, stage_dir("release")))

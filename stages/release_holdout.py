@@ -1,0 +1,11 @@
+"""release_holdout stage: the held-out corpus's fixture release rebuilt with the release stage's
+params -> outputs/release_holdout. Scored beside the demo's; its rows never reach the dataset."""
+from quiltkit.paths import RELEASE_FIXTURES, stage_dir
+from quiltkit.release.run import rebuild_release
+from quiltkit.stage import stage_context
+
+if __name__ == "__main__":
+    with stage_context("release_holdout", section="release") as ctx:
+        rp = ctx.params.release
+        held_out = rp.model_copy(update={"dir": str(RELEASE_FIXTURES["holdout"][1]), "videos": [], "enabled": True})
+        ctx.finish(rebuild_release(ctx, held_out, stage_dir("release_holdout")))
