@@ -231,6 +231,11 @@ def train_stage(ctx) -> dict:
 
         client = mlflow.MlflowClient(tracker.uri)
         client.set_tag(tracker.run_id, "dataset.version", dataset_version or "unknown (no dvc.lock entry yet)")
+        from quiltkit.tracking.datasets import dataset_profile
+
+        stats = Path(tp.train_data).parents[1] / "stats.json"  # outputs/dataset/stats.json, beside the shards
+        profile = dataset_profile(json.loads(stats.read_text())) if stats.is_file() else {}
+        tracker.log_dataset(dataset_version, "outputs/dataset", profile, "training")
         for f in ("model.pt", "model_config.json", "quiltnet.json", "info.json"):
             client.log_artifact(tracker.run_id, str(Path("outputs/train/export") / f), artifact_path="model")
     metrics["dataset_version"] = dataset_version

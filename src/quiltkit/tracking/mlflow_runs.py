@@ -211,6 +211,20 @@ class StageTracker:
         for i in range(0, len(items), 500):
             self._retry(lambda: mlflow.MlflowClient().log_batch(self.run_id, metrics=items[i : i + 500]))
 
+    def log_dataset(self, digest: str, path: str, profile: dict, context: str, name: str = "quiltkit-dataset") -> None:
+        """Log the dataset version `digest` (its DVC hash) as this run's input, in `context`
+        (produced | training | evaluation), with its source (path at this commit) and profile."""
+        if not self.run_id or not digest:
+            return
+        import mlflow
+        from mlflow.entities import DatasetInput, InputTag
+
+        from quiltkit.tracking.datasets import DvcDataset, DvcSource
+
+        ds = DvcDataset(name, digest, DvcSource(path, provenance.git_commit(workspace_root()), str(workspace_root())), profile)
+        inp = DatasetInput(ds._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", context)])
+        self._retry(lambda: mlflow.MlflowClient().log_inputs(self.run_id, datasets=[inp]))
+
     def log_artifact(self, path: Path | str) -> None:
         if self.run_id:
             import mlflow
