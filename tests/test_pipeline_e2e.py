@@ -180,6 +180,13 @@ def test_demo_pipeline_end_to_end(tmp_path):
         git("commit", "-qm", "version B")
         b = version()
         assert b[0]["outputs/dataset"] != a[0]["outputs/dataset"], "the param change did not change the dataset"
+        # the comparison of the two versions says what the dataset stage's own counts say
+        from quiltkit.compare.__main__ import main as compare
+
+        assert compare([rev_a, "HEAD", "--root", str(repo), "--out", str(tmp_path / "compare")]) == 0
+        report = json.loads(next((tmp_path / "compare").glob("*/report.json")).read_text())
+        rows = lambda text: json.loads(text)["rows"]  # noqa: E731
+        assert report["delta"]["rows"] == rows(b[3]) - rows(a[3]) and report["a"]["rows"] == rows(a[3])
         git("checkout", "-q", rev_a)
         # only the remote holds A now: the cache is emptied, and with it B's outputs are files DVC
         # has no copy of, which `dvc pull` replaces only when told to (--force)
@@ -188,4 +195,9 @@ def test_demo_pipeline_end_to_end(tmp_path):
             shutil.rmtree(repo / d)
         res = _run(["dvc", "pull", "--force"], repo, env, timeout=300)
         assert res.returncode == 0, res.stderr[-2000:]
-        assert version() == a, "version A did not come back as it was"
+        restored = version()
+        out = ROOT / "test-output"
+        out.mkdir(exist_ok=True)
+        (out / "round_trip.json").write_text(json.dumps({"a": a[0], "b": b[0], "restored": restored[0],
+                                                         "files_equal": restored[1] == a[1], "compare_delta": report["delta"]}, indent=1))
+        assert restored == a, "version A did not come back as it was"
