@@ -10,6 +10,6 @@ if __name__ == "__main__":
         stats = build_dataset(ctx.params.dataset, ctx.params.project.seed, workspace_root(), stage_dir("pairs"),
                               stage_dir("dataset"), download_dir=stage_dir("download"),
                               corpus_dir=workspace_root() / ctx.params.download.corpus_dir, release_dir=stage_dir("release"))
-        # the MLflow dataset this run made: digest = the DVC hash dvc.lock is about to record
-        ctx.tracker.log_dataset(dvc_dir_hash(stage_dir("dataset"), workspace_root()), "outputs/dataset", dataset_profile(stats), "produced")
+        if ctx.tracker.run_id:  # the MLflow dataset this run made: digest = the DVC hash dvc.lock is about to record
+            ctx.tracker.log_dataset(dvc_dir_hash(stage_dir("dataset"), workspace_root()), "outputs/dataset", dataset_profile(stats), "produced")
         ctx.finish(dataset_metrics(stats))

@@ -16,10 +16,11 @@ from skimage.metrics import structural_similarity
 
 from quiltkit.config import Params, ReleaseParams
 from quiltkit.release.files import ReleaseError, VideoRecon, parse_stable_times, read_data, read_recon
-from quiltkit.release.rebuild import (FALLBACK_SIDE, NOT_STABLE, PAST_END, _crop_at, _ssim_rgb, crop_rng, plan_chunk,
+from quiltkit.release.rebuild import (FALLBACK_SIDE, NOT_STABLE, PAST_END, _ssim_rgb, crop_rng, plan_chunk,
                                       rebuild_video, stable_frames)
 from quiltkit.release.chunking import release_chunks
 from quiltkit.release.run import Release, run_release
+from quiltkit.video.stable import random_crop
 from tests.release.conftest import FPS, H, PICTURES, SECONDS, STABLE, TIMES, W, write_release
 
 STABLE_3 = [[[2.5, 6.5], [7.5, 10.5], [11.5, 15.5]], [[18.5, 20.0]], [[30.0, 34.0], [40.0, 44.0]]]
@@ -74,11 +75,11 @@ def test_d3_crops_unseeded_and_from_the_top_left_quarter():
     a crop never reaches past the middle of the frame, so a pointer or caption in the other three
     quarters never breaks a stable run. quiltkit's crops are seeded and cover the frame."""
     w, h, c = 640, 360, 64
-    ours = [_crop_at(crop_rng(1337, "v", 0, 0), h, w, c) for _ in range(1)]
+    ours = [random_crop(crop_rng(1337, "v", 0, 0), h, w, c) for _ in range(1)]
     rng = crop_rng(1337, "v", 0, 0)
-    pos = np.array([_crop_at(rng, h, w, c)[:2] for _ in range(2000)])
+    pos = np.array([random_crop(rng, h, w, c)[:2] for _ in range(2000)])
     assert pos[:, 1].max() + c > 0.9 * w and pos[:, 0].max() + c > 0.9 * h  # reaches the far corner
-    assert _crop_at(crop_rng(1337, "v", 0, 0), h, w, c) == ours[0]  # same seed, same crop
+    assert random_crop(crop_rng(1337, "v", 0, 0), h, w, c) == ours[0]  # same seed, same crop
     legacy_x_max = int(w / 2) - 64 - 1 + c  # randint's upper bound is exclusive
     assert legacy_x_max < w / 2
 

@@ -141,6 +141,15 @@ def _text(v) -> str:
     return str(v).strip()
 
 
+def lookup_fields(r: dict) -> dict:
+    """The Row fields of a quilt_1M_lookup.csv row's own columns (a released lookup's, or the
+    release stage's rebuilt rows, which carry them): lists parsed as data, blanks as empty."""
+    return {"subset": _text(r.get("subset")) or "quilt", "source_split": _text(r.get("split")),
+            "pathology": _listish(r.get("pathology")), "roi_text": _text(r.get("roi_text")),
+            "noisy_text": _text(r.get("noisy_text")), "corrected_text": _text(r.get("corrected_text")),
+            "med_umls_ids": _listish(r.get("med_umls_ids")), "magnification": _text(r.get("magnification")) or None}
+
+
 def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
     if not path.exists():
         raise SourceError(f"{path}: not found")
@@ -222,10 +231,7 @@ def release_rows(release_dir: Path, root: Path) -> Loaded:
         img, cap = found
         rows.append(Row(
             source="quilt_release", source_kind="quilt_release", pair_id=f"quilt_release-{i}", image=img, origin=_rel(img, root),
-            caption=cap, text_kind="sentence", video_id=_text(r.get("video_id")), subset=_text(r.get("subset")) or "quilt",
-            source_split=_text(r.get("split")), pathology=_listish(r.get("pathology")), roi_text=_text(r.get("roi_text")),
-            noisy_text=_text(r.get("noisy_text")), corrected_text=_text(r.get("corrected_text")),
-            med_umls_ids=_listish(r.get("med_umls_ids")), magnification=_text(r.get("magnification")) or None,
+            caption=cap, text_kind="sentence", video_id=_text(r.get("video_id")), **lookup_fields(r),
             start=float(r["start"]) if _text(r.get("start")) else None, end=float(r["end"]) if _text(r.get("end")) else None,
             url=_text(r.get("url")), title=_text(r.get("title")), channel=_text(r.get("channel")), license=_text(r.get("license")),
             source_image_id=_text(r.get("image_path"))))
@@ -265,13 +271,8 @@ def quilt_lookup_rows(spec: SourceSpec, root: Path) -> Loaded:
         if found is None:
             continue
         img, cap = found
-        mag = _text(r.get("magnification")) or None
-        rows.append(Row(
-            source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{spec.path.stem}-{i}", image=img,
-            origin=_rel(img, root), caption=cap, subset=_text(r.get("subset")) or "quilt",
-            source_split=_text(r.get("split")), pathology=_listish(r.get("pathology")), roi_text=_text(r.get("roi_text")),
-            noisy_text=_text(r.get("noisy_text")), corrected_text=_text(r.get("corrected_text")),
-            med_umls_ids=_listish(r.get("med_umls_ids")), magnification=mag))
+        rows.append(Row(source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{spec.path.stem}-{i}", image=img,
+                        origin=_rel(img, root), caption=cap, **lookup_fields(r)))
     return Loaded(rows, sk.counts)
 
 

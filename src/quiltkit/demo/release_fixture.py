@@ -118,30 +118,28 @@ def build_release_fixture(demo_dir: Path, demo: DemoParams, demo_seed: int, seed
     ref_dir.mkdir(parents=True, exist_ok=True)
     recon, data, lookup, truth, listed = [], [], [], {}, []
     intervals = 0
-    described = [(gt, f"gone_{i:03d}") for i, gt in enumerate(gts[: p.fixture.missing_videos])]
-    for gt in gts:
-        src = clean_source(gt, int(gt.video_id.rsplit("_", 1)[1]), demo_seed, demo, raw_root)
-        desc = describe_video(gt, gt.video_id, src, seed, p)
-        intervals += sum(len(x) for x in desc["recon"]["stable_times"])
-        d, lk, tr = _rows(gt, gt.video_id, desc, p.fixture.pair_chunk_time)
-        for name, t in tr.items():
-            ok, png = cv2.imencode(".png", cv2.cvtColor(src(t["frame"]), cv2.COLOR_RGB2BGR))
-            with atomic_path(ref_dir / (Path(name).stem + ".png")) as tmp:
-                tmp.write_bytes(png.tobytes())
-        recon.append(desc["recon"])
-        data, lookup = data + d, lookup + lk
-        truth.update(tr)
-        listed.append([gt.video_id, (demo_dir / "videos" / f"{gt.video_id}.mp4").as_posix(), gt.title, "quiltkit demo channel",
-                       f"{gt.duration:.3f}", "quiltkit demo corpus (synthetic)", "CC0-1.0", "20260101"])
-    for gt, vid in described:  # listed, described, and gone: a copy of a real video's metadata under a new id
-        src = clean_source(gt, int(gt.video_id.rsplit("_", 1)[1]), demo_seed, demo, raw_root)
+    # every video as it is, then the gone ones: a copy of a real video's metadata under a new id,
+    # listed and described but with no source (its names get no reference: nothing can be rebuilt)
+    entries = [(gt, gt.video_id, False) for gt in gts] + [(gt, f"gone_{i:03d}", True) for i, gt in enumerate(gts[: p.fixture.missing_videos])]
+    sources: dict[str, FrameSource] = {}
+    for gt, vid, gone in entries:
+        if gt.video_id not in sources:
+            sources[gt.video_id] = clean_source(gt, int(gt.video_id.rsplit("_", 1)[1]), demo_seed, demo, raw_root)
+        src = sources[gt.video_id]
         desc = describe_video(gt, vid, src, seed, p)
         d, lk, tr = _rows(gt, vid, desc, p.fixture.pair_chunk_time)
+        if not gone:
+            intervals += sum(len(x) for x in desc["recon"]["stable_times"])
+            for name, t in tr.items():
+                ok, png = cv2.imencode(".png", cv2.cvtColor(src(t["frame"]), cv2.COLOR_RGB2BGR))
+                with atomic_path(ref_dir / (Path(name).stem + ".png")) as tmp:
+                    tmp.write_bytes(png.tobytes())
         recon.append(desc["recon"])
         data, lookup = data + d, lookup + lk
         truth.update(tr)
-        listed.append([vid, (demo_dir / "videos" / f"{vid}.mp4").as_posix(), f"a lecture taken down ({vid})", "quiltkit demo channel",
-                       f"{gt.duration:.3f}", "", "", ""])
+        listed.append([vid, (demo_dir / "videos" / f"{vid}.mp4").as_posix(),
+                       *([f"a lecture taken down ({vid})", "quiltkit demo channel", f"{gt.duration:.3f}", "", "", ""] if gone else
+                         [gt.title, "quiltkit demo channel", f"{gt.duration:.3f}", "quiltkit demo corpus (synthetic)", "CC0-1.0", "20260101"])])
     _write_csv(out / "quilt_recon.csv", RECON_HEADER,
                [[r["video_id"], repr(r["key_frame_times"]), repr(r["predictions"]), repr(r["stable_times"])] for r in recon])
     _write_csv(out / "quilt_data.csv", DATA_HEADER, data)
@@ -149,5 +147,5 @@ def build_release_fixture(demo_dir: Path, demo: DemoParams, demo_seed: int, seed
     _write_csv(out / "video_list.csv", ["video_id", "url", "title", "channel", "duration", "uploader", "license", "upload_date"], listed)
     write_json(out / "truth.json", truth)
     methods = [t["method"] for t in truth.values() if not t["video_id"].startswith("gone_")]
-    return {"videos": len(gts), "missing_videos": len(described), "names": len(truth), "lookup_rows": len(lookup),
+    return {"videos": len(gts), "missing_videos": sum(gone for _, _, gone in entries), "names": len(truth), "lookup_rows": len(lookup),
             "median_names": methods.count("median"), "keyframe_names": methods.count("keyframe"), "stable_intervals": intervals}

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from quiltkit.contracts import RebuildRecord
+from quiltkit.video.median_eval import difference
 
 THUMB = 64  # side of the thumbnails the nearest-reference search compares
 TIE = 0.5  # grey levels: references closer than this to each other are one picture
@@ -46,9 +47,8 @@ def compare(rebuilt: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
     """(mean |difference| in grey levels, PSNR dB), the rebuilt image resized to the reference's size."""
     if rebuilt.shape != reference.shape:
         rebuilt = cv2.resize(rebuilt, (reference.shape[1], reference.shape[0]), interpolation=cv2.INTER_AREA)
-    d = rebuilt.astype(np.float32) - reference.astype(np.float32)
-    mse = float((d ** 2).mean())
-    return float(np.abs(d).mean()), (99.0 if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse)))
+    _, mad, psnr = difference(rebuilt, reference)
+    return mad, (float(psnr) if np.isfinite(psnr) else 99.0)  # 99 dB for identical: JSON has no inf
 
 
 def video_fidelity(rec: RebuildRecord, reference_dir: Path | None, root: Path, rows_per_image: dict[str, int]) -> dict:

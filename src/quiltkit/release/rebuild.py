@@ -30,7 +30,7 @@ from quiltkit.io import atomic_path
 from quiltkit.release.chunking import release_chunks
 from quiltkit.release.files import ImageName, VideoRecon
 from quiltkit.video.decode import iter_frames
-from quiltkit.video.stable import StableInterval, ssim
+from quiltkit.video.stable import StableInterval, random_crop, ssim
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +89,6 @@ def crop_rng(seed: int, video_id: str, chunk: int, slot: int) -> np.random.Gener
     return np.random.default_rng([seed, zlib.crc32(video_id.encode()), chunk, slot])
 
 
-def _crop_at(rng: np.random.Generator, h: int, w: int, c: int) -> tuple[int, int, int]:
-    c = min(c, h, w)
-    return int(rng.integers(0, h - c + 1)), int(rng.integers(0, w - c + 1)), c
-
-
 def _ssim_rgb(a: np.ndarray, b: np.ndarray) -> float:
     """Mean SSIM over the colour channels (scikit-image's channel_axis convention)."""
     return float(np.mean([ssim(a[..., k], b[..., k]) for k in range(a.shape[2])]))
@@ -107,7 +102,7 @@ def stable_frames(frames: list[np.ndarray], rng: np.random.Generator, crop: int,
     h, w = frames[0].shape[:2]
     same = []
     for a, b in zip(frames, frames[1:]):
-        y, x, c = _crop_at(rng, h, w, crop)
+        y, x, c = random_crop(rng, h, w, crop)
         same.append(_ssim_rgb(a[y:y + c, x:x + c], b[y:y + c, x:x + c]) > threshold)
     keep = [(i > 0 and same[i - 1]) or (i < len(same) and same[i]) for i in range(len(frames))]
     return [f for f, k in zip(frames, keep) if k]
@@ -122,7 +117,7 @@ def distinct_keyframes(frames: list[np.ndarray], rng: np.random.Generator, crop:
     small = [cv2.resize(f, (FALLBACK_SIDE, FALLBACK_SIDE), interpolation=cv2.INTER_AREA) for f in frames]
     kept = [0]
     for i in range(1, len(small)):
-        y, x, c = _crop_at(rng, FALLBACK_SIDE, FALLBACK_SIDE, crop)
+        y, x, c = random_crop(rng, FALLBACK_SIDE, FALLBACK_SIDE, crop)
         last = small[kept[-1]]
         if _ssim_rgb(last[y:y + c, x:x + c], small[i][y:y + c, x:x + c]) < ssim_max:
             kept.append(i)

@@ -27,18 +27,24 @@ OUTLIER = 80  # grey levels; x264 at crf 27 on tissue stays well below, the poin
 MIN_BLOB = 20  # px; the demo's pointer sprite at 360p covers ~100 px
 
 
-def image_vs_clean(img: np.ndarray, clean: np.ndarray, outlier: int = OUTLIER, min_blob: int = MIN_BLOB) -> dict:
-    """Compare one RGB image to the clean view it should show (same size, uint8)."""
+def difference(img: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """(img - clean as float32, mean |difference| in grey levels, PSNR in dB: inf when equal)."""
     if img.shape != clean.shape:
         raise ValueError(f"image {img.shape} and clean view {clean.shape} differ in size")
     diff = img.astype(np.float32) - clean.astype(np.float32)
     mse = float((diff ** 2).mean())
+    return diff, float(np.abs(diff).mean()), (10 * np.log10(255.0 ** 2 / mse) if mse > 0 else float("inf"))
+
+
+def image_vs_clean(img: np.ndarray, clean: np.ndarray, outlier: int = OUTLIER, min_blob: int = MIN_BLOB) -> dict:
+    """Compare one RGB image to the clean view it should show (same size, uint8)."""
+    diff, mad, psnr = difference(img, clean)
     off = (np.abs(diff).max(axis=2) > outlier).astype(np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(off, connectivity=8)
     biggest = int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
     return {
-        "psnr": round(10 * np.log10(255.0 ** 2 / mse), 3) if mse > 0 else float("inf"),
-        "mean_abs_diff": round(float(np.abs(diff).mean()), 4),
+        "psnr": round(psnr, 3) if np.isfinite(psnr) else psnr,
+        "mean_abs_diff": round(mad, 4),
         "pointer_pixels": round(float(off.mean()), 6),
         "largest_blob_px": biggest,
         "pointer_visible": biggest >= min_blob,

@@ -54,6 +54,13 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     return float(s[pad:-pad, pad:-pad].mean())
 
 
+def random_crop(rng: np.random.Generator, h: int, w: int, size: int) -> tuple[int, int, int]:
+    """(top, left, side) of a square crop of at most `size` drawn anywhere in an h x w frame:
+    the window the paper's stability test compares between two frames."""
+    c = min(size, h, w)
+    return int(rng.integers(0, h - c + 1)), int(rng.integers(0, w - c + 1)), c
+
+
 @dataclass
 class StableInterval:
     start: float
@@ -105,10 +112,7 @@ class StableTracker:
         self.ssims: list[float] = []
 
     def _same_view(self, a: np.ndarray, b: np.ndarray) -> bool:
-        h, w = a.shape
-        c = min(self.crop, h, w)
-        y = int(self.rng.integers(0, h - c + 1))
-        x = int(self.rng.integers(0, w - c + 1))
+        y, x, c = random_crop(self.rng, *a.shape, self.crop)
         s = ssim(a[y : y + c, x : x + c], b[y : y + c, x : x + c])
         self.ssims.append(s)
         return s > self.thr
