@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from quiltkit.config import DemoParams
+from quiltkit.config import DemoParams, ReleaseParams
 from quiltkit.demo.release_fixture import build_release_fixture
 from quiltkit.paths import RELEASE_FIXTURES as FIXTURES
 from quiltkit.stage import stage_context
@@ -24,4 +24,8 @@ if __name__ == "__main__":
         manifest = json.loads((src / "manifest.json").read_text(encoding="utf-8"))
         # the corpus's own render settings, so the true images are the frames it drew
         demo, demo_seed = DemoParams.model_validate(manifest["params"]), int(manifest["seed"])
-        ctx.finish(build_release_fixture(src, demo, demo_seed, p.project.seed, p.release, out, raw_root=Path(".")))
+        # only what the fixture is made by, so that no other release param re-runs it (and a
+        # rejected value of one, say release.recon_csv, leaves demo/dvc.lock as it was)
+        rp = ReleaseParams(fixture=p.release.fixture, min_stable_seconds=p.release.min_stable_seconds,
+                           crop_size=p.release.crop_size, fallback_ssim_max=p.release.fallback_ssim_max)
+        ctx.finish(build_release_fixture(src, demo, demo_seed, p.project.seed, rp, out, raw_root=Path(".")))

@@ -117,6 +117,7 @@ def test_demo_pipeline_end_to_end(tmp_path):
         "list without url": ({"download": {"video_list": "data/no_url.csv", "corpus_dir": "data"}}, "no_url.csv: missing column(s) ['url']"),
         "missing eval set": ({"dataset": {"eval_sets": ["data/demo/eval/patches.csv", "data/demo/eval/gone.csv"]}},
                              "dataset.eval_sets[1]: data/demo/eval/gone.csv does not exist"),
+        "missing release file": ({"release": {"recon_csv": "gone.csv"}}, "release.recon_csv: data/release_demo/gone.csv does not exist"),
     }
     for case, (change, named) in bad_inputs.items():
         (repo / "params.yaml").write_text(yaml.safe_dump(_merge(yaml.safe_load(good), change), sort_keys=False))
@@ -144,7 +145,7 @@ def test_demo_pipeline_end_to_end(tmp_path):
     assert {r.data.tags["quiltkit.stage"] for r in runs} == set(stages)
     failed = [r for r in runs if r.info.status == "FAILED"]
     # (a bad value fails while params.yaml is read, before a run is started: no run to end)
-    assert sorted(r.data.tags["quiltkit.stage"] for r in failed) == ["params_check", "params_check"]
+    assert sorted(r.data.tags["quiltkit.stage"] for r in failed) == ["params_check"] * 3
     assert all(r.info.status == "FINISHED" for r in runs if r not in failed)
     assert len({r.data.tags["mlflow.parentRunId"] for r in runs if r not in failed}) == 1
 

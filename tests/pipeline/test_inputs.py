@@ -30,6 +30,7 @@ def _corpus(root: Path, videos_in: Path) -> Params:
                     "eval_sets": ["eval/patches.csv"]},
         "train": {"eval_patches": "eval/patches.csv", "eval_classnames": "eval/classnames.json"},
         "evaluate": {"data_dir": "eval", "zeroshot_datasets": ["folder:eval/images"], "retrieval_datasets": []},
+        "release": {"enabled": False},  # a corpus without a Quilt release to rebuild
     })
 
 
@@ -57,3 +58,19 @@ def test_a_list_without_its_url_column_is_rejected_naming_the_file(tmp_path):
     (tmp_path / "corpus" / "list.csv").write_text("video_id,title\na,x\n")
     with pytest.raises(InputsError, match=r"download.video_list: .*list.csv: missing column\(s\) \['url'\]"):
         check_inputs(p, tmp_path)
+
+
+def test_the_release_files_the_params_name(tmp_path):
+    p = _corpus(tmp_path, tmp_path / "corpus" / "videos")
+    rel = tmp_path / "rel"
+    rel.mkdir()
+    for f in ("quilt_1M_lookup.csv", "quilt_data.csv", "quilt_recon.csv"):
+        (rel / f).write_text("x\n")
+    on = p.model_copy(update={"release": p.release.model_copy(update={"enabled": True, "dir": "rel", "video_list": None, "reference_dir": None})})
+    assert check_inputs(on, tmp_path).summary()["folders"]["release.dir"] == 3
+    gone = on.model_copy(update={"release": on.release.model_copy(update={"recon_csv": "gone.csv"})})
+    with pytest.raises(InputsError, match=r"release.recon_csv: rel/gone.csv does not exist"):
+        check_inputs(gone, tmp_path)
+    nodir = on.model_copy(update={"release": on.release.model_copy(update={"dir": "nowhere"})})
+    with pytest.raises(InputsError, match="release.dir: nowhere is not a folder"):
+        check_inputs(nodir, tmp_path)

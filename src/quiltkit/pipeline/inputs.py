@@ -99,6 +99,19 @@ def check_inputs(params: Params, root: Path | str = ".") -> InputsReport:
                 continue
             _need(report, root, "evaluate.data_dir", ev.data_dir, f"evaluate.{group}[{i}] ({name})", path)
 
+    # The release to rebuild: its folder (a dvc.yaml dep of this stage and of release) and the
+    # files its params name in it. Their rows are checked by the release stage, which touches no
+    # output before they read.
+    rl = params.release
+    if rl.enabled:
+        if not (root / rl.dir).is_dir():
+            report.problems.append(f"release.dir: {rl.dir} is not a folder")
+        else:
+            for key in ("lookup_csv", "data_csv", "recon_csv", "video_list", "reference_dir"):
+                name = getattr(rl, key)
+                if name is not None:
+                    _need(report, root, "release.dir", rl.dir, f"release.{key}", Path(rl.dir) / name)
+
     if report.problems:
         raise InputsError("inputs the params name cannot be used (nothing was changed):\n  - " + "\n  - ".join(report.problems))
     return report
