@@ -8,3 +8,15 @@ sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("QUILTKIT_NO_MLFLOW", "1")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say plainly which tests did not run for want of a machine component, and how to enable
+    each (tests/components.py)."""
+    from tests.components import summary_lines
+
+    lines = summary_lines(terminalreporter.stats.get("skipped", []))
+    if lines:
+        terminalreporter.section("missing components", sep="=", yellow=True, bold=True)
+        for line in lines:
+            terminalreporter.write_line(line, yellow=True)

@@ -10,6 +10,7 @@ import pytest
 
 from quiltkit.compare.__main__ import main
 from quiltkit.compare.report import CompareError, compare_frames, resolve_rev, write_report
+from tests import components
 
 
 def _frame(rows):
@@ -70,18 +71,17 @@ def test_two_revisions_through_dvc(tmp_path):
         resolve_rev("no-such-version", repo)
 
 
-CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} absent: apt-get install -y chromium")
 def test_report_in_headless_chromium(tmp_path):
+    chromium = components.chromium()
     from playwright.sync_api import sync_playwright
 
     xss = "<img src=x onerror=alert(1)>"
     write_report(compare_frames(A, _frame([(xss, "i9", "quilt_video", "train", "low")])), "a", "b", tmp_path)
     dialogs, errors = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
         try:
             page = browser.new_page()
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -8,9 +8,9 @@ import pytest
 from quiltkit.config import DatasetParams
 from quiltkit.dataset.build import build_dataset
 from quiltkit.dataset.card import build_card, render_card
+from tests import components
 from tests.dataset.synth_corpus import TITLES, XSS, make_corpus
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = {"dataset_version": "0123abcd.dir", "git_commit": "feedbeef" * 5, "params_digest": "a1b2c3d4e5f6"}
 
@@ -64,14 +64,14 @@ def test_card_sampling_is_spread_over_sources(card):
         assert f"data-source='{src}" in page
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} absent: apt-get install -y chromium")
 def test_card_in_headless_chromium(card):
+    chromium = components.chromium()
     from playwright.sync_api import sync_playwright
 
     html_path, m, _ = card
     errors, dialogs = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+        browser = p.chromium.launch(executable_path=chromium, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run"])
         try:

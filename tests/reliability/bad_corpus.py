@@ -66,12 +66,12 @@ def make_bad_videos(d: Path, good_clip: Path) -> list[BadVideo]:
     video_only = write_video_only(good_clip, d / "video_only.mp4")
     return [
         BadVideo("corrupt", corrupt, ("failed", ["corrupt.mp4", "cannot open as video"])),
-        BadVideo("truncated", truncated, ("failed", ["truncated.mp4"])),
+        BadVideo("truncated", truncated, ("failed", ["truncated.mp4", "cannot open as video"])),
         BadVideo("empty", empty, ("failed", ["empty.mp4", "0 bytes"])),
         BadVideo("audio_only", audio_only, ("failed", ["audio_only.mp4", "no video stream"])),
         BadVideo("video_only", video_only, ("ok", []), asr=("failed", ["video_only.video.mp4", "no audio stream"]),
                  frames=("ok|skipped", [])),
-        BadVideo("missing", d / "does_not_exist.mp4", ("failed", ["does_not_exist.mp4"])),
+        BadVideo("missing", d / "does_not_exist.mp4", ("failed", ["does_not_exist.mp4", "source file not found"])),
     ]
 
 

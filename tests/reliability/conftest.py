@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_VIDEOS = ROOT / "data" / "demo" / "videos"
 PY = sys.executable
 CLIP_SECONDS = 20.0
 IDS = ["v0", "v1", "v2"]
@@ -59,21 +58,15 @@ def cut_clip(src: Path, dst: Path, seconds: float) -> Path:
 
 def _lectures(d: Path, n: int) -> list[Path]:
     """n short demo lectures (speech, slides, tissue), rendered here by quiltkit.demo in a few
-    seconds at 320x180 so the suite does not depend on data/demo; the repository's demo videos
-    are the fallback if the renderer cannot run."""
-    try:
-        from quiltkit.config import DemoParams
-        from quiltkit.demo.lecture import make_video
+    seconds at 320x180. Always rendered, never taken from data/demo: a fresh clone and one where
+    `make demo` ran test the same inputs, and a renderer that cannot run fails the suite."""
+    from quiltkit.config import DemoParams
+    from quiltkit.demo.lecture import make_video
 
-        demo = DemoParams(video_seconds=30, width=320, height=180)
-        for i in range(n):
-            make_video(f"demo_{i:03d}", i, 1337, demo, d / "full", d / "gt", ROOT / "data" / "raw")
-        return [d / "full" / f"demo_{i:03d}.mp4" for i in range(n)]
-    except Exception as err:  # noqa: BLE001 - any failure: use the corpus on disk instead
-        srcs = [DEMO_VIDEOS / f"demo_{i:03d}.mp4" for i in range(n)]
-        if not all(p.exists() for p in srcs):
-            pytest.skip(f"cannot render demo lectures ({err}) and {DEMO_VIDEOS} is missing")
-        return srcs
+    demo = DemoParams(video_seconds=30, width=320, height=180)
+    for i in range(n):
+        make_video(f"demo_{i:03d}", i, 1337, demo, d / "full", d / "gt", ROOT)
+    return [d / "full" / f"demo_{i:03d}.mp4" for i in range(n)]
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +74,20 @@ def clips(tmp_path_factory) -> list[Path]:
     """Three 20 s lecture clips (speech, slides and tissue), made once per session."""
     d = tmp_path_factory.mktemp("clips")
     return [cut_clip(src, d / f"clip{i}.mp4", CLIP_SECONDS) for i, src in enumerate(_lectures(d, 3))]
+
+
+@pytest.fixture(scope="session")
+def long_clip(tmp_path_factory) -> Path:
+    """A 60 s lecture clip: the last video of the kill tests. The kill is sent the moment the
+    first video's output appears; a long last video makes the rest of the corpus (tens of seconds
+    of work, against a poll of 20 ms) the margin that keeps the kill mid-stage on a loaded machine."""
+    from quiltkit.config import DemoParams
+    from quiltkit.demo.lecture import make_video
+
+    d = tmp_path_factory.mktemp("long_clip")
+    make_video("demo_long", 3, 1337, DemoParams(video_seconds=70, width=320, height=180), d / "full", d / "gt",
+               ROOT)  # raw_root: the root data/raw/package_images sits under
+    return cut_clip(d / "full" / "demo_long.mp4", d / "long.mp4", 60.0)
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,9 @@
 """A full disk while writing, and an exception inside one video.
 
 The disk is real: a tmpfs of a few hundred KiB mounted over the output directory (the tests run
-as root here). Writes into it end in a genuine ENOSPC from the kernel. Where mounting is not
-permitted, the atomic-write test falls back to patching the write at quiltkit.io's boundary
-(Path.write_bytes writes half, then raises ENOSPC) and the stage-level test skips.
+as root). Writes into it end in a genuine ENOSPC from the kernel. There is no stand-in: where
+mounting is not permitted both full-disk tests are reported as not run, naming the missing
+component (tests/components.py), and CI counts that as a failure.
 """
 from __future__ import annotations
 
@@ -12,25 +12,27 @@ import json
 import os
 import shutil
 import subprocess
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from quiltkit.io import atomic_write_bytes, write_json
+from tests import components
 from tests.reliability.conftest import prepare_stage_inputs as _prepare, tree
 
 
 @contextmanager
 def tiny_disk(where: Path, size: str):
+    components.tmpfs(where.parent / "probe_mount")
     where.mkdir(parents=True, exist_ok=True)
-    res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, text=True)
-    if res.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({res.stderr.strip()}): a real ENOSPC needs it")
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True,
+                         text=True, timeout=30)
+    assert res.returncode == 0, f"mount of a {size} tmpfs on {where} failed: {res.stderr}"
     try:
         yield where
     finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
+        subprocess.run(["umount", "-l", str(where)], check=False, timeout=30)
 
 
 def _fill(d: Path) -> None:
@@ -44,36 +46,10 @@ def _fill(d: Path) -> None:
             assert err.errno == errno.ENOSPC
 
 
-def _can_mount(tmp_path: Path) -> bool:
-    d = tmp_path / "probe_mount"
-    d.mkdir()
-    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(d)], capture_output=True).returncode == 0
-    if ok:
-        subprocess.run(["umount", str(d)], check=False)
-    return ok
-
-
-def _half_then_enospc(monkeypatch) -> None:
-    """The fallback: every write goes half way, then the 'disk' is full."""
-    real = Path.write_bytes
-
-    def write_bytes(self, data):
-        real(self, data[: len(data) // 2])
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-
-    monkeypatch.setattr(Path, "write_bytes", write_bytes)
-
-
-def test_atomic_write_on_a_full_disk_leaves_no_half_file_and_keeps_the_old_one(tmp_path, monkeypatch):
-    real_disk = _can_mount(tmp_path)
-    ctx = tiny_disk(tmp_path / "disk", "64k") if real_disk else nullcontext(tmp_path / "disk")
-    with ctx as d:
-        d.mkdir(exist_ok=True)
+def test_atomic_write_on_a_full_disk_leaves_no_half_file_and_keeps_the_old_one(tmp_path):
+    with tiny_disk(tmp_path / "disk", "64k") as d:
         write_json(d / "kept.json", {"version": 1})
-        if real_disk:
-            _fill(d)
-        else:
-            _half_then_enospc(monkeypatch)
+        _fill(d)
         big = {"x": "y" * 200_000}
         with pytest.raises(OSError) as exc:
             write_json(d / "new.json", big)
@@ -82,10 +58,8 @@ def test_atomic_write_on_a_full_disk_leaves_no_half_file_and_keeps_the_old_one(t
             write_json(d / "kept.json", big)  # an overwrite that cannot fit
         assert not (d / "new.json").exists()  # never a truncated file under the final name
         assert json.loads((d / "kept.json").read_text()) == {"version": 1}  # the old one intact
-        assert sorted(p.name for p in d.iterdir()) == ["filler", "kept.json"][not real_disk:]  # temp files removed
-        if real_disk:
-            os.unlink(d / "filler")
-        monkeypatch.undo()
+        assert sorted(p.name for p in d.iterdir()) == ["filler", "kept.json"]  # temp files removed
+        os.unlink(d / "filler")
         atomic_write_bytes(d / "new.json", b"{}")  # space back: the same call now works
         assert (d / "new.json").read_bytes() == b"{}"
 

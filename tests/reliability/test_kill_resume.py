@@ -38,13 +38,13 @@ def _files_of(snapshot: dict, vid: str) -> dict:
 @pytest.mark.slow
 @pytest.mark.timeout(420)
 @pytest.mark.parametrize("stage", list(STAGES))
-def test_kill9_mid_stage_then_rerun_loses_and_duplicates_nothing(stage, workspace, clips, stain_model_json):
-    _prepare(workspace, clips, stain_model_json, stage)
+def test_kill9_mid_stage_then_rerun_loses_and_duplicates_nothing(stage, workspace, clips, long_clip, stain_model_json):
+    _prepare(workspace, [clips[0], clips[1], long_clip], stain_model_json, stage)
     out_dir = workspace.path(STAGES[stage][0])
 
     proc = workspace.start(stage)
     try:
-        first = wait_for(lambda: _done(workspace, stage), timeout=240, proc=proc)
+        first = wait_for(lambda: _done(workspace, stage), timeout=240, proc=proc, poll=0.02)
         assert first, f"{stage} exited (rc={proc.poll()}) before any output:\n" + workspace.path(f"{stage}.log").read_text()[-3000:]
     finally:
         kill_group(proc)

@@ -21,6 +21,7 @@ import pytest
 BIN = Path(sys.executable).parent
 
 STEP = '''"""One stage of the toy pipeline: read params, write an output, log to MLflow."""
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,15 @@ with stage_context(name, section="project") as ctx:
     seed = ctx.params.project.seed
     prev = Path("outputs/a.json")
     base = __import__("json").loads(prev.read_text())["value"] if name == "b" else 0
-    time.sleep(0.5)  # hold the run open so the two workers overlap
+    if name == "a":
+        # A barrier, not a sleep: the first two experiments' runs of a wait for each other, so the
+        # two workers provably overlap. A queue that ran them one at a time would hold the first
+        # here for two minutes, and the overlap check below would fail.
+        barrier = Path(os.environ["QK_BARRIER_DIR"])
+        (barrier / str(seed)).touch()
+        end = time.monotonic() + 120
+        while len(list(barrier.iterdir())) < 2 and time.monotonic() < end:
+            time.sleep(0.05)
     write_json(Path(f"outputs/{name}.json"), {"value": base + seed})
     ctx.finish({"value": base + seed, "seed": seed})
 '''
@@ -74,6 +83,8 @@ def test_three_queued_experiments_two_workers_one_mlflow_store(tmp_path, code_sn
     repo = tmp_path / "proj"
     repo.mkdir()
     env = _env(code_snapshot / "src")
+    (tmp_path / "barrier").mkdir()
+    env["QK_BARRIER_DIR"] = str(tmp_path / "barrier")
     dvc = str(BIN / "dvc")
     _run(["git", "init", "-q"], repo, env)
     _run([dvc, "init", "-q"], repo, env)

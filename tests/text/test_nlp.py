@@ -97,30 +97,60 @@ def test_quickumls_path_must_exist(tmp_path):
         build_nlp(core_vocabulary(), quickumls_path=str(tmp_path / "missing"))
 
 
-def test_quickumls_sample_index_gives_cuis_or_a_clear_error():
-    """medspacy_quickumls ships a 5-concept sample index: enough to exercise the UMLS path."""
+def _quickumls_sample():
+    """The 5-concept sample index that medspacy_quickumls ships: a locked dependency, so its
+    absence is a broken install (an assertion), not a reason to skip."""
     from pathlib import Path
 
     import quickumls
 
+    site = Path(quickumls.__file__).resolve().parents[1]
+    sample = site / "resources" / "en" / "quickumls" / "QuickUMLS_SAMPLE_lowercase_POSIX_unqlite"
+    assert sample.is_dir(), f"{sample} missing: medspacy_quickumls is in requirements.lock, reinstall the venv"
+    return sample
+
+
+def _fresh_stopwords(monkeypatch, data_dir):
+    """nltk's stopwords loader, unloaded and pointed at data_dir only. The loader replaces itself
+    once loaded, so each test gets a fresh one; nltk.download is the network boundary no machine
+    here reaches, so it is replaced by a refusal (QuickUMLS calls it when the corpus is missing)."""
+    import nltk
+    from nltk.corpus.reader import WordListCorpusReader
+    from nltk.corpus.util import LazyCorpusLoader
+
+    monkeypatch.setattr(nltk.data, "path", [str(data_dir)])
+    monkeypatch.setattr(nltk.corpus, "stopwords", LazyCorpusLoader("stopwords", WordListCorpusReader, r"(?!README|\.).*",
+                                                                   encoding="utf8"))
+    monkeypatch.setattr(nltk, "download", lambda *a, **k: False)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a known gap, not a skip: the locked venv lacks unqlite, which the sample index's backend needs "
+    "(QuickUMLS asserts 'unqlite ... not installed'); with unqlite installed by hand the sample index "
+    "still matches no CUI in this sentence. text.umls_quickumls_path does not work yet (see the notes)"))
+def test_quickumls_sample_index_gives_cuis(tmp_path, monkeypatch):
+    """The UMLS path end to end: medspaCy's QuickUMLS component on the sample index finds a CUI.
+    QuickUMLS reads nltk's English stopword corpus, which nltk downloads and no machine here can;
+    the test writes one in nltk's own format (one word per line under corpora/stopwords/english)
+    from spaCy's English stop list, so nltk's reader and QuickUMLS's matcher run for real."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from quiltkit.text.entities import build_nlp
+
+    corpus = tmp_path / "nltk_data" / "corpora" / "stopwords"
+    corpus.mkdir(parents=True)
+    (corpus / "english").write_text("\n".join(sorted(STOP_WORDS)) + "\n")
+    _fresh_stopwords(monkeypatch, tmp_path / "nltk_data")
+    nlp = build_nlp(core_vocabulary(), quickumls_path=str(_quickumls_sample()))
+    assert "medspacy_quickumls" in nlp.pipe_names
+    ents = extract_entities(nlp, core_vocabulary(), "Decreased dipyridamole content found in lung specimens.")
+    assert any(e.concept_id and e.concept_id.startswith("C") for e in ents)
+
+
+def test_quickumls_without_nltk_stopwords_is_a_clear_error(tmp_path, monkeypatch):
     from quiltkit.text.entities import build_nlp
     from quiltkit.text.vocabulary import VocabularyError
 
-    site = Path(quickumls.__file__).resolve().parents[1]
-    sample = site / "resources" / "en" / "quickumls" / "QuickUMLS_SAMPLE_lowercase_POSIX_unqlite"
-    if not sample.is_dir():
-        pytest.skip("medspacy_quickumls sample index not installed")
-    try:
-        import nltk
-
-        nltk.data.find("corpora/stopwords")
-        has_stopwords = True
-    except LookupError:
-        has_stopwords = False
-    if not has_stopwords:
-        with pytest.raises(VocabularyError, match="stopwords"):
-            build_nlp(core_vocabulary(), quickumls_path=str(sample))
-        return
-    nlp = build_nlp(core_vocabulary(), quickumls_path=str(sample))
-    ents = extract_entities(nlp, core_vocabulary(), "Decreased dipyridamole content found in lung specimens.")
-    assert any(e.concept_id and e.concept_id.startswith("C") for e in ents)
+    _fresh_stopwords(monkeypatch, tmp_path / "empty")
+    with pytest.raises(VocabularyError, match="nltk 'stopwords' corpus"):
+        build_nlp(core_vocabulary(), quickumls_path=str(_quickumls_sample()))

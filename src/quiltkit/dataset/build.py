@@ -169,9 +169,14 @@ def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path,
     splits = assign_splits(groups, [image_of[r.pair_id] for r in rows], seed, params.val_fraction, params.test_fraction)
 
     # ---- 7. write everything into a temp folder, then swap it in
+    # A run killed before its swap leaves its temp folder (or, between the two renames, the old
+    # dataset) beside the output under its own pid; nothing reads them: remove them, as
+    # demo/corpus.py does, or each kill leaves a partial dataset's images and shards for good.
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    for stale in [*out_dir.parent.glob(f".{out_dir.name}.tmp-*"), *out_dir.parent.glob(f".{out_dir.name}.old-*")]:
+        log.info("removing %s left by an interrupted run", stale)
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
     (tmp / "images").mkdir(parents=True)
     rep_of_image = {v: k for k, v in image_id_of_key.items()}
     sizes = {}

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from quiltkit.config import TrainParams
-from quiltkit.io import write_json
+from quiltkit.io import clean_temp_files, write_json
 from quiltkit.model.augment import HEAugment
 from quiltkit.model.callbacks import AtomicCheckpointIO, LastCheckpoint, LossCurve, ZeroShotCurve
 from quiltkit.model.datamodule import PairsDataModule
@@ -107,6 +107,13 @@ def run_training(
     out_dir, plots_dir = Path(out_dir), Path(plots_dir)
     ckpt_dir = out_dir / "checkpoints"
     ckpt_dir.mkdir(parents=True, exist_ok=True)
+    if not is_ddp_child():
+        # A kill inside a checkpoint save (AtomicCheckpointIO) or the export leaves its hidden
+        # temp file, partial and as large as a whole one, in a DVC output; no run reads it.
+        for d in (ckpt_dir, out_dir / "export"):
+            n = clean_temp_files(d)
+            if n:
+                log.info("removed %d temp file(s) left in %s by an interrupted run", n, d)
     torch.set_num_threads(tp.threads)
     L.seed_everything(seed, workers=True, verbose=False)
 
