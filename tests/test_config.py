@@ -1,13 +1,34 @@
+from pathlib import Path
+
 import pytest
 import yaml
 
 from quiltkit.config import Params, ParamsError, load_params, parse_params
 
+REPO_PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
+
 
 def test_repository_params_validate():
-    params = load_params("params.yaml")
+    # by absolute path: the test must not depend on pytest's working directory
+    raw = yaml.safe_load(REPO_PARAMS.read_text(encoding="utf-8"))
+    params = load_params(REPO_PARAMS)
     assert isinstance(params, Params)
-    assert params.project.seed == params.project.seed
+    assert params == parse_params(raw, REPO_PARAMS)
+    # the values are the file's, not the model's defaults
+    assert params.project.seed == raw["project"]["seed"] == 1337
+    assert params.project.workers == raw["project"]["workers"]
+    assert params.demo.tissue_classes == raw["demo"]["tissue_classes"]
+    assert params.holdout.voices == raw["holdout"]["voices"]
+    assert params.download.retries == raw["download"]["retries"]
+    assert params.download.video_list == raw["download"]["video_list"]
+    # settings where the file departs from the defaults: these come from the file or nowhere
+    assert params.frames.scenes.detect_fps == raw["frames"]["scenes"]["detect_fps"] != Params().frames.scenes.detect_fps
+    assert params.frames.decode_reference_only is raw["frames"]["decode_reference_only"] is True
+    assert params.download.split_streams is raw["download"]["split_streams"] is True
+    assert params != Params()
+    # every section the file has is a section of Params (parse_params rejects unknown keys, and
+    # this keeps the check from passing on an empty file)
+    assert raw and set(raw) <= set(Params.model_fields)
 
 
 def test_defaults_roundtrip_through_yaml():

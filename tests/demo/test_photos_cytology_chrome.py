@@ -292,8 +292,6 @@ def test_pip_over_slide_is_a_slide_with_a_webcam():
 @pytest.mark.parametrize("name", OUR_STYLES)
 def test_styles_paint(name):
     st = styles.style(name)
-    if st.tissue is not None:
-        pytest.importorskip("quiltkit.demo.tissue_styles")
     out = styles.paint(name, 640, 360, np.random.default_rng(0), PaintContext(raw_root=REPO))
     if isinstance(out, Chrome):
         x, y, w, h = out.viewport

@@ -6,6 +6,7 @@ import sys
 
 import cv2
 import numpy as np
+import pytest
 
 from quiltkit.execution.runner import VideoTask, run_videos
 from quiltkit.execution.threads import native_thread_limit, threads_per_worker
@@ -48,12 +49,12 @@ def test_threads_per_worker(monkeypatch):
 def test_limit_restores_on_error(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "7")
     before = cv2.getNumThreads()
-    try:
+    inside = {}
+    with pytest.raises(RuntimeError, match="boom"):  # the limit must not swallow the error
         with native_thread_limit(1):
-            assert cv2.getNumThreads() == 1 and os.environ["OMP_NUM_THREADS"] == "1"
+            inside.update(cv=cv2.getNumThreads(), omp=os.environ["OMP_NUM_THREADS"])
             raise RuntimeError("boom")
-    except RuntimeError:
-        pass
+    assert inside == {"cv": 1, "omp": "1"}  # the block really ran under the limit
     assert cv2.getNumThreads() == before and os.environ["OMP_NUM_THREADS"] == "7"
 
 

@@ -1,3 +1,4 @@
+import math
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,8 @@ def test_transcribes_real_speech_with_word_times(speech_mp4):
     assert [w.start for w in words] == sorted(w.start for w in words)
     assert t.language == "en" and t.settings["language_detection"].startswith("skipped")
     assert t.settings["beam_size"] == 5 and t.initial_prompt == prompt
-    assert 0 < t.seconds_elapsed < t.duration  # faster than real time even on a loaded machine
+    # the time it took is recorded (how fast is benchmarks/asr_bench.py's question, not a unit test's)
+    assert math.isfinite(t.seconds_elapsed) and t.seconds_elapsed > 0
     assert 8 < t.duration < 12
 
 
@@ -95,7 +97,15 @@ def test_stage_records_every_outcome_and_resumes(tmp_path, speech_mp4, video_onl
     out = tmp_path / "asr"
     m = run_asr(AsrParams(beam_size=1), dl, out, workers=1)
     assert (m["videos"], m["ok"], m["failed"], m["skipped"]) == (4, 1, 2, 1)
-    assert m["real_time_factor"] is not None and 0 < m["real_time_factor"] < 1
+    # the real-time factor is ASR seconds over audio seconds, of the videos transcribed ("a");
+    # no bound on it: speed is measured in benchmarks/asr_bench.py, not asserted here
+    a = Transcript.read(out / "a.json")
+    assert m["audio_seconds"] == round(a.duration, 2) > 0 and m["asr_seconds"] == round(a.seconds_elapsed, 2) > 0
+    assert math.isfinite(m["real_time_factor"]) and m["real_time_factor"] > 0
+    assert m["real_time_factor"] == round(m["asr_seconds"] / m["audio_seconds"], 4)
+    # and the wall-clock one: what the clock saw for the whole run, over the same audio
+    assert m["wall_seconds"] >= m["asr_seconds"] - 0.01
+    assert m["wall_real_time_factor"] == pytest.approx(m["wall_seconds"] / m["audio_seconds"], abs=1e-3)
     assert "HTTP 404" in Transcript.read(out / "c.json").error
     assert "d.record.json" in Transcript.read(out / "d.json").error
     before = (out / "a.json").stat().st_mtime_ns

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import wave
@@ -25,6 +26,22 @@ from tests.speech.conftest import NARRATION, write_media
 
 REPO = Path(__file__).resolve().parents[2]
 GERMAN, FRENCH = FOREIGN["de"], FOREIGN["fr"]
+
+
+def _run_child(cmd: list[str], timeout: float, **kw) -> subprocess.CompletedProcess:
+    """subprocess.run with the child leading a process group of its own, waited on for at most
+    `timeout` seconds; the whole group (anything the child started, e.g. a synthesiser or a
+    worker) is killed afterwards whatever happened, so nothing outlives the test."""
+    proc = subprocess.Popen(cmd, text=True, start_new_session=True, **kw)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.communicate()  # reap it (after a timeout: collect what it wrote)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def test_stage_records_silence_music_and_foreign_speech(tmp_path):
@@ -47,7 +64,8 @@ def test_stage_records_silence_music_and_foreign_speech(tmp_path):
             "(('german', sys.argv[2], 'de'), ('french', sys.argv[3], 'fr'))]")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]), "HF_HUB_OFFLINE": "1",
            "TOKENIZERS_PARALLELISM": "false"}
-    subprocess.run([sys.executable, "-c", code, str(dl), GERMAN, FRENCH], check=True, env=env, timeout=120)
+    p = _run_child([sys.executable, "-c", code, str(dl), GERMAN, FRENCH], 120, env=env, stderr=subprocess.PIPE)
+    assert p.returncode == 0, p.stderr[-3000:]
     media["german"], media["french"] = dl / "german.mp4", dl / "french.mp4"
     for vid, p in media.items():
         VideoRecord(video_id=vid, url=f"file:///{vid}", status="ok", video_path=p.name).write(dl / f"{vid}.record.json")
@@ -55,7 +73,7 @@ def test_stage_records_silence_music_and_foreign_speech(tmp_path):
     code = ("import json, sys; from pathlib import Path; from quiltkit.config import AsrParams; "
             "from quiltkit.speech.stage_run import run_asr; "
             "print('RESULT ' + json.dumps(run_asr(AsrParams(cpu_threads=2), Path(sys.argv[1]), Path(sys.argv[2]), workers=1)))")
-    p = subprocess.run([sys.executable, "-c", code, str(dl), str(out)], capture_output=True, text=True, env=env, timeout=300)
+    p = _run_child([sys.executable, "-c", code, str(dl), str(out)], 300, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert p.returncode == 0, p.stderr[-3000:]
     m = json.loads(next(ln for ln in p.stdout.splitlines() if ln.startswith("RESULT "))[7:])
     tr = {vid: Transcript.read(out / f"{vid}.json") for vid in media}
@@ -116,10 +134,9 @@ def _transcribe_in_child(path: Path) -> tuple[dict, float]:
     """Transcribe in a fresh process; returns its result and its RSS high-water mark in MB (VmHWM
     read by the child itself: see quiltkit.execution.memory for why not wait4's ru_maxrss)."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env=env)
-    out = proc.stdout.read()
-    assert proc.wait() == 0, out[-2000:]
+    proc = _run_child([sys.executable, "-c", CHILD, str(path)], 600, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    out = proc.stdout
+    assert proc.returncode == 0, out[-2000:]
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT "))
     result = json.loads(line[7:])
     return result, result["peak_rss_mb"]

@@ -69,14 +69,27 @@ def _start_child(workspace):
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen([sys.executable, "-c", _CHILD], cwd=workspace, env=env)
-    for _ in range(600):
-        if (workspace / "run_id").exists():
-            return proc, (workspace / "run_id").read_text()
-        if proc.poll() is not None:
-            raise AssertionError(f"the child stage exited early ({proc.returncode})")
-        time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("the child stage never started its run")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            # written with one write, but the file exists (empty) a moment before that
+            run_id = (workspace / "run_id").read_text() if (workspace / "run_id").exists() else ""
+            if run_id:
+                return proc, run_id
+            if proc.poll() is not None:
+                raise AssertionError(f"the child stage exited early ({proc.returncode})")
+            time.sleep(0.1)
+        raise AssertionError("the child stage never started its run")
+    except BaseException:
+        _stop(proc)
+        raise
+
+
+def _stop(proc):
+    """The child's sleep only keeps it alive until the test ends it: never leave it running."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(30)
 
 
 @pytest.mark.timeout(180)
@@ -86,8 +99,11 @@ def test_sigterm_ends_the_run_killed(workspace):
     import mlflow
 
     proc, run_id = _start_child(workspace)
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(60) != 0
+    try:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) != 0
+    finally:
+        _stop(proc)
     client = mlflow.MlflowClient(f"sqlite:///{workspace / 'mlflow.db'}")
     assert client.get_run(run_id).info.status == "KILLED"
 
@@ -97,8 +113,11 @@ def test_a_kill_9_run_is_ended_killed_by_the_next_run_of_its_stage(workspace):
     import mlflow
 
     proc, run_id = _start_child(workspace)
-    proc.kill()
-    proc.wait(60)
+    try:
+        proc.kill()
+        proc.wait(60)
+    finally:
+        _stop(proc)
     client = mlflow.MlflowClient(f"sqlite:///{workspace / 'mlflow.db'}")
     assert client.get_run(run_id).info.status == "RUNNING"  # nothing could catch SIGKILL
     with StageTracker("frames", "sqlite:///mlflow.db", "t", {}):

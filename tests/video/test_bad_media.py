@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import av
 import cv2
-from tests.video.synth import lecture_frames, slide, tissue, write_audio_only, write_video
+from tests.video.synth import SHOTS, lecture_frames, slide, tissue, write_audio_only, write_video
 
 from quiltkit.config import FramesParams, HistologyParams
 from quiltkit.contracts import FrameAnalysis, VideoRecord
@@ -49,14 +49,16 @@ def test_stage_records_each_bad_video_and_finishes_the_good_one(tmp_path, lectur
     files["good"] = shutil.copy(lecture_mp4, dl / "good.mp4")
     files["empty"] = dl / "empty.mp4"
     files["empty"].write_bytes(b"")
-    # a container whose header is intact but whose index points into zeroed bytes: it opens,
-    # then decoding finds nothing usable
-    raw = bytearray(lecture_mp4.read_bytes())
+    # a container whose header and index (moov, first: a faststart file) are intact but whose
+    # media data are zeroed bytes: it opens, then decoding finds nothing usable
+    fast = write_video(tmp_path / "faststart.mp4", lecture_frames(SHOTS), faststart=True).read_bytes()
+    data_at = fast.index(b"mdat") + 4  # the index is before the media data
     files["header_only"] = dl / "header_only.mp4"
-    files["header_only"].write_bytes(bytes(raw[:2048]) + b"\x00" * (len(raw) - 2048))
+    files["header_only"].write_bytes(fast[:data_at] + b"\x00" * (len(fast) - data_at))
+    raw = lecture_mp4.read_bytes()
     # the first 64 bytes overwritten: no container can be recognised any more
     files["corrupt_head"] = dl / "corrupt_head.mp4"
-    files["corrupt_head"].write_bytes(b"\xff" * 64 + bytes(raw[64:]))
+    files["corrupt_head"].write_bytes(b"\xff" * 64 + raw[64:])
     files["audio_only"] = write_audio_only(dl / "audio_only.mp4", 3.0)
     files["video_only"] = write_video(dl / "video_only.mp4", lecture_frames([("tissue", 5, 41, {})]), audio=False)
     # variable frame rate: 3 s of slide at 24 fps, then 5 s of tissue at 5 fps. If times came
@@ -76,10 +78,11 @@ def test_stage_records_each_bad_video_and_finishes_the_good_one(tmp_path, lectur
 
     assert m["videos"] == len(files) and m["ok"] + m["failed"] + m["skipped"] == len(files)
     # the unreadable ones fail, each with a reason that names its file and says what is wrong
-    for vid, words in [("empty", "empty file (0 bytes)"), ("corrupt_head", "cannot open as video"),
-                       ("audio_only", "no video stream (streams: audio)"), ("header_only", "")]:
+    for vid, words in [("empty", "empty file (0 bytes)"), ("corrupt_head", "cannot open as video: "),
+                       ("audio_only", "no video stream (streams: audio)"),
+                       ("header_only", "decode failed near t=0.00s: ")]:
         assert fa[vid].status == "failed", (vid, fa[vid])
-        assert str(files[vid]) in fa[vid].error and words in fa[vid].error, (vid, fa[vid].error)
+        assert fa[vid].error.startswith(f"{files[vid]}: {words}"), (vid, fa[vid].error)
         assert not fa[vid].error.startswith("internal error"), fa[vid].error  # bad input, not a crash
         assert not (out / vid).exists()  # no half-written images left behind
     assert sorted(m["failed_ids"]) == ["audio_only", "corrupt_head", "empty", "header_only"]

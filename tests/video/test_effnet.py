@@ -5,18 +5,17 @@ import json
 import cv2
 import numpy as np
 import pytest
+import timm  # noqa: F401  (a declared dependency of the backend: missing, it must fail, not skip)
+import torch
 from skimage import data
 
-pytest.importorskip("timm")
-torch = pytest.importorskip("torch")
-
-from quiltkit.demo.slide_styles import slide_dark, slide_plain, table_slide  # noqa: E402
-from quiltkit.demo.slides import chart_slide, text_slide  # noqa: E402
-from quiltkit.demo.styles import PaintContext  # noqa: E402
-from quiltkit.demo.tissue import RENDERERS, render_tissue  # noqa: E402
-from quiltkit.model.image_init import efficientnet_lite0_file  # noqa: E402
-from quiltkit.video.effnet import DEFAULT_INPUT_HEIGHT, DEFAULT_INPUT_SIZE, N_FEATURES, EffnetFeatures, EffnetModel, letterbox, train_effnet_model  # noqa: E402
-from quiltkit.video.histology import FEATURE_NAMES, GuardedClassifier, load_classifier, train_stain_model  # noqa: E402
+from quiltkit.demo.slide_styles import slide_dark, slide_plain, table_slide
+from quiltkit.demo.slides import chart_slide, text_slide
+from quiltkit.demo.styles import PaintContext
+from quiltkit.demo.tissue import RENDERERS, render_tissue
+from quiltkit.model.image_init import efficientnet_lite0_file
+from quiltkit.video.effnet import DEFAULT_INPUT_HEIGHT, DEFAULT_INPUT_SIZE, N_FEATURES, EffnetFeatures, EffnetModel, letterbox, train_effnet_model
+from quiltkit.video.histology import FEATURE_NAMES, GuardedClassifier, load_classifier, train_stain_model
 
 SIZE = 128  # small input: fast tests; the features are still ImageNet features
 CTX = PaintContext(title="Colorectal adenocarcinoma", heading="Key histologic features",
