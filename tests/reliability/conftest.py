@@ -202,12 +202,10 @@ def wait_for(predicate, timeout: float, proc: subprocess.Popen | None = None, po
     return predicate()
 
 
-@pytest.fixture
-def workspace(tmp_path, code_snapshot) -> Workspace:
-    """A repository copy in tmp: code symlinked from the session snapshot, params with workers=1
+def new_workspace(root: Path, code_snapshot: Path) -> Workspace:
+    """A repository copy at root: code symlinked from the session snapshot, params with workers=1
     (so videos go in order and a kill lands between them) and no retries or subtitles."""
-    root = tmp_path / "repo"
-    root.mkdir()
+    root.mkdir(parents=True)
     for name in ("src", "stages"):
         (root / name).symlink_to(code_snapshot / name, target_is_directory=True)
     for name in ("params.yaml", "dvc.yaml"):
@@ -216,6 +214,31 @@ def workspace(tmp_path, code_snapshot) -> Workspace:
     ws.set_params(**{"project.workers": 1, "download.retries": 0, "download.subtitles": False,
                      "asr.cpu_threads": 1, "asr.batch_size": 1})
     return ws
+
+
+@pytest.fixture
+def workspace(tmp_path, code_snapshot) -> Workspace:
+    return new_workspace(tmp_path / "repo", code_snapshot)
+
+
+def log_tail(ws: Workspace, stage: str) -> str:
+    p = ws.path(f"{stage}.log")
+    return p.read_text(errors="replace")[-3000:] if p.exists() else ""
+
+
+def kill9_when(ws: Workspace, stage: str, reached, timeout: float, poll: float = 0.002):
+    """Start the stage as its own process group and SIGKILL the whole group the moment reached()
+    (a file the stage itself writes) is truthy; return what reached() returned. The stage
+    finishing or dying first is a test failure, shown with its log."""
+    proc = ws.start(stage)
+    try:
+        got = wait_for(reached, timeout=timeout, proc=proc, poll=poll)
+        assert got, f"{stage} exited (rc={proc.poll()}) before the point of the kill:\n{log_tail(ws, stage)}"
+        assert proc.poll() is None, f"{stage} had already exited (rc={proc.returncode}) when the kill was due"
+    finally:
+        kill_group(proc)
+    assert proc.returncode == -9
+    return got
 
 
 def tree(root: Path) -> dict[str, tuple[int, int, str]]:

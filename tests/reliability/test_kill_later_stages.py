@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import IDS, Workspace, kill_group, prepare_stage_inputs, tree, wait_for
+from tests.reliability.conftest import (IDS, Workspace, kill9_when, kill_group, log_tail, new_workspace, prepare_stage_inputs,
+                                        tree, wait_for)
 
 EXTERNAL_IMAGES = 600  # ~480 train rows: 30 steps an epoch at batch 16
 SHARD_SIZE = 20
@@ -44,19 +45,6 @@ PARTIAL_SUFFIXES = (".part", ".tmp", ".temp")
 
 
 # ---------------------------------------------------------------------------------------- helpers
-
-
-def _new_workspace(root: Path, code_snapshot: Path) -> Workspace:
-    """What the `workspace` fixture makes (it is function-scoped; this module builds its inputs once)."""
-    root.mkdir(parents=True)
-    for name in ("src", "stages"):
-        (root / name).symlink_to(code_snapshot / name, target_is_directory=True)
-    for name in ("params.yaml", "dvc.yaml"):
-        shutil.copy2(code_snapshot / name, root / name)
-    ws = Workspace(root)
-    ws.set_params(**{"project.workers": 1, "download.retries": 0, "download.subtitles": False,
-                     "asr.cpu_threads": 1, "asr.batch_size": 1})
-    return ws
 
 
 def _copy(ws: Workspace, dest: Path, *remove: str) -> Workspace:
@@ -107,11 +95,6 @@ def _files_of(snapshot: dict, vid: str) -> dict:
     return {k: v for k, v in snapshot.items() if k == f"{vid}.json"}
 
 
-def _log(ws: Workspace, stage: str) -> str:
-    p = ws.path(f"{stage}.log")
-    return p.read_text(errors="replace")[-3000:] if p.exists() else ""
-
-
 def _without(metrics: dict, *keys: str) -> dict:
     return {k: v for k, v in metrics.items() if k not in keys}
 
@@ -121,7 +104,7 @@ def prepared(tmp_path_factory, code_snapshot, clips, stain_model_json) -> Worksp
     """download, asr, frames, text, pairs and dataset run once, uninterrupted, on the three clips
     and the synthetic external set. Tests copy it; its outputs are the uninterrupted reference
     for pairs and dataset."""
-    ws = _new_workspace(tmp_path_factory.mktemp("prepared") / "repo", code_snapshot)
+    ws = new_workspace(tmp_path_factory.mktemp("prepared") / "repo", code_snapshot)
     prepare_stage_inputs(ws, clips, stain_model_json, "asr")  # the video list, the stain model, download run
     _write_external(ws.root, EXTERNAL_IMAGES)
     ws.set_params(**{"dataset.external_sources": ["openclip_csv:data/ext/pairs.csv"], "dataset.shard_size": SHARD_SIZE},
@@ -157,13 +140,7 @@ def test_text_kill9_then_rerun_equals_uninterrupted(prepared, tmp_path):
     def done():
         return [v for v in ids if (out / f"{v}.json").exists()]
 
-    proc = killed.start("text")
-    try:
-        first = wait_for(done, timeout=180, proc=proc, poll=0.002)
-        assert first, f"text exited (rc={proc.poll()}) before any output:\n{_log(killed, 'text')}"
-    finally:
-        kill_group(proc)
-    assert proc.returncode == -9
+    kill9_when(killed, "text", done, timeout=180)
     finished = done()
     assert 1 <= len(finished) < len(ids), f"kill did not land mid-stage: finished {finished}"
     assert finished == ids[:len(finished)]  # one worker, in file-name order
@@ -210,16 +187,12 @@ def test_pairs_kill9_then_rerun_equals_uninterrupted(prepared, tmp_path):
     def done():
         return [v for v in IDS if (out / f"{v}.json").exists()]
 
-    proc = killed.start("pairs")
     try:
-        first = wait_for(done, timeout=120, proc=proc, poll=0.002)
-        assert first == ["v0"], f"pairs (rc={proc.poll()}) wrote {first}:\n{_log(killed, 'pairs')}"
-        assert proc.poll() is None  # blocked on v1's input, not finished
+        first = kill9_when(killed, "pairs", done, timeout=120)  # it is blocked on v1's input, not finished
     finally:
-        kill_group(proc)
         text_v1.unlink()
         shutil.copy2(saved, text_v1)
-    assert proc.returncode == -9
+    assert first == ["v0"], first
     assert text_v1.read_bytes() == prepared.path("outputs/text/v1.json").read_bytes()
     assert text_v1.stat().st_mtime_ns == prepared.path("outputs/text/v1.json").stat().st_mtime_ns
     before = _files_of(tree(out), "v0")
@@ -255,13 +228,7 @@ def test_dataset_kill9_mid_write_then_rerun_equals_uninterrupted(prepared, tmp_p
     def first_shard():
         return sorted(outputs.glob(".dataset.tmp-*/shards/train-000000.tar"))
 
-    proc = killed.start("dataset")
-    try:
-        got = wait_for(first_shard, timeout=180, proc=proc, poll=0.002)
-        assert got, f"dataset exited (rc={proc.poll()}) before writing a shard:\n{_log(killed, 'dataset')}"
-    finally:
-        kill_group(proc)
-    assert proc.returncode == -9
+    kill9_when(killed, "dataset", first_shard, timeout=180)
     # killed before the swap: no dataset under the final name, a half-written one in its temp folder
     assert not killed.path("outputs/dataset").exists(), "kill landed after the dataset was swapped in"
     tmp_dirs = sorted(p.name for p in outputs.glob(".dataset.*"))
@@ -316,7 +283,7 @@ def test_train_kill9_mid_checkpoint_then_resume_equals_uninterrupted(prepared, t
         proc = killed.start("train")
         try:
             got = wait_for(next_save_under_way, timeout=240, proc=proc, poll=0.002)
-            assert got, f"train exited (rc={proc.poll()}) before another checkpoint save:\n{_log(killed, 'train')}"
+            assert got, f"train exited (rc={proc.poll()}) before another checkpoint save:\n{log_tail(killed, 'train')}"
         finally:
             kill_group(proc)
         assert proc.returncode == -9

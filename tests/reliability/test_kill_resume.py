@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tests.reliability.conftest import IDS, kill_group, prepare_stage_inputs as _prepare, tree, wait_for
+from tests.reliability.conftest import IDS, kill9_when, prepare_stage_inputs as _prepare, tree
 
 # stage -> (output dir, the per-video file whose existence means "done")
 STAGES = {
@@ -42,13 +42,7 @@ def test_kill9_mid_stage_then_rerun_loses_and_duplicates_nothing(stage, workspac
     _prepare(workspace, [clips[0], clips[1], long_clip], stain_model_json, stage)
     out_dir = workspace.path(STAGES[stage][0])
 
-    proc = workspace.start(stage)
-    try:
-        first = wait_for(lambda: _done(workspace, stage), timeout=240, proc=proc, poll=0.02)
-        assert first, f"{stage} exited (rc={proc.poll()}) before any output:\n" + workspace.path(f"{stage}.log").read_text()[-3000:]
-    finally:
-        kill_group(proc)
-    assert proc.returncode == -9
+    kill9_when(workspace, stage, lambda: _done(workspace, stage), timeout=240, poll=0.02)
     finished = _done(workspace, stage)
     assert 1 <= len(finished) < len(IDS), f"kill did not land mid-stage: finished {finished}"
     before = {v: _files_of(tree(out_dir), v) for v in finished}
