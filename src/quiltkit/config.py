@@ -418,14 +418,20 @@ class DatasetParams(Section):
     # so merging trains on them twice (README, "Rebuilding Quilt-1M"); on for a real release.
     include_release: bool = False
 
+    @field_validator("external_sources")
+    @classmethod
+    def _source_specs(cls, v: list[str]) -> list[str]:
+        # a field validator, so that the error names dataset.external_sources, not just dataset
+        for spec in v:
+            kind = spec.split(":", 1)[0]
+            if ":" not in spec or kind not in EXTERNAL_SOURCE_KINDS:
+                raise ValueError(f"external source {spec!r}: expected 'kind:path' with kind in {EXTERNAL_SOURCE_KINDS}")
+        return v
+
     @model_validator(mode="after")
     def _fractions(self):
         if self.val_fraction + self.test_fraction >= 1:
             raise ValueError("val_fraction + test_fraction must be < 1")
-        for spec in self.external_sources:
-            kind = spec.split(":", 1)[0]
-            if ":" not in spec or kind not in EXTERNAL_SOURCE_KINDS:
-                raise ValueError(f"external source {spec!r}: expected 'kind:path' with kind in {EXTERNAL_SOURCE_KINDS}")
         return self
 
 

@@ -22,7 +22,9 @@ import ast
 import io
 import json
 import logging
+import math
 import tarfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,12 +75,19 @@ def parse_spec(spec: str, root: Path) -> SourceSpec:
     return SourceSpec(kind, path if path.is_absolute() else root / path, opts, spec)
 
 
+def _is_file(p: Path) -> bool:
+    try:
+        return p.is_file()
+    except OSError:  # a name too long for the file system (is_file passes that errno on)
+        return False
+
+
 def _resolve(p: str, root: Path, base: Path) -> Path | None:
     cand = Path(p)
     if cand.is_absolute():
-        return cand if cand.exists() else None
+        return cand if _is_file(cand) else None
     for c in (root / cand, base / cand):
-        if c.exists():
+        if _is_file(c):  # an empty cell is Path("."): the folder itself, no image
             return c
     return None
 
@@ -130,7 +139,7 @@ def _listish(v) -> list[str]:
             val = ast.literal_eval(s)  # literals only: never evaluates code
             if isinstance(val, (list, tuple)):
                 return [str(x) for x in val]
-        except (ValueError, SyntaxError):
+        except (ValueError, SyntaxError, MemoryError, RecursionError):  # the last two: absurdly nested input
             pass
     return [x.strip() for x in s.strip("[]").split(",") if x.strip()]
 
@@ -158,7 +167,12 @@ def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
             header = fh.readline()
         # open_clip's own default separator is a tab; the demo and Quilt write commas
         sep = "\t" if "\t" in header and "," not in header else ","
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep)
+        with warnings.catch_warnings():
+            # index_col=False: a first row with one field too many (an unquoted comma) must not make
+            # pandas take the first column as the index, shifting every row's columns by one; its
+            # warning that the extra field is dropped is the same error as a later row's
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, index_col=False)
     except Exception as err:  # pandas raises a zoo of parser errors
         raise SourceError(f"{path}: not a readable CSV: {err}") from None
     missing = [c for c in required if c not in df.columns]
@@ -215,6 +229,19 @@ def video_rows(pairs_dir: Path, root: Path, download_dir: Path | None = None) ->
     return Loaded(rows, sk.counts)
 
 
+def _time(r: dict, col: str, path: Path, line: int) -> float | None:
+    v = _text(r.get(col))
+    if not v:
+        return None
+    try:
+        x = float(v)
+    except ValueError:
+        x = math.nan
+    if not math.isfinite(x):
+        raise SourceError(f"{path}: row {line}, column {col!r}: {v[:40]!r} is not a time in seconds")
+    return x
+
+
 def release_rows(release_dir: Path, root: Path) -> Loaded:
     """The release stage's rebuilt Quilt-1M rows: the lookup's captions and columns, the image
     under its release name, and the video's provenance (URL, title, channel, licence, time span)."""
@@ -232,7 +259,7 @@ def release_rows(release_dir: Path, root: Path) -> Loaded:
         rows.append(Row(
             source="quilt_release", source_kind="quilt_release", pair_id=f"quilt_release-{i}", image=img, origin=_rel(img, root),
             caption=cap, text_kind="sentence", video_id=_text(r.get("video_id")), **lookup_fields(r),
-            start=float(r["start"]) if _text(r.get("start")) else None, end=float(r["end"]) if _text(r.get("end")) else None,
+            start=_time(r, "start", path, i), end=_time(r, "end", path, i),
             url=_text(r.get("url")), title=_text(r.get("title")), channel=_text(r.get("channel")), license=_text(r.get("license")),
             source_image_id=_text(r.get("image_path"))))
     return Loaded(rows, sk.counts)
@@ -341,7 +368,7 @@ def img2dataset_wds_rows(spec: SourceSpec, root: Path) -> Loaded:
                     fh = tar.extractfile(m)
                     if fh is not None:
                         samples.setdefault(key, {})[ext.lower()] = fh.read()
-        except tarfile.TarError as err:
+        except (tarfile.TarError, OSError, EOFError) as err:  # EOFError: a compressed shard cut short
             raise SourceError(f"{f}: not a readable tar: {err}") from None
         for key in sorted(samples):
             s = samples[key]
@@ -353,6 +380,9 @@ def img2dataset_wds_rows(spec: SourceSpec, root: Path) -> Loaded:
                     meta = json.loads(s["json"])
                 except (json.JSONDecodeError, UnicodeDecodeError):
                     sk.add("bad json", f"{f.name}: {key}")
+                if not isinstance(meta, dict):  # valid JSON, but a list or a number
+                    sk.add("bad json", f"{f.name}: {key}")
+                    meta = {}
             if meta.get("status") not in (None, "success"):
                 sk.add("download failed", f"{f.name}: {key}")
                 continue

@@ -45,7 +45,9 @@ def histology_events(frames: FrameAnalysis, hist_threshold: float) -> list[tuple
         nxt = ims[i + 1].start if i + 1 < len(ims) else None
         if nxt is None or nxt - im.end > 0.5:
             events.append((im.end, False))
-    return sorted(events)
+    # by time only, and stable: a point image's (t, True) stays before its (t, False); sorting the
+    # tuples put False first, so the image opened a chunk that ran on to the next image or the end
+    return sorted(events, key=lambda e: e[0])
 
 
 def chunks(events: list[tuple[float, bool]], chunk_time: float, duration: float) -> list[Chunk]:

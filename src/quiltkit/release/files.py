@@ -64,9 +64,15 @@ def _literal(v: str):
 
 
 def _number(x) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise ValueError(f"{x!r} is not a finite number")
-    return float(x)
+    try:
+        f = float(x)
+    except OverflowError:  # an int literal beyond float's range (math.isfinite would raise too)
+        raise ValueError(f"{str(x)[:20]}... is not a finite number") from None
+    if not math.isfinite(f):
+        raise ValueError(f"{x!r} is not a finite number")
+    return f
 
 
 def parse_float(v: str) -> float:
@@ -218,7 +224,10 @@ def read_rows(path: Path | str, columns: list[Column]) -> Iterator[tuple[int, di
     n_bad = 0
     with open(path, newline="", encoding="utf-8", errors="strict") as fh:
         reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
+        try:  # the first read decodes a whole block, so bytes that are not UTF-8 can fail here already
+            header = reader.fieldnames or []
+        except (csv.Error, UnicodeDecodeError) as err:
+            raise ReleaseError(f"{path}: not readable as CSV: {err}") from None
         missing = [c.name for c in columns if c.required and c.name not in header]
         if missing:
             raise ReleaseError(f"{path}: missing column(s) {missing}; has {header}")

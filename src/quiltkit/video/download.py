@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 import email.utils
 import hashlib
+import io
 import json
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from quiltkit.paths import safe_id
 log = logging.getLogger(__name__)
 
 MAX_RETRY_AFTER = 300.0  # a server asking for more than 5 minutes is treated as a failure for now
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 INFO_FIELDS = ["id", "title", "channel", "uploader", "license", "duration", "upload_date", "webpage_url", "extractor", "ext", "width", "height", "fps"]
 
 
@@ -77,7 +80,11 @@ def read_video_list(path: Path | str, root: Path | None = None, rejected: list[s
             raise ValueError(msg)
         rejected.append(msg)
 
-    with open(path, newline="", encoding="utf-8") as fh:
+    try:  # a list saved as Latin-1 or cp1252 says so, naming the file, whatever `rejected` is
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); save the list as UTF-8") from None
+    with io.StringIO(text, newline="") as fh:
         # strict: an unbalanced quote is an error, not a field that swallows the rest of the file
         reader = csv.DictReader(fh, strict=True)
         missing = {"video_id", "url"} - set(reader.fieldnames or [])
@@ -100,6 +107,9 @@ def read_video_list(path: Path | str, root: Path | None = None, rejected: list[s
             if not raw_id or not url:
                 bad(line, "empty video_id or url")
                 continue
+            if _CONTROL.search(url):  # a NUL even crashes the path resolution below
+                bad(line, f"url {url[:80]!r} holds a control character")
+                continue
             try:
                 vid = safe_id(raw_id)
             except ValueError as err:
@@ -112,10 +122,12 @@ def read_video_list(path: Path | str, root: Path | None = None, rejected: list[s
             try:
                 duration = float(dur) if dur else None
             except ValueError:
-                bad(line, f"duration {dur[:40]!r} is not a number")
+                duration = math.nan
+            if duration is not None and not (math.isfinite(duration) and duration >= 0):  # "nan", "inf", "-5" parse too
+                bad(line, f"duration {dur[:40]!r} is not a number (of seconds >= 0)")
                 continue
             date = (r.get("upload_date") or "").strip().replace("-", "")
-            if date and not (len(date) == 8 and date.isdigit()):
+            if date and not (len(date) == 8 and date.isascii() and date.isdigit()):
                 bad(line, f"upload_date {date[:40]!r} is not a date (YYYYMMDD or YYYY-MM-DD)")
                 continue
             seen[vid] = line
