@@ -53,8 +53,6 @@ def _run(cmd: list[str], cwd: Path, env: dict, timeout: int) -> subprocess.Compl
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(1500)
 def _hashes(*dirs: Path) -> dict:
     import hashlib
 
@@ -62,6 +60,8 @@ def _hashes(*dirs: Path) -> dict:
             if f.is_file() and ".fingerprints" not in f.parts and f.suffix not in (".db", ".lock")}
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
 def test_demo_pipeline_end_to_end(tmp_path):
     if not (ROOT / "data" / "raw").exists():
         pytest.fail("data/raw is missing: run `bash scripts/bootstrap.sh` (it extracts the package images)")
