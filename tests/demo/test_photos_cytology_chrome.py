@@ -1,7 +1,6 @@
 """The painters of photos.py, cytology.py and chrome.py: the right shape at any size, one picture
 per seed, and each shows what its style names: photos that are not H&E, smears that are mostly
 bright glass with stained cells, and viewer chrome that stays put while the tissue moves."""
-import time
 
 import cv2
 import numpy as np
@@ -84,19 +83,6 @@ def test_shape_and_determinism(module, func, size):
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
     assert a.std() > 5, "a blank picture"
-
-
-@pytest.mark.parametrize("module,func", ALL, ids=[f for _, f in ALL])
-def test_fast(module, func):
-    paint(func, seed=0)  # fonts and source photos load once per process
-    best = min(_timed(func, seed) for seed in range(1, 4))
-    assert best < 0.3, f"{func} took {best:.3f} s at 640x360 (aim: < 0.15 s)"
-
-
-def _timed(func, seed):
-    t = time.perf_counter()
-    paint(func, seed=seed)
-    return time.perf_counter() - t
 
 
 def test_histology_styles_are_the_cytology_and_chrome_ones():
