@@ -183,9 +183,11 @@ def excerpt(out: str, width: int = 300) -> str:
     return ("\n".join(summary[-2:]) or "\n".join(lines[-4:]))[-1000:]
 
 
-def run_test(copy: Path, test: str, timeout: float, tag: str, log: Path | None = None) -> tuple[str, str]:
+def run_test(copy: Path, test: str, timeout: float, tag: str, log: Path | None = None,
+             extra: list[str] | None = None) -> tuple[str, str]:
     basetemp = copy.parent / f"pytest-{tag}"
-    cmd = [str(VENV_PY), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs", f"--basetemp={basetemp}", test]
+    cmd = [str(VENV_PY), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs", f"--basetemp={basetemp}",
+           *(extra or []), test]
     rc, out = run_group(cmd, copy, env_for(copy), timeout)
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -230,6 +232,7 @@ def run_one(m: dict, baseline: bool, keep: bool, default_timeout: float, baselin
     result for the next mutant of the same test."""
     baselines = {} if baselines is None else baselines
     timeout = float(m.get("timeout", default_timeout))
+    extra = [str(a) for a in m.get("pytest_args") or []]
     work = Path(tempfile.mkdtemp(prefix="qk-mutant-"))
     copy = work / "repo"
     copy.mkdir()
@@ -239,7 +242,7 @@ def run_one(m: dict, baseline: bool, keep: bool, default_timeout: float, baselin
         copy_repo(copy, git_index=bool(m.get("git_index")))
         if baseline:
             if m["test"] not in baselines:
-                got, out = run_test(copy, m["test"], timeout, "baseline", logs and logs / "baseline.log")
+                got, out = run_test(copy, m["test"], timeout, "baseline", logs and logs / "baseline.log", extra)
                 baselines[m["test"]] = (got, excerpt(out) if got != "passed" else "")
             got, why = baselines[m["test"]]
             rec["baseline_passed"] = got == "passed"
@@ -252,7 +255,7 @@ def run_one(m: dict, baseline: bool, keep: bool, default_timeout: float, baselin
             rec["outcome"] = "invalid mutant"
             rec["failure_excerpt"] = broken
             return rec
-        got, out = run_test(copy, m["test"], timeout, "mutant", logs and logs / "mutant.log")
+        got, out = run_test(copy, m["test"], timeout, "mutant", logs and logs / "mutant.log", extra)
         rec["killed"] = got == "failed"
         rec["outcome"] = {"failed": "killed", "passed": "survived"}.get(got, got)
         rec["failure_excerpt"] = excerpt(out) if got != "passed" else ""
