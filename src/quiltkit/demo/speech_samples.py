@@ -1,7 +1,15 @@
 """Sound that is not an English lecture, for checking what the ASR stage does with it: the same
-pathology narration in German, French and Spanish (each after an opening sentence, as a lecture
-starts; espeak-ng's voices are harder than a lecturer's, and a few seconds of them alone misled
-Whisper base's language detection: French was Thai), and music with no voice."""
+pathology narration in German, French and Spanish (after an opening and a describing sentence, as
+a lecture starts), and music with no voice.
+
+espeak-ng's voices are harder than a lecturer's, and Whisper base names their language only when
+it hears enough of them. Measured on this project's machines (tests/speech/test_language.py):
+with the plain voices and the two-sentence clip, French and Spanish came out as Latin on one
+machine and as themselves on another (la 0.28 vs fr 0.55); with the m3 variant and the describing
+sentence, French and Spanish are themselves at every speaking rate from 155 to 175 wpm (fr
+0.77-0.87, es 0.97-0.98). German is not: base hears espeak German as Latin or German by a coin toss
+(la 0.47 / de 0.13 at 155 wpm, de 0.44 / la 0.16 at 165, la 0.225 / de 0.222 at 175), so German
+is a sample of "not English", never of German detected."""
 from __future__ import annotations
 
 import numpy as np
@@ -16,12 +24,17 @@ OPENING = {
     "fr": "Bonjour à tous, et bienvenue dans cette leçon de pathologie. Aujourd'hui, nous allons regarder ensemble des coupes de tissu colorées. ",
     "es": "Hola a todos y bienvenidos a esta clase de patología. Hoy vamos a mirar juntos cortes de tejido teñidos. ",
 }
-VOICE = {"en": "en-us", "de": "de", "fr": "fr", "es": "es"}  # espeak-ng voice names
+DESCRIPTION = {
+    "de": "Die Zellen sind groß und die Kerne sind dunkel. Wir sehen auch viele Entzündungszellen im Stroma. ",
+    "fr": "Les cellules sont grandes et les noyaux sont sombres. Nous voyons aussi beaucoup de cellules inflammatoires dans le stroma. ",
+    "es": "Las células son grandes y los núcleos son oscuros. También vemos muchas células inflamatorias en el estroma. ",
+}
+VOICE = {"en": "en-us", "de": "de+m3", "fr": "fr+m3", "es": "es+m3"}  # espeak-ng voice names (+variant)
 
 
 def lecture_opening(lang: str) -> str:
-    """The opening sentence and the narration in `lang` (de, fr, es)."""
-    return OPENING[lang] + NARRATION[lang]
+    """The opening, the describing sentences and the narration in `lang` (de, fr, es): about 20 s."""
+    return OPENING[lang] + DESCRIPTION[lang] + NARRATION[lang]
 
 
 def chords(seconds: float = 20.0, rate: int = 22050) -> np.ndarray:
