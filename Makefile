@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test gate timings
+.PHONY: setup demo test lint gate timings
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -20,6 +20,12 @@ demo: setup
 
 test: setup
 	$(VENV)/python -m pytest -q -p no:cacheprovider
+
+# What tests/test_style.py and tests/test_layers.py check, on its own (and ruff format to mend it).
+lint: setup
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/lint-imports
 
 gate:
 	$(VENV)/python scripts/check_metrics.py --rev HEAD

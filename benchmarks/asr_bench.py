@@ -23,6 +23,7 @@ French and Spanish, on music and on silence (quiltkit.demo.speech_samples).
 
 Timings on a shared machine are noisy: compare the models within one run, not across runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from quiltkit.config import load_params  # noqa: E402
 from quiltkit.io import write_json  # noqa: E402
 
-VARIANTS = {"default": {}, "batch1": {"batch_size": 1}, "no_prompt": {"initial_prompt": "none"},
-            "batch1_no_prompt": {"batch_size": 1, "initial_prompt": "none"}}
+VARIANTS = {
+    "default": {},
+    "batch1": {"batch_size": 1},
+    "no_prompt": {"initial_prompt": "none"},
+    "batch1_no_prompt": {"batch_size": 1, "initial_prompt": "none"},
+}
 CORPORA = {"demo": "data/demo", "holdout": "data/holdout"}
 
 
@@ -77,13 +82,24 @@ def run_setting(model: str, setting: str, corpus: Path, params_path: Path, threa
             hyps.append(hyp)
             f, n = term_recall([t for s in gt.sentences for t in s.terms], hyp)
             found, total = found + f, total + n
-    return {"model": model, "setting": setting, "corpus": corpus.name, "videos": len(videos), "statuses": statuses,
-            "wer": round(word_error_rate(refs, hyps), 4) if refs else None,
-            "term_recall": round(found / total, 4) if total else None, "terms": total,
-            "audio_seconds": round(audio_s, 1), "asr_seconds": round(asr_s, 1),
-            "real_time_factor": round(asr_s / audio_s, 4) if audio_s else None, "load_seconds": round(load_s, 2),
-            "peak_rss_mb": round(peak_rss_mb(), 1), "cpu_threads": threads, "batch_size": params.batch_size,
-            "prompt": prompt is not None}
+    return {
+        "model": model,
+        "setting": setting,
+        "corpus": corpus.name,
+        "videos": len(videos),
+        "statuses": statuses,
+        "wer": round(word_error_rate(refs, hyps), 4) if refs else None,
+        "term_recall": round(found / total, 4) if total else None,
+        "terms": total,
+        "audio_seconds": round(audio_s, 1),
+        "asr_seconds": round(asr_s, 1),
+        "real_time_factor": round(asr_s / audio_s, 4) if audio_s else None,
+        "load_seconds": round(load_s, 2),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "cpu_threads": threads,
+        "batch_size": params.batch_size,
+        "prompt": prompt is not None,
+    }
 
 
 def language_probe(model: str, work: Path, threads: int) -> dict:
@@ -97,9 +113,16 @@ def language_probe(model: str, work: Path, threads: int) -> dict:
     from quiltkit.speech.transcribe import transcribe_file
     from quiltkit.speech.tts import synthesize
 
-    english = "Welcome to this lecture on gastrointestinal pathology. Here we see colorectal adenocarcinoma with irregular glands."
-    sounds = {"en": synthesize(english, voice=VOICE["en"]), **{k: synthesize(lecture_opening(k), voice=VOICE[k]) for k in ("de", "fr", "es")},
-              "music": (chords(12.0), 22050), "silence": (np.zeros(22050 * 4, np.int16), 22050)}
+    english = (
+        "Welcome to this lecture on gastrointestinal pathology. "
+        "Here we see colorectal adenocarcinoma with irregular glands."
+    )
+    sounds = {
+        "en": synthesize(english, voice=VOICE["en"]),
+        **{k: synthesize(lecture_opening(k), voice=VOICE[k]) for k in ("de", "fr", "es")},
+        "music": (chords(12.0), 22050),
+        "silence": (np.zeros(22050 * 4, np.int16), 22050),
+    }
     params = load_params(REPO / "params.yaml").asr.model_copy(update={"model": model})
     work.mkdir(parents=True, exist_ok=True)
     out = {}
@@ -109,14 +132,23 @@ def language_probe(model: str, work: Path, threads: int) -> dict:
         encode(path, lambda i: np.full((64, 64, 3), 128, np.uint8), n, audio, rate, 64, 64, 2, 30)
         t = transcribe_file(path, name, params, None, cpu_threads=threads)
         det = t.settings.get("language_detection")
-        out[name] = {"status": t.status, "language": t.language,
-                     "probability": round(t.language_probability, 4) if t.language_probability is not None else None,
-                     "detection": det, "note": t.error}
+        out[name] = {
+            "status": t.status,
+            "language": t.language,
+            "probability": round(t.language_probability, 4) if t.language_probability is not None else None,
+            "detection": det,
+            "note": t.error,
+        }
     return out
 
 
 def in_child(model: str, setting: str, corpus: Path, params_path: Path, threads: int, limit: int) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps([model, setting, str(corpus), str(params_path), threads, limit])]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        json.dumps([model, setting, str(corpus), str(params_path), threads, limit]),
+    ]
     proc = subprocess.run(cmd, env={**os.environ, "PYTHONPATH": str(REPO / "src")}, stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{model} / {setting} on {corpus} exited {proc.returncode}")
@@ -128,7 +160,9 @@ def summary(rows: list[dict]) -> dict:
     out: dict[str, dict] = {}
     for r in rows:
         if r["setting"] == "default":
-            out.setdefault(r["model"], {})[r["corpus"]] = {k: r[k] for k in ("wer", "term_recall", "real_time_factor", "peak_rss_mb")}
+            out.setdefault(r["model"], {})[r["corpus"]] = {
+                k: r[k] for k in ("wer", "term_recall", "real_time_factor", "peak_rss_mb")
+            }
     return out
 
 
@@ -139,7 +173,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--params", type=Path, default=REPO / "params.yaml")
     ap.add_argument("--settings", default="default")
     ap.add_argument("--limit", type=int, default=0, help="only the first N videos of each corpus")
-    ap.add_argument("--threads", type=int, default=0, help="CPU threads for CTranslate2 (0: asr.cpu_threads or all cores)")
+    ap.add_argument(
+        "--threads", type=int, default=0, help="CPU threads for CTranslate2 (0: asr.cpu_threads or all cores)"
+    )
     ap.add_argument("--out", type=Path, default=REPO / "metrics" / "asr_bench.json")
     ap.add_argument("--languages", default="base", help="models whose language detection to probe ('' for none)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/quiltkit-asr-bench"))
@@ -165,8 +201,13 @@ def main(argv=None) -> dict:
     for model in filter(None, a.languages.split(",")):
         languages[model] = language_probe(model, a.work / "languages" / model, threads)
         print(json.dumps({model: languages[model]}), flush=True)
-    doc = {"rows": rows, "by_model": summary(rows), "language_detection": languages, "cpu_threads": threads,
-           "cpu_count": os.cpu_count()}
+    doc = {
+        "rows": rows,
+        "by_model": summary(rows),
+        "language_detection": languages,
+        "cpu_threads": threads,
+        "cpu_count": os.cpu_count(),
+    }
     write_json(a.out, doc)
     print(f"wrote {a.out}")
     return doc

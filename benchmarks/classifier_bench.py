@@ -19,6 +19,7 @@ to the stain features) and for the stain baseline:
 Features are computed once per frame and the heads refit per fold, so the table costs one pass
 of the backbone. Figures only: no timings go in the output.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,7 +78,11 @@ def leave_one_group_out(rows: list[dict], feats: dict[str, np.ndarray], thr: flo
     for g in sorted(set(groups)):
         test = groups == g
         label = "histology" if y[test].all() else "other" if not y[test].any() else "mixed"
-        cell = {"label": label, "frames": int(test.sum()), "styles": sorted({r["kind"] for r, t in zip(rows, test) if t})}
+        cell = {
+            "label": label,
+            "frames": int(test.sum()),
+            "styles": sorted({r["kind"] for r, t in zip(rows, test) if t}),
+        }
         for b in BACKENDS:
             p = _fit_predict(feats[b][~test], y[~test], feats[b][test], C_OF[b])
             cell[b] = round(float(((p >= thr) == y[test]).mean()), 4)
@@ -90,7 +95,9 @@ def holdout_frames(train_rows, train_feats, thr: float, per_class: int, seed: in
     from quiltkit.demo.eval_sets import relative_to, write_classifier_frames
 
     p = load_params(REPO / "params.yaml")
-    demo = DemoParams.model_validate({**p.demo.model_dump(), "style_split": "holdout", "classifier_frames_per_class": per_class})
+    demo = DemoParams.model_validate(
+        {**p.demo.model_dump(), "style_split": "holdout", "classifier_frames_per_class": per_class}
+    )
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         write_classifier_frames(tmp, relative_to(tmp, tmp, tmp), demo, seed, REPO)
@@ -109,9 +116,15 @@ def holdout_frames(train_rows, train_feats, thr: float, per_class: int, seed: in
             s = by_style.setdefault(r["kind"], [0, 0])
             s[0] += int(ok)
             s[1] += 1
-        out[b] = {"precision": round(tp / (tp + fp), 4) if tp + fp else 1.0, "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
-                  "accuracy": round(float((pred == y).mean()), 4), "tp": tp, "fp": fp, "fn": fn,
-                  "accuracy_by_style": {k: round(a / n, 4) for k, (a, n) in sorted(by_style.items())}}
+        out[b] = {
+            "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+            "accuracy": round(float((pred == y).mean()), 4),
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "accuracy_by_style": {k: round(a / n, 4) for k, (a, n) in sorted(by_style.items())},
+        }
     return out
 
 
@@ -120,25 +133,38 @@ def curation(backend: str, work: Path) -> dict:
     from quiltkit.pairing.stage_run import run_pairs
     from quiltkit.scoring.curation import score_corpus, side_by_side
     from quiltkit.text.vocabulary import core_vocabulary
+    from quiltkit.video.classifiers import train_classifier
     from quiltkit.video.frames_run import run_frames
-    from quiltkit.video.histology import train_classifier
 
     p = load_params(REPO / "params.yaml")
     h = p.frames.histology
     model = work / backend / "model.json"
     train_classifier(backend, REPO / h.train_frames, seed=p.project.seed)[0].save(model)
-    frames = p.frames.model_copy(update={"histology": h.model_copy(update={"backend": backend, "model_path": str(model)})})
+    frames = p.frames.model_copy(
+        update={"histology": h.model_copy(update={"backend": backend, "model_path": str(model)})}
+    )
     scored = {}
     for corpus, base in (("demo", REPO / "outputs"), ("holdout", REPO / "outputs" / "holdout")):
         out = work / backend / corpus
         run_frames(frames, base / "download", out / "frames", seed=p.project.seed, workers=p.project.workers)
-        run_pairs(p.pairs, out / "frames", base / "text", out / "pairs", root=REPO, keywords_per_chunk=p.text.keywords_per_chunk)
+        run_pairs(
+            p.pairs,
+            out / "frames",
+            base / "text",
+            out / "pairs",
+            root=REPO,
+            keywords_per_chunk=p.text.keywords_per_chunk,
+        )
         gt = REPO / "data" / corpus / "ground_truth"
-        scored[corpus] = score_corpus(gt, base / "asr", out / "frames", base / "text", p.pairs, REPO, vocab=core_vocabulary())
+        scored[corpus] = score_corpus(
+            gt, base / "asr", out / "frames", base / "text", p.pairs, REPO, vocab=core_vocabulary()
+        )
     table = side_by_side(scored)
     keep = ("scene_boundary_f1", "histology_precision", "histology_recall", "pair_precision", "pair_recall")
-    return {"figures": {k: table[k] for k in keep},
-            "histology_by_group": {c: m.get("histology_by_group", {}) for c, m in scored.items()}}
+    return {
+        "figures": {k: table[k] for k in keep},
+        "histology_by_group": {c: m.get("histology_by_group", {}) for c, m in scored.items()},
+    }
 
 
 def main() -> None:
@@ -152,9 +178,12 @@ def main() -> None:
     thr = p.frames.histology.threshold
     rows = _rows(Path(p.frames.histology.train_frames) / "labels.csv")
     feats = _features(rows)
-    result = {"threshold": thr, "training_frames": len(rows),
-              "leave_one_group_out": leave_one_group_out(rows, feats, thr),
-              "holdout_frames": holdout_frames(rows, feats, thr, a.holdout_frames_per_class, seed=p.holdout.seed + 1)}
+    result = {
+        "threshold": thr,
+        "training_frames": len(rows),
+        "leave_one_group_out": leave_one_group_out(rows, feats, thr),
+        "holdout_frames": holdout_frames(rows, feats, thr, a.holdout_frames_per_class, seed=p.holdout.seed + 1),
+    }
     if not a.skip_curation:
         with tempfile.TemporaryDirectory(dir=REPO / "outputs") as work:
             # inside the repository: frames writes image paths relative to it

@@ -15,6 +15,7 @@ scoring.wer.correction_effects (terms fixed, reference words broken, words chang
 merged pipeline vocabulary (core + HPO + ICD-10, what the text stage corrects against).
 --asr-cache keeps the transcripts (keyed by voice and text) so that re-scoring skips the ASR.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,11 +46,22 @@ def demo_sentences(n: int, seed: int) -> list[narration.Line]:
     for _ in range(40):
         for c in classes + [None]:
             mag = narration._pick(rng, ["low", "medium", "high"])
-            for ln in narration.histology_lines(rng, c, mag, bool(rng.random() < 0.3), bool(rng.random() < 0.2), 3,
-                                                label="IHC package sample" if rng.random() < 0.5 else None):
+            for ln in narration.histology_lines(
+                rng,
+                c,
+                mag,
+                bool(rng.random() < 0.3),
+                bool(rng.random() < 0.2),
+                3,
+                label="IHC package sample" if rng.random() < 0.5 else None,
+            ):
                 pool.setdefault(ln.text, ln)
-        for ln in (narration.slide_lines(rng, classes) + narration.title_lines(rng, "colon pathology")
-                   + narration.presenter_lines(rng, "Doctor Rivera") + narration.summary_lines(rng)):
+        for ln in (
+            narration.slide_lines(rng, classes)
+            + narration.title_lines(rng, "colon pathology")
+            + narration.presenter_lines(rng, "Doctor Rivera")
+            + narration.summary_lines(rng)
+        ):
             pool.setdefault(ln.text, ln)
     lines = list(pool.values())
     order = rng.permutation(len(lines))
@@ -81,9 +93,14 @@ def score(lines: list[narration.Line], raw: list[str], corrector: Corrector, voc
         f, n = term_recall(ln.terms, r, vocab)
         found_raw, total = found_raw + f, total + n
         found_cor += term_recall(ln.terms, c, vocab)[0]
-    return {"wer_raw": round(word_error_rate(refs, raw), 4), "wer_corrected": round(word_error_rate(refs, cor), 4),
-            "term_recall_raw": round(found_raw / total, 4) if total else None,
-            "term_recall_corrected": round(found_cor / total, 4) if total else None, "terms": total, **eff}
+    return {
+        "wer_raw": round(word_error_rate(refs, raw), 4),
+        "wer_corrected": round(word_error_rate(refs, cor), 4),
+        "term_recall_raw": round(found_raw / total, 4) if total else None,
+        "term_recall_corrected": round(found_cor / total, 4) if total else None,
+        "terms": total,
+        **eff,
+    }
 
 
 def main(argv=None) -> dict:
@@ -120,21 +137,27 @@ def main(argv=None) -> dict:
         if a.asr_cache:
             a.asr_cache.write_text(json.dumps(cache, indent=0))
     vocab = build_vocabulary(params.text.use_hpo, params.text.use_icd10, cache_dir=Path.home() / ".cache" / "quiltkit")
-    correctors = {"head": Corrector(vocab, min_score=params.text.fuzzy_min_score, extended=False),
-                  "new": Corrector(vocab, min_score=params.text.fuzzy_min_score)}
+    correctors = {
+        "head": Corrector(vocab, min_score=params.text.fuzzy_min_score, extended=False),
+        "new": Corrector(vocab, min_score=params.text.fuzzy_min_score),
+    }
     report: dict = {"sentences": len(lines), "seed": a.seed, "model": params.asr.model, "voices": groups, "groups": {}}
     for g, voices in groups.items():
         gl = [ln for _ in voices for ln in lines]
         graw = [h for v in voices for h in asr[v]]
         report["groups"][g] = {name: score(gl, graw, c, vocab) for name, c in correctors.items()}
-        report["groups"][g]["per_voice"] = {v: {name: score(lines, asr[v], c, vocab) for name, c in correctors.items()}
-                                            for v in voices}
+        report["groups"][g]["per_voice"] = {
+            v: {name: score(lines, asr[v], c, vocab) for name, c in correctors.items()} for v in voices
+        }
         if a.show and g == "tuning":  # held-out transcripts are not looked at, only scored
             for v in voices:
                 for ln, h in zip(lines, asr[v]):
                     outs = {name: c.correct(h)[1] for name, c in correctors.items()}
                     if any(outs.values()):
-                        print(f"[{v}] REF {ln.text}\n        ASR {h}\n        " + "  ".join(f"{k}: {o}" for k, o in outs.items()))
+                        print(
+                            f"[{v}] REF {ln.text}\n        ASR {h}\n        "
+                            + "  ".join(f"{k}: {o}" for k, o in outs.items())
+                        )
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report["groups"], indent=1))

@@ -31,13 +31,14 @@ repository; the long-video corpora are built once and kept under --work for re-r
 machine shared with other jobs are noisy: read ratios, not absolute seconds, and repeat a run
 before believing a 10% difference.
 """
+
 from __future__ import annotations
 
 import argparse
 import csv
-import resource
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from quiltkit.config import load_params  # noqa: E402
-from quiltkit.execution.runner import VideoTask, run_videos  # noqa: E402
+from quiltkit.execution.runner import run_videos  # noqa: E402
+from quiltkit.execution.tasks import VideoTask  # noqa: E402
 
 TARGETS = {"curation_over_asr": 1.3, "x4_over_x1": 4.4, "memory_long_over_short": 1.10}
 
@@ -193,7 +195,7 @@ MODEL_JSON = "histo_classifier/model.json"
 def train_head(work: Path, corpus: Path) -> dict:
     """The histology head, trained once on the corpus's classifier frames into work/MODEL_JSON
     (what the histo_classifier stage writes), timed as the one-off cost it is."""
-    from quiltkit.video.histology import train_classifier
+    from quiltkit.video.classifiers import train_classifier
 
     p = load_params(REPO / "params.yaml")
     h = p.frames.histology
@@ -201,13 +203,22 @@ def train_head(work: Path, corpus: Path) -> dict:
     os.chdir(corpus.parents[1])  # labels.csv names its images relative to the corpus root
     try:
         t0, c0 = time.perf_counter(), cpu_seconds()
-        model, _ = train_classifier(h.backend, corpus / "classifier_frames", seed=p.project.seed, device=h.device,
-                                    with_stain=h.with_stain_features)
+        model, _ = train_classifier(
+            h.backend,
+            corpus / "classifier_frames",
+            seed=p.project.seed,
+            device=h.device,
+            with_stain=h.with_stain_features,
+        )
     finally:
         os.chdir(cwd)
     model.save(work / MODEL_JSON)
-    r = {"seconds": round(time.perf_counter() - t0, 2), "cpu_seconds": round(cpu_seconds() - c0, 2), "backend": h.backend,
-         "note": "trained once on frames.histology.train_frames; dvc does not re-run it when the video list changes"}
+    r = {
+        "seconds": round(time.perf_counter() - t0, 2),
+        "cpu_seconds": round(cpu_seconds() - c0, 2),
+        "backend": h.backend,
+        "note": "trained once on frames.histology.train_frames; dvc does not re-run it when the video list changes",
+    }
     print(f"  histo_classifier (once): {r['seconds']:.2f} s wall {r['cpu_seconds']:.2f} s cpu", flush=True)
     return r
 
@@ -272,10 +283,17 @@ def curate(ws: Path, workers: int, asr_overrides: dict | None = None) -> dict:
             metrics = curate_corpus(p, p.download.video_list, out, workers=workers, step_hook=timed)
         classifier = classifier_in_frames(clock, out, seconds["frames"])
         failed = {k: m.get("failed") for k, m in metrics.items() if isinstance(m, dict) and m.get("failed")}
-        return {"seconds": seconds, "total_seconds": round(sum(seconds.values()), 2),
-                "cpu_seconds": cpu, "total_cpu_seconds": round(sum(cpu.values()), 2),
-                "videos": metrics["download"]["videos"], "pairs": metrics["pairs"]["pairs"],
-                "audio_seconds": metrics["asr"]["audio_seconds"], "failed": failed, "classifier_in_frames": classifier}
+        return {
+            "seconds": seconds,
+            "total_seconds": round(sum(seconds.values()), 2),
+            "cpu_seconds": cpu,
+            "total_cpu_seconds": round(sum(cpu.values()), 2),
+            "videos": metrics["download"]["videos"],
+            "pairs": metrics["pairs"]["pairs"],
+            "audio_seconds": metrics["asr"]["audio_seconds"],
+            "failed": failed,
+            "classifier_in_frames": classifier,
+        }
     finally:
         os.chdir(cwd)
 
@@ -284,10 +302,17 @@ def classifier_in_frames(clock: _ClassifierClock, out: Path, frames_wall: float)
     """The histology classifier's time inside the frames step (guards included), as its share of
     the workers' time on the step's videos; `seconds` is that share of the step's wall time."""
     images, clf_seconds = clock.totals()
-    worker_seconds = sum(json.loads(f.read_text()).get("seconds_elapsed") or 0.0 for f in (out / "frames").glob("*.json"))
+    worker_seconds = sum(
+        json.loads(f.read_text()).get("seconds_elapsed") or 0.0 for f in (out / "frames").glob("*.json")
+    )
     share = clf_seconds / worker_seconds if worker_seconds else 0.0
-    return {"images": images, "worker_seconds": round(clf_seconds, 2), "share_of_frames": round(share, 3),
-            "seconds_per_image": round(clf_seconds / max(1, images), 4), "seconds": round(share * frames_wall, 2)}
+    return {
+        "images": images,
+        "worker_seconds": round(clf_seconds, 2),
+        "share_of_frames": round(share, 3),
+        "seconds_per_image": round(clf_seconds / max(1, images), 4),
+        "seconds": round(share * frames_wall, 2),
+    }
 
 
 def _decode_task(task: VideoTask) -> dict:
@@ -337,8 +362,14 @@ def bytes_read_section(ws: Path) -> dict:
             for _ in v.frames(reference_only=ref):
                 pass
 
-    tally = {"downloaded_bytes": 0, "asr_read_bytes": 0, "frames_read_bytes": 0,
-             "muxed_bytes": 0, "muxed_asr_read_bytes": 0, "muxed_frames_read_bytes": 0}
+    tally = {
+        "downloaded_bytes": 0,
+        "asr_read_bytes": 0,
+        "frames_read_bytes": 0,
+        "muxed_bytes": 0,
+        "muxed_asr_read_bytes": 0,
+        "muxed_frames_read_bytes": 0,
+    }
     warm = True
     for rec_path in sorted((ws / "outputs/download").glob("*.record.json")):
         rec = VideoRecord.read(rec_path)
@@ -351,16 +382,19 @@ def bytes_read_section(ws: Path) -> dict:
             hear(audio), see(video)
             warm = False
         tally["downloaded_bytes"] += video.stat().st_size + (audio.stat().st_size if audio != video else 0)
-        tally["asr_read_bytes"] += bytes_read(lambda: hear(audio))
-        tally["frames_read_bytes"] += bytes_read(lambda: see(video))
+        tally["asr_read_bytes"] += bytes_read(lambda: hear(audio))  # noqa: B023 (called at once)
+        tally["frames_read_bytes"] += bytes_read(lambda: see(video))  # noqa: B023 (called at once)
         tally["muxed_bytes"] += muxed.stat().st_size
-        tally["muxed_asr_read_bytes"] += bytes_read(lambda: hear(muxed))
-        tally["muxed_frames_read_bytes"] += bytes_read(lambda: see(muxed))
+        tally["muxed_asr_read_bytes"] += bytes_read(lambda: hear(muxed))  # noqa: B023 (called at once)
+        tally["muxed_frames_read_bytes"] += bytes_read(lambda: see(muxed))  # noqa: B023 (called at once)
     t = tally
     t["reads_per_downloaded_byte"] = round((t["asr_read_bytes"] + t["frames_read_bytes"]) / t["downloaded_bytes"], 3)
     t["muxed_reads_per_byte"] = round((t["muxed_asr_read_bytes"] + t["muxed_frames_read_bytes"]) / t["muxed_bytes"], 3)
-    print(f"  bytes read per downloaded byte: {t['reads_per_downloaded_byte']} as downloaded, "
-          f"{t['muxed_reads_per_byte']} on the muxed files", flush=True)
+    print(
+        f"  bytes read per downloaded byte: {t['reads_per_downloaded_byte']} as downloaded, "
+        f"{t['muxed_reads_per_byte']} on the muxed files",
+        flush=True,
+    )
     return t
 
 
@@ -390,8 +424,12 @@ def child_main(stage: str, ws: Path) -> None:
 def peak_rss_mb(stage: str, ws: Path) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", stage, "--work", str(ws)], env=env,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--child", stage, "--work", str(ws)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     out, _ = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"memory child {stage} on {ws} exited {proc.returncode}")
@@ -408,7 +446,9 @@ def memory_section(work: Path, seconds: list[float], workers: int, seed: int) ->
     runs = [(f"{int(sec)}s", long_video_workspace(work, sec, seed)) for sec in seconds]
     if len(seconds) >= 2:
         lo, hi = min(seconds), max(seconds)
-        runs.append((f"{int(hi)}s_looped", looped_video_workspace(work, runs[seconds.index(lo)][1], int(round(hi / lo)))))
+        runs.append(
+            (f"{int(hi)}s_looped", looped_video_workspace(work, runs[seconds.index(lo)][1], int(round(hi / lo))))
+        )
     for label, ws in runs:
         cwd = os.getcwd()
         os.chdir(ws)
@@ -433,7 +473,8 @@ def memory_section(work: Path, seconds: list[float], workers: int, seed: int) ->
         for stage in ("frames", "asr"):
             for label in (f"{hi}s", f"{hi}s_looped"):
                 res[f"{stage}_ratio_{label}_over_{lo}s"] = round(
-                    res[f"{stage}_{label}"]["peak_rss_mb"] / res[f"{stage}_{lo}s"]["peak_rss_mb"], 3)
+                    res[f"{stage}_{label}"]["peak_rss_mb"] / res[f"{stage}_{lo}s"]["peak_rss_mb"], 3
+                )
     return res
 
 
@@ -467,7 +508,12 @@ def gpu_section(ws: Path) -> dict:
     finally:
         os.chdir(cwd)
     print(f"  gpu: asr cuda/float16 {wall:.2f} s on {m['audio_seconds']} s of audio", flush=True)
-    return {"device": torch.cuda.get_device_name(0), "asr_seconds": wall, "audio_seconds": m["audio_seconds"], "ok": m["ok"]}
+    return {
+        "device": torch.cuda.get_device_name(0),
+        "asr_seconds": wall,
+        "audio_seconds": m["audio_seconds"],
+        "ok": m["ok"],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -502,8 +548,12 @@ def scaling_section(result: dict, work: Path, scales: list[int], workers: int, s
     # slow, so a one-video curation goes first, measured on its own as the start-up cost.
     result["fixed"] = {"histo_classifier": train_head(work, corpus)}
     warm = curate(scaled_workspace(work, 1, corpus, name="warmup", first=1), workers)
-    result["startup"] = {"videos": warm["videos"], "seconds": warm["total_seconds"], "cpu_seconds": warm["total_cpu_seconds"],
-                         "note": "one-video curation run first, in this process: mostly imports and model loads"}
+    result["startup"] = {
+        "videos": warm["videos"],
+        "seconds": warm["total_seconds"],
+        "cpu_seconds": warm["total_cpu_seconds"],
+        "note": "one-video curation run first, in this process: mostly imports and model loads",
+    }
     for s in scales:
         ws = scaled_workspace(work, s, corpus)
         result["scales"][str(s)] = curate(ws, workers)
@@ -516,17 +566,23 @@ def scaling_section(result: dict, work: Path, scales: list[int], workers: int, s
     c, fixed = result["curation"], result["fixed"]["histo_classifier"]
     c["curation_over_asr_with_training"] = round((c["curation_seconds"] + fixed["seconds"]) / c["asr_alone_seconds"], 3)
     c["meets_target_with_training"] = c["curation_over_asr_with_training"] <= TARGETS["curation_over_asr"]
-    result["curation_by_scale"] = {str(s): {k: v for k, v in ratios(result["scales"][str(s)]).items() if k != "stage_share"}
-                                   for s in scales}
+    result["curation_by_scale"] = {
+        str(s): {k: v for k, v in ratios(result["scales"][str(s)]).items() if k != "stage_share"} for s in scales
+    }
     result["reads"] = bytes_read_section(work / f"x{scales[0]}")
     base = result["scales"][str(scales[0])]
-    result["growth"] = {f"x{s}_over_x{scales[0]}": round(result["scales"][str(s)]["total_seconds"] / base["total_seconds"], 3)
-                        for s in scales[1:]}
+    result["growth"] = {
+        f"x{s}_over_x{scales[0]}": round(result["scales"][str(s)]["total_seconds"] / base["total_seconds"], 3)
+        for s in scales[1:]
+    }
     for s in scales[1:]:
         result["growth"][f"x{s}_over_x{scales[0]}_cpu"] = round(
-            result["scales"][str(s)]["total_cpu_seconds"] / base["total_cpu_seconds"], 3)
-        per_stage = {k: round(v / base["seconds"][k], 2) if base["seconds"][k] else None
-                     for k, v in result["scales"][str(s)]["seconds"].items()}
+            result["scales"][str(s)]["total_cpu_seconds"] / base["total_cpu_seconds"], 3
+        )
+        per_stage = {
+            k: round(v / base["seconds"][k], 2) if base["seconds"][k] else None
+            for k, v in result["scales"][str(s)]["seconds"].items()
+        }
         result["growth"][f"x{s}_per_stage"] = per_stage
     if 4 * scales[0] in scales:
         g = result["growth"]
@@ -572,15 +628,27 @@ def main() -> None:
         secs = [float(x) for x in a.memory_seconds.split(",") if x.strip()]
         result["memory"] = memory_section(work, secs, workers, params.project.seed)
         # The target is about the demo's long video; the looped one is reported beside it.
-        for suffix, keys in (("", [k for k in result["memory"] if "_ratio_" in k and "_looped_" not in k]),
-                             ("_looped", [k for k in result["memory"] if "_looped_over_" in k])):
+        for suffix, keys in (
+            ("", [k for k in result["memory"] if "_ratio_" in k and "_looped_" not in k]),
+            ("_looped", [k for k in result["memory"] if "_looped_over_" in k]),
+        ):
             if keys:
-                result["memory"][f"meets_target{suffix}"] = max(result["memory"][k] for k in keys) <= TARGETS["memory_long_over_short"]
+                result["memory"][f"meets_target{suffix}"] = (
+                    max(result["memory"][k] for k in keys) <= TARGETS["memory_long_over_short"]
+                )
     result["gpu"] = {"skipped": "--skip-gpu"} if a.skip_gpu else gpu_section(work / f"x{scales[0] if scales else 1}")
 
     write_result(out, result)
-    print(json.dumps({k: result[k] for k in ("fixed", "startup", "curation", "curation_by_scale", "growth", "reads", "memory", "gpu") if k in result},
-                     indent=1))
+    print(
+        json.dumps(
+            {
+                k: result[k]
+                for k in ("fixed", "startup", "curation", "curation_by_scale", "growth", "reads", "memory", "gpu")
+                if k in result
+            },
+            indent=1,
+        )
+    )
     print(f"wrote {out}")
 
 

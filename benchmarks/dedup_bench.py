@@ -8,6 +8,7 @@ Each run draws n random hashes and plants n/100 near-duplicates (a copy of a ran
 hashes (quadratic search would grow 100x; ours should stay near 10-20x), and the recall of the
 planted pairs (must be 1.0: multi-index hashing is exact, not approximate).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,7 +52,10 @@ def main() -> None:
         m, s = plan(len(np.unique(h)), a.hamming)
         print(f"{n:>9} {m:>5} {s:>5} {dt:>8.2f} {growth:>7} {len(pairs):>8} {recall:>6.3f}", flush=True)
         if prev:
-            print(f"          size x{n / prev[0]:.0f} -> time x{dt / prev[1]:.1f} (quadratic would be x{(n / prev[0]) ** 2:.0f})")
+            print(
+                f"          size x{n / prev[0]:.0f} -> time x{dt / prev[1]:.1f} "
+                f"(quadratic would be x{(n / prev[0]) ** 2:.0f})"
+            )
         prev = (n, dt)
 
 

@@ -4,13 +4,15 @@ Each video runs through the stage function (quiltkit.video.frames_run.run_frames
 stages/frames.py calls it) in a fresh child process, so the memory figure is that child's RSS
 high-water mark (its own VmHWM, quiltkit.execution.memory) and is not polluted by this process or by earlier videos.
 
-    PYTHONPATH=src python benchmarks/frames_bench.py VIDEO.mp4 [VIDEO.mp4 ...] [--model outputs/histo_classifier/model.json]
+    PYTHONPATH=src python benchmarks/frames_bench.py VIDEO.mp4 [VIDEO.mp4 ...] \
+[--model outputs/histo_classifier/model.json]
 
 Videos of a given length come from the demo generator, e.g.
     PYTHONPATH=src python -c "from pathlib import Path; from quiltkit.config import DemoParams; \
         from quiltkit.demo.lecture import make_video; \
         make_video('len600', 0, 1337, DemoParams(video_seconds=600), Path('/tmp/v'), Path('/tmp/v'), Path('.'))"
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +37,9 @@ def _child(video: str, model: str, work: str) -> None:
     dl.mkdir(parents=True)
     vid = Path(video).stem
     os.symlink(Path(video).resolve(), dl / f"{vid}.mp4")
-    VideoRecord(video_id=vid, url=f"file://{video}", status="ok", video_path=f"{vid}.mp4").write(dl / f"{vid}.record.json")
+    VideoRecord(video_id=vid, url=f"file://{video}", status="ok", video_path=f"{vid}.mp4").write(
+        dl / f"{vid}.record.json"
+    )
     os.chdir(work_p)
     params = FramesParams(histology=HistologyParams(model_path=str(Path(model).resolve())))
     m = run_frames(params, dl, work_p / "frames", seed=0, workers=1)
@@ -47,10 +51,20 @@ def _child(video: str, model: str, work: str) -> None:
 
 def bench(video: Path, model: Path) -> dict:
     work = tempfile.mkdtemp(prefix="frames_bench_")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1] / "src"), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).resolve().parents[1] / "src"), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
     t0 = time.time()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", str(video), str(model), work + "/w"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", str(video), str(model), work + "/w"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     out = proc.stdout.read()
     proc.wait()
     wall = time.time() - t0
@@ -60,11 +74,15 @@ def bench(video: Path, model: Path) -> dict:
         raise RuntimeError(f"{video}: frames child failed (exit {proc.returncode})")
     m = json.loads(line[7:])
     return {
-        "video": video.name, "status_ok": m["ok"], "video_seconds": m["video_seconds"],
-        "stage_wall_seconds": m["wall_seconds"], "process_wall_seconds": round(wall, 2),
+        "video": video.name,
+        "status_ok": m["ok"],
+        "video_seconds": m["video_seconds"],
+        "stage_wall_seconds": m["wall_seconds"],
+        "process_wall_seconds": round(wall, 2),
         "video_seconds_per_wall_second": m["video_seconds_per_wall_second"],
         "peak_rss_mb": m["peak_rss_mb"],  # the child's own VmHWM (quiltkit.execution.memory)
-        "scenes": m["scenes"], "chunk_images": m["chunk_images"],
+        "scenes": m["scenes"],
+        "chunk_images": m["chunk_images"],
     }
 
 

@@ -20,6 +20,7 @@ noisy machine: read ratios. The whole re-run's ratio to (1) carries fixed costs 
 shrink with the work (each stage's Python start-up and model load, dvc hashing its deps, the
 dataset stage re-assembling every row and image); each stage's own logged time is given too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,7 +47,13 @@ def _workspace(work: Path) -> Path:
     if ws.exists():
         shutil.rmtree(ws)
     ws.mkdir(parents=True)
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for f in files:
         if f.startswith(("src/", "tests/")):
             continue
@@ -77,18 +84,29 @@ _LAST: dict = {}  # what the last repro said of each stage
 
 
 def _repro(ws: Path, *targets: str) -> float:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO / "src"),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+    }
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "dvc", "repro", *targets], cwd=ws, env=env, capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "dvc", "repro", *targets], cwd=ws, env=env, capture_output=True, text=True
+    )
     wall = time.perf_counter() - t0
     (ws / "repro.log").open("a").write(res.stdout + res.stderr)
     if res.returncode != 0:
         raise SystemExit(f"dvc repro {' '.join(targets)} failed in {ws}:\n{(res.stdout + res.stderr)[-3000:]}")
     text = res.stdout + res.stderr
     _LAST.clear()
-    _LAST.update({"stage_seconds": {m.group(1): float(m.group(2)) for m in _DONE.finditer(text)},
-                  "not_run": sorted(set(_SKIPPED.findall(text)))})
+    _LAST.update(
+        {
+            "stage_seconds": {m.group(1): float(m.group(2)) for m in _DONE.finditer(text)},
+            "not_run": sorted(set(_SKIPPED.findall(text))),
+        }
+    )
     return round(wall, 1)
 
 
@@ -109,7 +127,12 @@ def _run(ws: Path) -> dict:
     """One `dvc repro dataset`: its wall time, the per-video stages' counts, and each stage's own
     time as it logs it (model loads included; the rest of the wall is dvc and Python start-up)."""
     seconds = _repro(ws, "dataset")
-    return {"seconds": seconds, "counts": _counts(ws), "stage_seconds": dict(_LAST["stage_seconds"]), "not_run": list(_LAST["not_run"])}
+    return {
+        "seconds": seconds,
+        "counts": _counts(ws),
+        "stage_seconds": dict(_LAST["stage_seconds"]),
+        "not_run": list(_LAST["not_run"]),
+    }
 
 
 def _write_list(ws: Path, rows: list[dict]) -> None:
@@ -159,9 +182,13 @@ def main() -> None:
     _write_list(ws, demo_rows + [new_row])
     r = {**_run(ws), "dataset_videos": _dataset_videos(ws)}
     r["over_from_scratch"] = round(r["seconds"] / result["from_scratch"]["seconds"], 3)
-    r["one_video_of_work"] = all(c.get("processed") == 1 and c.get("reused") == len(demo_rows) for c in r["counts"].values())
+    r["one_video_of_work"] = all(
+        c.get("processed") == 1 and c.get("reused") == len(demo_rows) for c in r["counts"].values()
+    )
     scratch = result["from_scratch"]["stage_seconds"]
-    r["stage_over_from_scratch"] = {k: round(v / scratch[k], 3) for k, v in r["stage_seconds"].items() if scratch.get(k)}
+    r["stage_over_from_scratch"] = {
+        k: round(v / scratch[k], 3) for k, v in r["stage_seconds"].items() if scratch.get(k)
+    }
     result["add_one"] = r
     print(f"  one added: {r['seconds']} s ({r['over_from_scratch']}x), {r['counts']}", flush=True)
 
@@ -177,17 +204,22 @@ def main() -> None:
     gone = demo_rows[0]["video_id"]
     _write_list(ws, demo_rows[1:] + [new_row])
     r = {**_run(ws), "dataset_videos": _dataset_videos(ws), "removed_video": gone}
-    left = {s: sorted(p.name for p in (ws / "outputs" / s).iterdir() if p.name == gone or p.name.startswith(gone + "."))
-            for s in PER_VIDEO}
+    left = {
+        s: sorted(p.name for p in (ws / "outputs" / s).iterdir() if p.name == gone or p.name.startswith(gone + "."))
+        for s in PER_VIDEO
+    }
     r["files_left"] = left
     r["rows_left"] = r["dataset_videos"].get(gone, 0)
     r["gone_everywhere"] = not any(left.values()) and r["rows_left"] == 0
     result["remove_one"] = r
     print(f"  {gone} removed: {r['seconds']} s, files left {left}, rows left {r['rows_left']}", flush=True)
 
-    result["meets_target"] = bool(result["add_one"]["one_video_of_work"] and result["asr_param_changed"]["asr_redid_all"]
-                                  and result["asr_param_changed"]["download_and_frames_untouched"]
-                                  and result["remove_one"]["gone_everywhere"])
+    result["meets_target"] = bool(
+        result["add_one"]["one_video_of_work"]
+        and result["asr_param_changed"]["asr_redid_all"]
+        and result["asr_param_changed"]["download_and_frames_untouched"]
+        and result["remove_one"]["gone_everywhere"]
+    )
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")

@@ -10,6 +10,7 @@ compared with that clean view by quiltkit.video.median_eval.
 Only static shots are used: in a pan or zoom the clean view changes frame to frame, and the
 stage makes no median there anyway.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,16 +62,27 @@ def main(argv=None) -> dict:
                 continue
             median = cv2.cvtColor(cv2.imread(str(Path(a.raw_root) / im.path)), cv2.COLOR_BGR2RGB)
             clean = src(int(round(mid * demo.fps)))
-            frames = interval_frames(Path(a.demo) / "videos" / f"{fa.video_id}.mp4", im.start, im.end, 1 / a.sample_fps,
-                                     (median.shape[1], median.shape[0]))
+            frames = interval_frames(
+                Path(a.demo) / "videos" / f"{fa.video_id}.mp4",
+                im.start,
+                im.end,
+                1 / a.sample_fps,
+                (median.shape[1], median.shape[0]),
+            )
             r = median_vs_frames(median, frames, clean)
             rows.append({"image_id": im.image_id, "pointer": shot.pointer, "start": im.start, "end": im.end, **r})
-            print(f"{im.image_id:12s} pointer={shot.pointer!s:5s} frames={r['n_frames']:2d} "
-                  f"PSNR median {r['median']['psnr']:.2f} / keyframe {r['keyframe_mid']['psnr']:.2f} / frames-mean {r['frames_mean']['psnr']:.2f} dB | "
-                  f"pointer px median {r['median']['pointer_pixels']:.5f} / keyframe {r['keyframe_mid']['pointer_pixels']:.5f} | "
-                  f"pointer visible: median {r['median']['pointer_visible']}, in {r['frames_with_pointer']}/{r['n_frames']} frames | "
-                  f"noise std {r['median']['noise_std']:.2f} / {r['frames_mean']['noise_std']:.2f} | "
-                  f"lapvar {r['median']['sharpness']:.0f} / {r['frames_mean']['sharpness']:.0f} (clean {r['median']['clean_sharpness']:.0f})")
+            print(
+                f"{im.image_id:12s} pointer={shot.pointer!s:5s} frames={r['n_frames']:2d} "
+                f"PSNR median {r['median']['psnr']:.2f} / keyframe {r['keyframe_mid']['psnr']:.2f} / "
+                f"frames-mean {r['frames_mean']['psnr']:.2f} dB | "
+                f"pointer px median {r['median']['pointer_pixels']:.5f} / "
+                f"keyframe {r['keyframe_mid']['pointer_pixels']:.5f} | "
+                f"pointer visible: median {r['median']['pointer_visible']}, "
+                f"in {r['frames_with_pointer']}/{r['n_frames']} frames | "
+                f"noise std {r['median']['noise_std']:.2f} / {r['frames_mean']['noise_std']:.2f} | "
+                f"lapvar {r['median']['sharpness']:.0f} / {r['frames_mean']['sharpness']:.0f} "
+                f"(clean {r['median']['clean_sharpness']:.0f})"
+            )
     summary = {"median_images": len(rows), "with_pointer": sum(r["pointer"] for r in rows)}
     if rows:
         for side in ("median", "keyframe_mid"):
@@ -80,7 +92,9 @@ def main(argv=None) -> dict:
         pr = [r for r in rows if r["pointer"]]
         summary["pointer_visible_in_median"] = sum(r["median"]["pointer_visible"] for r in pr)
         summary["pointer_visible_in_keyframe"] = sum(r["keyframe_mid"]["pointer_visible"] for r in pr)
-        summary["pointer_frames_visible"] = f"{sum(r['frames_with_pointer'] for r in pr)}/{sum(r['n_frames'] for r in pr)}"
+        summary["pointer_frames_visible"] = (
+            f"{sum(r['frames_with_pointer'] for r in pr)}/{sum(r['n_frames'] for r in pr)}"
+        )
     print(json.dumps(summary))
     return summary
 

@@ -15,6 +15,7 @@ Writes metrics/release_bench.json: images per second, video-seconds per wall-sec
 720p stream's bytes per video-second (what the README's estimate for the full release uses).
 These are timings: no DVC stage reads the file, and the gate does not check it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,13 @@ def timed_rebuild(params: Params, rel_dir: Path, out: Path, sample_fps) -> dict:
     t0 = time.perf_counter()
     m, work = run_release(p, out, Path("."), Release(rp, Path(".")))
     wall = time.perf_counter() - t0
-    return {"wall_seconds": round(wall, 2), "images": m["rebuilt"], "images_per_s": round(m["rebuilt"] / wall, 3),
-            "video_seconds_decoded": work["video_seconds"], "video_seconds_per_wall_second": round(work["video_seconds"] / wall, 2)}
+    return {
+        "wall_seconds": round(wall, 2),
+        "images": m["rebuilt"],
+        "images_per_s": round(m["rebuilt"] / wall, 3),
+        "video_seconds_decoded": work["video_seconds"],
+        "video_seconds_per_wall_second": round(work["video_seconds"] / wall, 2),
+    }
 
 
 def main(argv=None) -> dict:
@@ -105,10 +111,15 @@ def main(argv=None) -> dict:
     decode_wall = time.perf_counter() - t0
     seconds = sum(s["seconds"] for s in sizes)
     result = {
-        "machine": "this machine, one process", "videos": len(videos), "frame_size": f"{sizes[0]['width']}x{a.height}",
+        "machine": "this machine, one process",
+        "videos": len(videos),
+        "frame_size": f"{sizes[0]['width']}x{a.height}",
         "video_seconds": round(seconds, 2),
         "stream_bytes_per_video_second": round(sum(s["bytes"] for s in sizes) / seconds, 1),
-        "decode_only": {"frames_per_s": round(frames / decode_wall, 1), "video_seconds_per_wall_second": round(seconds / decode_wall, 2)},
+        "decode_only": {
+            "frames_per_s": round(frames / decode_wall, 1),
+            "video_seconds_per_wall_second": round(seconds / decode_wall, 2),
+        },
         "sample_fps_2": timed_rebuild(params, rel, work / "out_2fps", 2.0),
         "every_frame": timed_rebuild(params, rel, work / "out_all", None),
     }

@@ -12,6 +12,7 @@ Writes metrics/reliability_burn_in.json: runs, green runs, the longest streak of
 green runs, and each failure. Wall times go to stdout only (timings are not metrics); no DVC
 stage reads the file and the gate does not check it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,13 @@ def run_once(tests: list[str], timeout: float, log: Path) -> dict:
     text = log.read_text(errors="replace")
     failed = sorted(set(re.findall(r"^(?:FAILED|ERROR) (\S+)", text, flags=re.M)))
     summary = next((ln for ln in reversed(text.splitlines()) if re.search(r"\d+ (passed|failed)", ln)), "")
-    return {"rc": rc, "green": rc == 0, "failed": failed, "summary": summary.strip("= "),
-            "wall_s": round(time.monotonic() - t0, 1)}
+    return {
+        "rc": rc,
+        "green": rc == 0,
+        "failed": failed,
+        "summary": summary.strip("= "),
+        "wall_s": round(time.monotonic() - t0, 1),
+    }
 
 
 def main(argv=None) -> int:
@@ -64,18 +70,36 @@ def main(argv=None) -> int:
         for i in range(1, args.runs + 1):
             r = run_once(args.tests, args.timeout, args.logs / f"run{i:02d}.log")
             runs.append(r)
-            print(f"run {i}/{args.runs}: {'green' if r['green'] else 'RED'} in {r['wall_s']} s ({r['summary']})"
-                  + (f" failed: {r['failed']}" if r["failed"] else ""), flush=True)
+            print(
+                f"run {i}/{args.runs}: {'green' if r['green'] else 'RED'} in {r['wall_s']} s ({r['summary']})"
+                + (f" failed: {r['failed']}" if r["failed"] else ""),
+                flush=True,
+            )
             streak = best = 0
             for x in runs:
                 streak = streak + 1 if x["green"] else 0
                 best = max(best, streak)
-            write_json(args.out, {
-                "tests": args.tests, "burners": args.burners, "cpus": os.cpu_count(), "runs": len(runs),
-                "green": sum(x["green"] for x in runs), "longest_green_streak": best,
-                "outcomes": [{"run": k + 1, "green": x["green"], "rc": x["rc"], "failed": x["failed"],
-                              "summary": re.sub(r" in [\d.]+s.*$", "", x["summary"])} for k, x in enumerate(runs)],
-            })
+            write_json(
+                args.out,
+                {
+                    "tests": args.tests,
+                    "burners": args.burners,
+                    "cpus": os.cpu_count(),
+                    "runs": len(runs),
+                    "green": sum(x["green"] for x in runs),
+                    "longest_green_streak": best,
+                    "outcomes": [
+                        {
+                            "run": k + 1,
+                            "green": x["green"],
+                            "rc": x["rc"],
+                            "failed": x["failed"],
+                            "summary": re.sub(r" in [\d.]+s.*$", "", x["summary"]),
+                        }
+                        for k, x in enumerate(runs)
+                    ],
+                },
+            )
     finally:
         for b in burners:
             b.kill()

@@ -1,10 +1,11 @@
 #!/usr/bin/env python
 """Fail (exit 1) when fresh metrics regress beyond metrics/thresholds.yaml.
 
-    PYTHONPATH=src python scripts/check_metrics.py                  # vs the committed HEAD versions
-    PYTHONPATH=src python scripts/check_metrics.py --rev main~1
-    PYTHONPATH=src python scripts/check_metrics.py --baseline some/dir --files eval.json
+PYTHONPATH=src python scripts/check_metrics.py                  # vs the committed HEAD versions
+PYTHONPATH=src python scripts/check_metrics.py --rev main~1
+PYTHONPATH=src python scripts/check_metrics.py --baseline some/dir --files eval.json
 """
+
 from __future__ import annotations
 
 import argparse

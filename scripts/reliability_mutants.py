@@ -16,6 +16,7 @@ must pass (once per distinct test id per invocation; later mutants of that test 
 Writes metrics/reliability_mutants.json (no timings: those go to stdout only). Exit status 1 if a
 mutant survived, a test errored/skipped/timed out, or (with --baseline) a baseline failed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,7 +65,9 @@ def load_table(path: Path) -> tuple[list[dict], list[dict]]:
 def mutate(text: str, m: dict) -> str:
     n = text.count(m["old"])
     if n != 1:
-        raise TableError(f"{m['file']}: the snippet of mutant {m['row']!r} occurs {n} times (must be exactly once):\n{m['old']}")
+        raise TableError(
+            f"{m['file']}: the snippet of mutant {m['row']!r} occurs {n} times (must be exactly once):\n{m['old']}"
+        )
     return text.replace(m["old"], m["new"], 1)
 
 
@@ -73,7 +76,7 @@ def module_name(rel: str) -> str | None:
     but its __main__ block is all it has)."""
     if not rel.startswith("src/") or not rel.endswith(".py"):
         return None
-    parts = Path(rel[len("src/"):-len(".py")]).parts
+    parts = Path(rel[len("src/") : -len(".py")]).parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -81,8 +84,12 @@ def module_name(rel: str) -> str | None:
 
 
 def repo_files() -> list[str]:
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
-                         capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
     return [f for f in out.decode().split("\0") if f and (ROOT / f).is_file()]
 
 
@@ -104,8 +111,14 @@ def copy_repo(dest: Path, git_index: bool = False) -> None:
 
 def env_for(copy: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_")) and k != "QUILTKIT_REPO_ROOT"}
-    env.update({"PYTHONPATH": str(copy / "src"), "HF_HUB_OFFLINE": "1", "PYTHONDONTWRITEBYTECODE": "1",
-                "PATH": f"{VENV_PY.parent}{os.pathsep}{env.get('PATH', '')}"})
+    env.update(
+        {
+            "PYTHONPATH": str(copy / "src"),
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PATH": f"{VENV_PY.parent}{os.pathsep}{env.get('PATH', '')}",
+        }
+    )
     return env
 
 
@@ -114,8 +127,15 @@ def env_for(copy: Path) -> dict:
 
 def run_group(cmd: list[str], cwd: Path, env: dict, timeout: float) -> tuple[int | None, str]:
     """(exit status or None on timeout, stdout+stderr); the whole process group dies on timeout."""
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         out, _ = proc.communicate(timeout=timeout)
         return proc.returncode, out.decode(errors="replace")
@@ -183,11 +203,22 @@ def excerpt(out: str, width: int = 300) -> str:
     return ("\n".join(summary[-2:]) or "\n".join(lines[-4:]))[-1000:]
 
 
-def run_test(copy: Path, test: str, timeout: float, tag: str, log: Path | None = None,
-             extra: list[str] | None = None) -> tuple[str, str]:
+def run_test(
+    copy: Path, test: str, timeout: float, tag: str, log: Path | None = None, extra: list[str] | None = None
+) -> tuple[str, str]:
     basetemp = copy.parent / f"pytest-{tag}"
-    cmd = [str(VENV_PY), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs", f"--basetemp={basetemp}",
-           *(extra or []), test]
+    cmd = [
+        str(VENV_PY),
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-rfEs",
+        f"--basetemp={basetemp}",
+        *(extra or []),
+        test,
+    ]
     rc, out = run_group(cmd, copy, env_for(copy), timeout)
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -225,8 +256,9 @@ def unmount_under(path: Path) -> None:
         subprocess.run(["umount", "-l", mp], capture_output=True, check=False, timeout=30)
 
 
-def run_one(m: dict, baseline: bool, keep: bool, default_timeout: float, baselines: dict | None = None,
-            logs: Path | None = None) -> dict:
+def run_one(
+    m: dict, baseline: bool, keep: bool, default_timeout: float, baselines: dict | None = None, logs: Path | None = None
+) -> dict:
     """One mutant in a fresh copy. With `baseline`, the unmutated test runs first in that same copy,
     once per distinct test id per invocation: `baselines` (test id -> (passed, excerpt)) keeps the
     result for the next mutant of the same test."""
@@ -236,8 +268,16 @@ def run_one(m: dict, baseline: bool, keep: bool, default_timeout: float, baselin
     work = Path(tempfile.mkdtemp(prefix="qk-mutant-"))
     copy = work / "repo"
     copy.mkdir()
-    rec = {"row": m["row"], "test": m["test"], "file": m["file"], "why": m["why"], "killed": False,
-           "baseline_passed": None, "outcome": "", "failure_excerpt": ""}
+    rec = {
+        "row": m["row"],
+        "test": m["test"],
+        "file": m["file"],
+        "why": m["why"],
+        "killed": False,
+        "baseline_passed": None,
+        "outcome": "",
+        "failure_excerpt": "",
+    }
     try:
         copy_repo(copy, git_index=bool(m.get("git_index")))
         if baseline:
@@ -312,18 +352,33 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--table", type=Path, default=TABLE)
     ap.add_argument("--out", type=Path, default=OUT, help="the JSON result (default metrics/reliability_mutants.json)")
-    ap.add_argument("--only", action="append", metavar="ROW_SUBSTRING",
-                    help="run the mutants whose row (or test id) contains this, case-insensitive; repeatable")
+    ap.add_argument(
+        "--only",
+        action="append",
+        metavar="ROW_SUBSTRING",
+        help="run the mutants whose row (or test id) contains this, case-insensitive; repeatable",
+    )
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     ap.add_argument("--check", action="store_true", help="validate the table (snippets, compile, import) and exit")
-    ap.add_argument("--baseline", action="store_true", help="first run each test unmutated in the same copy; it must pass")
+    ap.add_argument(
+        "--baseline", action="store_true", help="first run each test unmutated in the same copy; it must pass"
+    )
     ap.add_argument("--include-slow", action="store_true", help="also the mutants marked slow (the end-to-end test)")
-    ap.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per pytest run unless the entry says")
+    ap.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per pytest run unless the entry says"
+    )
     ap.add_argument("--keep", action="store_true", help="keep each temp copy (and its pytest logs)")
-    ap.add_argument("--logs", type=Path, default=Path(tempfile.gettempdir()) / "qk-mutant-logs",
-                    help="where each run's pytest output is kept, <n>-<row>/{baseline,mutant}.log")
-    ap.add_argument("--merge", action="store_true",
-                    help="update the mutants of this run in an existing --out file, keeping the others' results")
+    ap.add_argument(
+        "--logs",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "qk-mutant-logs",
+        help="where each run's pytest output is kept, <n>-<row>/{baseline,mutant}.log",
+    )
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="update the mutants of this run in an existing --out file, keeping the others' results",
+    )
     args = ap.parse_args(argv)
 
     mutants, not_mutated = load_table(args.table)
@@ -359,19 +414,29 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[{i}/{len(chosen)}] {m['row']} :: {m['test'].split('::')[-1]} :: {m['why']}")
         t0 = time.monotonic()
         slug = re.sub(r"[^A-Za-z0-9]+", "-", m["row"]).strip("-")[:50]
-        rec = run_one(m, args.baseline, args.keep, args.timeout, baselines, args.logs / f"{mutants.index(m) + 1:02d}-{slug}")
+        rec = run_one(
+            m, args.baseline, args.keep, args.timeout, baselines, args.logs / f"{mutants.index(m) + 1:02d}-{slug}"
+        )
         results.append(rec)
         style = "green" if rec["killed"] else "red"
-        base = "" if rec["baseline_passed"] is None else f", baseline {'passed' if rec['baseline_passed'] else 'FAILED'}"
-        console.print(f"    [{style}]{rec['outcome'].upper()}[/{style}]{base} in {time.monotonic() - t0:.0f} s"
-                      + (f": {rec['failure_excerpt'].splitlines()[0][:200]}" if rec["failure_excerpt"] else ""))
-        write_results(args.out, results, not_mutated, mutants if args.merge else None)  # after every mutant: a long run is readable while it goes
+        base = (
+            "" if rec["baseline_passed"] is None else f", baseline {'passed' if rec['baseline_passed'] else 'FAILED'}"
+        )
+        console.print(
+            f"    [{style}]{rec['outcome'].upper()}[/{style}]{base} in {time.monotonic() - t0:.0f} s"
+            + (f": {rec['failure_excerpt'].splitlines()[0][:200]}" if rec["failure_excerpt"] else "")
+        )
+        write_results(
+            args.out, results, not_mutated, mutants if args.merge else None
+        )  # after every mutant: a long run is readable while it goes
     wall = time.monotonic() - t_all
     killed = sum(r["killed"] for r in results)
     survived = sum(r["outcome"] == "survived" for r in results)
     other = len(results) - killed - survived
-    console.print(f"{killed} killed, {survived} survived, {other} not judged (error/skip/timeout/baseline) "
-                  f"of {len(results)} mutant(s); wall {wall:.0f} s; wrote {args.out}")
+    console.print(
+        f"{killed} killed, {survived} survived, {other} not judged (error/skip/timeout/baseline) "
+        f"of {len(results)} mutant(s); wall {wall:.0f} s; wrote {args.out}"
+    )
     for r in results:
         if not r["killed"]:
             console.print(f"  [red]{r['outcome']}[/red]: {r['row']} -> {r['test']}: {r['why']}")
@@ -389,10 +454,13 @@ def write_results(path: Path, results: list[dict], not_mutated: list[dict], tabl
         earlier = {_key(r): r for r in json.loads(path.read_text()).get("mutants", [])}
         earlier.update({_key(r): r for r in results})
         results = [earlier[_key(m)] for m in table if _key(m) in earlier]
-    doc = {"mutants": results, "killed": sum(r["killed"] for r in results),
-           "survived": sum(r["outcome"] == "survived" for r in results),
-           "not_judged": sum(not r["killed"] and r["outcome"] != "survived" for r in results),
-           "not_mutated": [{"row": r["row"], "test": r["test"], "why": r["why"]} for r in not_mutated]}
+    doc = {
+        "mutants": results,
+        "killed": sum(r["killed"] for r in results),
+        "survived": sum(r["outcome"] == "survived" for r in results),
+        "not_judged": sum(not r["killed"] and r["outcome"] != "survived" for r in results),
+        "not_mutated": [{"row": r["row"], "test": r["test"], "why": r["why"]} for r in not_mutated],
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(doc, indent=1) + "\n")

@@ -1,5 +1,6 @@
 """Print the per-stage wall time of the last pipeline run (from outputs/timings/<stage>.json, where
 quiltkit.stage keeps timings out of the metrics files)."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """asr stage: outputs/download/<vid>.record.json -> outputs/asr/<vid>.json (Transcript)."""
+
 from quiltkit.curation.reuse import per_video_inputs
 from quiltkit.paths import stage_dir
 from quiltkit.speech.stage_run import run_asr
@@ -9,5 +10,16 @@ if __name__ == "__main__":
         p = ctx.params
         keys, inputs = per_video_inputs("asr", p)  # reads (and so checks) the inputs before any output is touched
         reuse = ctx.resume_outputs(stage_dir("asr"), videos=keys, per_video=inputs)  # persist: true in dvc.yaml
-        ctx.finish({**run_asr(p.asr, stage_dir("download"), stage_dir("asr"), workers=p.project.workers,
-                              executor=p.project.executor, ray_address=p.project.ray_address), **reuse})
+        ctx.finish(
+            {
+                **run_asr(
+                    p.asr,
+                    stage_dir("download"),
+                    stage_dir("asr"),
+                    workers=p.project.workers,
+                    executor=p.project.executor,
+                    ray_address=p.project.ray_address,
+                ),
+                **reuse,
+            }
+        )

@@ -1,4 +1,5 @@
 """Stage: build the synthetic demo corpus (data/demo) that every later stage measures against."""
+
 from pathlib import Path
 
 from quiltkit.demo.corpus import build_corpus

@@ -7,6 +7,7 @@ demo, holdout) and which, like params_check, loads and checks the whole file, so
 `-S demo.n_videos=abc` stops here, before DVC removes data/demo. Its output is constant, so a good
 check re-runs nothing that did not change otherwise.
 """
+
 from quiltkit.stage import stage_context, write_params_valid
 
 if __name__ == "__main__":

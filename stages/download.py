@@ -1,4 +1,5 @@
 """download stage: video list CSV -> outputs/download/<vid>.{mp4,info.json,record.json}."""
+
 from quiltkit.curation.reuse import per_video_inputs
 from quiltkit.paths import stage_dir
 from quiltkit.stage import stage_context
@@ -9,5 +10,15 @@ if __name__ == "__main__":
         p = ctx.params
         keys, inputs = per_video_inputs("download", p)  # reads (and so checks) the inputs before any output is touched
         reuse = ctx.resume_outputs(stage_dir("download"), videos=keys, per_video=inputs)  # persist: true in dvc.yaml
-        ctx.finish({**run_download(p.download, stage_dir("download"), workers=p.project.workers,
-                                   executor=p.project.executor, ray_address=p.project.ray_address), **reuse})
+        ctx.finish(
+            {
+                **run_download(
+                    p.download,
+                    stage_dir("download"),
+                    workers=p.project.workers,
+                    executor=p.project.executor,
+                    ray_address=p.project.ray_address,
+                ),
+                **reuse,
+            }
+        )

@@ -4,6 +4,7 @@ Reads outputs/train/export (the "trained" model) and the eval sets; writes outpu
 (cached features, comparison.md/.json, per-model confusion files), metrics/eval.json and
 metrics/plots/confusion_<dataset>.csv.
 """
+
 from quiltkit.evaluation.models import TRAINED_EXPORT
 from quiltkit.evaluation.runner import run_evaluation
 from quiltkit.stage import stage_context
@@ -14,5 +15,7 @@ if __name__ == "__main__":
     with stage_context("evaluate", metrics_name="eval") as ctx:
         metrics = run_evaluation(ctx.params)
         # the dataset the trained model learnt from, as this run's input (its export records it)
-        ctx.tracker.log_dataset(trained_on(TRAINED_EXPORT), "outputs/dataset", {"via": str(TRAINED_EXPORT / "info.json")}, "evaluation")
+        ctx.tracker.log_dataset(
+            trained_on(TRAINED_EXPORT), "outputs/dataset", {"via": str(TRAINED_EXPORT / "info.json")}, "evaluation"
+        )
         ctx.finish(metrics)

@@ -1,4 +1,5 @@
 """frames stage: downloaded videos -> outputs/frames/<vid>.json (FrameAnalysis) + chunk images."""
+
 from quiltkit.curation.reuse import per_video_inputs
 from quiltkit.paths import stage_dir
 from quiltkit.stage import stage_context
@@ -9,5 +10,17 @@ if __name__ == "__main__":
         p = ctx.params
         keys, inputs = per_video_inputs("frames", p)  # reads (and so checks) the inputs before any output is touched
         reuse = ctx.resume_outputs(stage_dir("frames"), videos=keys, per_video=inputs)  # persist: true in dvc.yaml
-        ctx.finish({**run_frames(p.frames, stage_dir("download"), stage_dir("frames"), seed=p.project.seed,
-                                 workers=p.project.workers, executor=p.project.executor, ray_address=p.project.ray_address), **reuse})
+        ctx.finish(
+            {
+                **run_frames(
+                    p.frames,
+                    stage_dir("download"),
+                    stage_dir("frames"),
+                    seed=p.project.seed,
+                    workers=p.project.workers,
+                    executor=p.project.executor,
+                    ray_address=p.project.ray_address,
+                ),
+                **reuse,
+            }
+        )

@@ -5,7 +5,7 @@ rather than in the frames stage, and recorded."""
 
 from quiltkit.paths import stage_dir
 from quiltkit.stage import stage_context
-from quiltkit.video.histology import train_or_check_classifier
+from quiltkit.video.classifiers import train_or_check_classifier
 
 if __name__ == "__main__":
     with stage_context("histo_classifier", section="frames") as ctx:

@@ -10,6 +10,7 @@ input names the key and the file (quiltkit.pipeline.inputs), and the stage's run
 Its output does not change with the values, so good params re-run nothing that did not change
 otherwise.
 """
+
 from quiltkit.pipeline.inputs import check_inputs
 from quiltkit.stage import stage_context, write_params_valid
 

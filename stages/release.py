@@ -1,4 +1,5 @@
 """release stage: Quilt-1M's release files + its videos -> outputs/release (images, rows.csv, fidelity.json)."""
+
 from quiltkit.paths import stage_dir
 from quiltkit.release.run import rebuild_release
 from quiltkit.stage import stage_context

@@ -5,6 +5,7 @@
 
 Always the rendered corpora, whatever download.corpus_dir names: the fixture's truth is the
 renderer's."""
+
 import json
 import sys
 from pathlib import Path
@@ -26,6 +27,10 @@ if __name__ == "__main__":
         demo, demo_seed = DemoParams.model_validate(manifest["params"]), int(manifest["seed"])
         # only what the fixture is made by, so that no other release param re-runs it (and a
         # rejected value of one, say release.recon_csv, leaves demo/dvc.lock as it was)
-        rp = ReleaseParams(fixture=p.release.fixture, min_stable_seconds=p.release.min_stable_seconds,
-                           crop_size=p.release.crop_size, fallback_ssim_max=p.release.fallback_ssim_max)
+        rp = ReleaseParams(
+            fixture=p.release.fixture,
+            min_stable_seconds=p.release.min_stable_seconds,
+            crop_size=p.release.crop_size,
+            fallback_ssim_max=p.release.fallback_ssim_max,
+        )
         ctx.finish(build_release_fixture(src, demo, demo_seed, p.project.seed, rp, out, raw_root=Path(".")))

@@ -1,5 +1,6 @@
 """release_holdout stage: the held-out corpus's fixture release rebuilt with the release stage's
 params -> outputs/release_holdout. Scored beside the demo's; its rows never reach the dataset."""
+
 from quiltkit.paths import RELEASE_FIXTURES, stage_dir
 from quiltkit.release.run import rebuild_release
 from quiltkit.stage import stage_context

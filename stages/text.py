@@ -1,4 +1,5 @@
 """text stage: outputs/asr/<vid>.json -> outputs/text/<vid>.json (TextAnalysis)."""
+
 from quiltkit.curation.reuse import per_video_inputs
 from quiltkit.paths import stage_dir
 from quiltkit.stage import stage_context
@@ -9,5 +10,16 @@ if __name__ == "__main__":
         p = ctx.params
         keys, inputs = per_video_inputs("text", p)  # reads (and so checks) the inputs before any output is touched
         reuse = ctx.resume_outputs(stage_dir("text"), videos=keys, per_video=inputs)  # persist: true in dvc.yaml
-        ctx.finish({**run_text(p.text, stage_dir("asr"), stage_dir("text"), workers=p.project.workers,
-                               executor=p.project.executor, ray_address=p.project.ray_address), **reuse})
+        ctx.finish(
+            {
+                **run_text(
+                    p.text,
+                    stage_dir("asr"),
+                    stage_dir("text"),
+                    workers=p.project.workers,
+                    executor=p.project.executor,
+                    ray_address=p.project.ray_address,
+                ),
+                **reuse,
+            }
+        )

@@ -1,4 +1,5 @@
 """Train stage: fine-tune/train QuiltNet on outputs/dataset; export to outputs/train/export."""
+
 from quiltkit.config import load_params
 from quiltkit.model.training import is_ddp_child, run_training, train_stage
 from quiltkit.stage import setup_logging, stage_context

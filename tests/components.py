@@ -8,6 +8,7 @@ in its place, nor quietly test a stand-in. It asks for the component with `requi
   with a block naming every such test, the component and how to enable it;
 - under CI (`QUILTKIT_REQUIRE_COMPONENTS=1`, set by .ci/run) a missing one fails the test.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,28 +26,37 @@ def require(component: str, present: bool, enable: str) -> None:
     if present:
         return
     if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"{MISSING} {component} ({REQUIRE_ENV}=1, so this is a failure). To enable: {enable}", pytrace=False)
+        pytest.fail(
+            f"{MISSING} {component} ({REQUIRE_ENV}=1, so this is a failure). To enable: {enable}", pytrace=False
+        )
     pytest.skip(f"{MISSING} {component}. To enable: {enable}")
 
 
 def chromium() -> str:
     """The headless browser the page tests drive: QUILTKIT_CHROMIUM, else Debian's chromium."""
     path = os.environ.get("QUILTKIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    require("chromium (headless browser for the dataset card and compare report)", Path(path).is_file(),
-            "apt-get install -y chromium (as root; `bash scripts/ci_setup.sh` does it), or set QUILTKIT_CHROMIUM "
-            "to a chromium binary")
+    require(
+        "chromium (headless browser for the dataset card and compare report)",
+        Path(path).is_file(),
+        "apt-get install -y chromium (as root; `bash scripts/ci_setup.sh` does it), or set QUILTKIT_CHROMIUM "
+        "to a chromium binary",
+    )
     return path
 
 
 def tmpfs(probe_dir: Path) -> None:
     """Mounting a tiny tmpfs (root, or a user namespace allowing it) for a genuine ENOSPC."""
     probe_dir.mkdir(parents=True, exist_ok=True)
-    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(probe_dir)], capture_output=True,
-                         text=True, timeout=30)
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(probe_dir)], capture_output=True, text=True, timeout=30
+    )
     if res.returncode == 0:
         subprocess.run(["umount", str(probe_dir)], check=False, timeout=30)
-    require("a mountable tmpfs (full-disk tests need a real ENOSPC from the kernel)", res.returncode == 0,
-            f"run the tests as root (mount said: {res.stderr.strip() or res.returncode})")
+    require(
+        "a mountable tmpfs (full-disk tests need a real ENOSPC from the kernel)",
+        res.returncode == 0,
+        f"run the tests as root (mount said: {res.stderr.strip() or res.returncode})",
+    )
 
 
 def summary_lines(skipped_reports) -> list[str]:
@@ -56,7 +66,7 @@ def summary_lines(skipped_reports) -> list[str]:
         longrepr = rep.longrepr
         reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
         if reason.startswith("Skipped: "):
-            reason = reason[len("Skipped: "):]
+            reason = reason[len("Skipped: ") :]
         if reason.startswith(MISSING):
             by_reason.setdefault(reason, []).append(rep.nodeid)
     lines = []
@@ -64,5 +74,7 @@ def summary_lines(skipped_reports) -> list[str]:
         lines.append(f"NOT RUN ({len(nodeids)} test{'s' if len(nodeids) > 1 else ''}): {reason}")
         lines += [f"    {n}" for n in nodeids]
     if lines:
-        lines.append(f"These tests did not run, so they did not pass. CI sets {REQUIRE_ENV}=1, which makes each a failure.")
+        lines.append(
+            f"These tests did not run, so they did not pass. CI sets {REQUIRE_ENV}=1, which makes each a failure."
+        )
     return lines

@@ -9,6 +9,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("QUILTKIT_NO_MLFLOW", "1")
 
+from tests.tiny_clip import tiny_config, tiny_model  # noqa: E402, F401 (fixtures for every test folder)
+
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Say plainly which tests did not run for want of a machine component, and how to enable

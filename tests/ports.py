@@ -5,6 +5,7 @@ use. The kernel knows which are free: bind port 0, read what it picked, close. A
 could take it in the instant before our server binds, so callers treat "address in use" from
 their server as a retryable start failure, not as a test failure.
 """
+
 from __future__ import annotations
 
 import socket

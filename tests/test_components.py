@@ -2,17 +2,18 @@
 
 Run through pytest's own pytester: an inner session with one test that needs a component this
 machine certainly lacks, once as `make test` runs it and once as CI does."""
+
 import pytest
 
 pytest_plugins = ["pytester"]
 
-INNER = '''
+INNER = """
 from tests import components
 
 def test_needs_a_browser():
     components.require("a browser called nowhere", False, "install nowhere")
     raise AssertionError("the body must not run without its component")
-'''
+"""
 
 
 @pytest.fixture

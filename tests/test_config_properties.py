@@ -5,6 +5,7 @@ per dotted key: after any one mutation of the repository's params.yaml (a wrong 
 deleted or unknown, a number out of range), parsing gives either valid Params that hold the new
 value, or a ParamsError whose message names the dotted key. Never another exception type.
 """
+
 from __future__ import annotations
 
 import copy
@@ -22,8 +23,9 @@ from quiltkit.config import Params, ParamsError, parse_params
 PARAMS_YAML = Path(__file__).resolve().parents[1] / "params.yaml"
 BASE = yaml.safe_load(PARAMS_YAML.read_text(encoding="utf-8"))
 DEFAULTS = Params().model_dump(mode="json")
-SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def _paths(d: dict, prefix: tuple = ()) -> list[tuple]:
@@ -49,15 +51,44 @@ def dotted(key: tuple) -> str:
 
 
 values = st.one_of(
-    st.none(), st.booleans(),
-    st.integers(), st.integers(-3, 3), st.sampled_from([10**30, -(10**30), 2**63]),
-    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([-1.0, 0.0, 1.5, 1e-9, 1e308, 2.0, 100.0, 1.0001]),
-    st.text(max_size=20), st.sampled_from(["", "cpu", "cuda", "ray", "timm", "stain", "true", "3", "1e3", "x:y", "openclip_csv:a.csv",
-                                           "quilt_lookup:b.csv;root=c", "normal colonic mucosa", "32-true", "sqlite:///m.db"]),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-3, 3),
+    st.sampled_from([10**30, -(10**30), 2**63]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([-1.0, 0.0, 1.5, 1e-9, 1e308, 2.0, 100.0, 1.0001]),
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "",
+            "cpu",
+            "cuda",
+            "ray",
+            "timm",
+            "stain",
+            "true",
+            "3",
+            "1e3",
+            "x:y",
+            "openclip_csv:a.csv",
+            "quilt_lookup:b.csv;root=c",
+            "normal colonic mucosa",
+            "32-true",
+            "sqlite:///m.db",
+        ]
+    ),
     st.dates(min_value=datetime.date(1990, 1, 1), max_value=datetime.date(2100, 1, 1)),
     st.binary(max_size=4),
-    st.lists(st.one_of(st.integers(-2, 200), st.floats(-1, 2), st.text(max_size=8),
-                       st.sampled_from(["adipose tissue", "lymphoid tissue", "en"])), max_size=4),
+    st.lists(
+        st.one_of(
+            st.integers(-2, 200),
+            st.floats(-1, 2),
+            st.text(max_size=8),
+            st.sampled_from(["adipose tissue", "lymphoid tissue", "en"]),
+        ),
+        max_size=4,
+    ),
     st.dictionaries(st.text(max_size=6), st.integers(), max_size=2),
 )
 
@@ -72,7 +103,9 @@ def mutations(draw):
         parent = draw(st.sampled_from(parents))
         # (a name with a line break in it would need quoting in YAML; not what a typo makes)
         printable = st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"))
-        name = draw(st.one_of(st.text(printable, min_size=1, max_size=12), st.sampled_from(["seeds", "tresh", "Seed", "_x"])))
+        name = draw(
+            st.one_of(st.text(printable, min_size=1, max_size=12), st.sampled_from(["seeds", "tresh", "Seed", "_x"]))
+        )
         if name in get(data, parent):
             name = name + "_unknown"
         get(data, parent)[name] = draw(values)
@@ -98,7 +131,9 @@ def names_key(msg: str, key: tuple) -> bool:
     if any(line.startswith((dotted(key) + ":", dotted(key) + ".")) for line in lines):
         return True
     section, leaf = dotted(key[:-1]), str(key[-1])
-    return bool(section) and any(line.startswith(section + ":") and leaf in line.rsplit(" (got ", 1)[0] for line in lines)
+    return bool(section) and any(
+        line.startswith(section + ":") and leaf in line.rsplit(" (got ", 1)[0] for line in lines
+    )
 
 
 def same(a, b) -> bool:
@@ -172,8 +207,12 @@ def _valid_leaf(value):
     return st.floats(value, value * 2 + 1, allow_nan=False).map(lambda x: round(x, 6))
 
 
-NUMERIC = [k for k in KEYS if isinstance(get(BASE, k), (bool, int, float)) and k not in {
-    ("dataset", "val_fraction"), ("dataset", "test_fraction")}]
+NUMERIC = [
+    k
+    for k in KEYS
+    if isinstance(get(BASE, k), (bool, int, float))
+    and k not in {("dataset", "val_fraction"), ("dataset", "test_fraction")}
+]
 
 
 @settings(SETTINGS, max_examples=40)  # (PyYAML is slow: a dump and a load of the whole file per example)

@@ -2,6 +2,7 @@
 
 These are the files a crash, a hand edit or a version skew can leave wrong; the contract is what
 turns that into an error naming the file and the field instead of a KeyError stages later."""
+
 import json
 from collections import Counter
 
@@ -24,8 +25,15 @@ def test_every_contract_rejects_unknown_keys():
 
 
 def test_round_trip_through_a_file(tmp_path):
-    rec = VideoRecord(video_id="v1", url="https://example.org/v?id=1", status="ok", video_path="v1.video.mp4",
-                      title="Glomerulus \u00e9 \x1b[31m", duration=61.5, subtitle_paths=["v1.en.vtt"])
+    rec = VideoRecord(
+        video_id="v1",
+        url="https://example.org/v?id=1",
+        status="ok",
+        video_path="v1.video.mp4",
+        title="Glomerulus \u00e9 \x1b[31m",
+        duration=61.5,
+        subtitle_paths=["v1.en.vtt"],
+    )
     rec.write(tmp_path / "v1.record.json")
     assert VideoRecord.read(tmp_path / "v1.record.json") == rec
     assert [p.name for p in tmp_path.iterdir()] == ["v1.record.json"]  # atomic: no temp file beside it
@@ -37,12 +45,15 @@ def test_missing_file_names_path_and_contract(tmp_path):
         Transcript.read(tmp_path / "gone.json")
 
 
-@pytest.mark.parametrize("body, where", [
-    ({"video_id": "v", "status": "done"}, "status"),  # not one of ok/failed/skipped
-    ({"video_id": "v", "segments": [{"start": 0, "end": 1}]}, "segments.0.text"),  # a segment without text
-    ({"video_id": "v", "segmnts": []}, "segmnts"),  # a typo
-    ({"status": "ok"}, "video_id"),
-])
+@pytest.mark.parametrize(
+    "body, where",
+    [
+        ({"video_id": "v", "status": "done"}, "status"),  # not one of ok/failed/skipped
+        ({"video_id": "v", "segments": [{"start": 0, "end": 1}]}, "segments.0.text"),  # a segment without text
+        ({"video_id": "v", "segmnts": []}, "segmnts"),  # a typo
+        ({"status": "ok"}, "video_id"),
+    ],
+)
 def test_a_bad_field_is_named_with_its_file(tmp_path, body, where):
     p = tmp_path / "v.json"
     p.write_text(json.dumps(body))

@@ -5,6 +5,7 @@ faster-whisper, PySceneDetect, medspaCy, open_clip + Lightning, evaluation) and 
 pipeline's contract holds: every stage writes its metrics, `dvc status` is clean afterwards, and
 every stage run is in the one MLflow store.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 TINY = {
-    "demo": {"n_videos": 2, "video_seconds": 40.0, "eval_patches_per_class": 10, "retrieval_pairs": 12,
-             "external_pairs": 80, "classifier_frames_per_class": 24},
+    "demo": {
+        "n_videos": 2,
+        "video_seconds": 40.0,
+        "eval_patches_per_class": 10,
+        "retrieval_pairs": 12,
+        "external_pairs": 80,
+        "classifier_frames_per_class": 24,
+    },
     "holdout": {"n_videos": 1, "video_seconds": 40.0},
     "train": {"epochs": 2, "batch_size": 32},
     # the rebuilt Quilt-1M rows merged into training, the path a real release takes
@@ -39,7 +46,10 @@ def _merge(base: dict, over: dict) -> dict:
 
 def _copy_repo(dst: Path) -> None:
     files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
     ).stdout.split(b"\0")
     for f in filter(None, files):
         src = ROOT / f.decode()
@@ -56,8 +66,12 @@ def _run(cmd: list[str], cwd: Path, env: dict, timeout: int) -> subprocess.Compl
 def _hashes(*dirs: Path) -> dict:
     import hashlib
 
-    return {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for d in dirs for f in sorted(d.rglob("*"))
-            if f.is_file() and ".fingerprints" not in f.parts and f.suffix not in (".db", ".lock")}
+    return {
+        str(f): hashlib.sha256(f.read_bytes()).hexdigest()
+        for d in dirs
+        for f in sorted(d.rglob("*"))
+        if f.is_file() and ".fingerprints" not in f.parts and f.suffix not in (".db", ".lock")
+    }
 
 
 @pytest.mark.slow
@@ -75,15 +89,21 @@ def test_demo_pipeline_end_to_end(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "QUILTKIT_", "DVC_"))}
     env.update(PATH=f"{Path(sys.executable).parent}:{env['PATH']}", PYTHONPATH=str(repo / "src"), HF_HUB_OFFLINE="1")
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "copy"]):
+    for cmd in (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "copy"],
+    ):
         subprocess.run(cmd, cwd=repo, env=env, check=True, capture_output=True)
 
     res = _run(["dvc", "repro"], repo, env, timeout=1400)
     assert res.returncode == 0, f"dvc repro failed:\n{res.stdout[-4000:]}\n{res.stderr[-4000:]}"
 
     # the main pipeline and the demo corpora's own (demo/dvc.yaml), which it pulls in through params
-    stages = {**yaml.safe_load((repo / "demo" / "dvc.yaml").read_text())["stages"],
-              **yaml.safe_load((repo / "dvc.yaml").read_text())["stages"]}
+    stages = {
+        **yaml.safe_load((repo / "demo" / "dvc.yaml").read_text())["stages"],
+        **yaml.safe_load((repo / "dvc.yaml").read_text())["stages"],
+    }
     for name, stage in stages.items():
         files = [next(iter(m)) if isinstance(m, dict) else m for m in stage.get("metrics", [])]
         assert files, f"stage {name} declares no metrics file"
@@ -95,7 +115,6 @@ def test_demo_pipeline_end_to_end(tmp_path):
 
     # the fixture release: every name of a downloadable video rebuilt under its own image, the
     # gone video's rows counted, and the rebuilt rows in the trained dataset
-    import json
 
     release = json.loads((repo / "metrics" / "release.json").read_text())
     assert release["names"] > release["rebuilt"] > 0 and release["rebuilt_fraction_of_available"] == 1.0
@@ -114,10 +133,18 @@ def test_demo_pipeline_end_to_end(tmp_path):
     (repo / "data" / "no_url.csv").write_text("video_id,title\nlecture_1,My lecture\n")
     bad_inputs = {  # what breaks -> (params change, what the error must name)
         "bad param value": ({"train": {"lr": "abc"}}, "train.lr"),
-        "list without url": ({"download": {"video_list": "data/no_url.csv", "corpus_dir": "data"}}, "no_url.csv: missing column(s) ['url']"),
-        "missing eval set": ({"dataset": {"eval_sets": ["data/demo/eval/patches.csv", "data/demo/eval/gone.csv"]}},
-                             "dataset.eval_sets[1]: data/demo/eval/gone.csv does not exist"),
-        "missing release file": ({"release": {"recon_csv": "gone.csv"}}, "release.recon_csv: data/release_demo/gone.csv does not exist"),
+        "list without url": (
+            {"download": {"video_list": "data/no_url.csv", "corpus_dir": "data"}},
+            "no_url.csv: missing column(s) ['url']",
+        ),
+        "missing eval set": (
+            {"dataset": {"eval_sets": ["data/demo/eval/patches.csv", "data/demo/eval/gone.csv"]}},
+            "dataset.eval_sets[1]: data/demo/eval/gone.csv does not exist",
+        ),
+        "missing release file": (
+            {"release": {"recon_csv": "gone.csv"}},
+            "release.recon_csv: data/release_demo/gone.csv does not exist",
+        ),
     }
     for case, (change, named) in bad_inputs.items():
         (repo / "params.yaml").write_text(yaml.safe_dump(_merge(yaml.safe_load(good), change), sort_keys=False))
@@ -155,26 +182,42 @@ def test_demo_pipeline_end_to_end(tmp_path):
     from tests.reliability.s3_server import ACCESS_KEY, BUCKET, SECRET_KEY, seaweed_s3
 
     def git(*args):
-        return subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=repo, env=env, check=True,
-                              capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+            cwd=repo,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
 
     def version():
         lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
         outs = {o["path"]: o["md5"] for name in ("dataset", "train") for o in lock[name]["outs"] if "md5" in o}
         files = _hashes(repo / "outputs" / "dataset", repo / "outputs" / "train" / "export")
-        return outs, files, (repo / "metrics" / "eval.json").read_text(), (repo / "metrics" / "dataset.json").read_text()
+        return (
+            outs,
+            files,
+            (repo / "metrics" / "eval.json").read_text(),
+            (repo / "metrics" / "dataset.json").read_text(),
+        )
 
     with seaweed_s3(tmp_path / "weed") as endpoint:
-        for args in (["remote", "add", "-d", "store", f"s3://{BUCKET}/versions"], ["remote", "modify", "store", "endpointurl", endpoint],
-                     ["remote", "modify", "--local", "store", "access_key_id", ACCESS_KEY],
-                     ["remote", "modify", "--local", "store", "secret_access_key", SECRET_KEY]):
+        for args in (
+            ["remote", "add", "-d", "store", f"s3://{BUCKET}/versions"],
+            ["remote", "modify", "store", "endpointurl", endpoint],
+            ["remote", "modify", "--local", "store", "access_key_id", ACCESS_KEY],
+            ["remote", "modify", "--local", "store", "secret_access_key", SECRET_KEY],
+        ):
             assert _run(["dvc", *args], repo, env, timeout=60).returncode == 0
         git("add", "-A")
         git("commit", "-qm", "version A")
         rev_a, a = git("rev-parse", "HEAD"), version()
         res = _run(["dvc", "push"], repo, env, timeout=300)
         assert res.returncode == 0, res.stderr[-2000:]
-        (repo / "params.yaml").write_text(yaml.safe_dump(_merge(yaml.safe_load(good), {"dataset": {"near_dup_hamming": 1}}), sort_keys=False))
+        (repo / "params.yaml").write_text(
+            yaml.safe_dump(_merge(yaml.safe_load(good), {"dataset": {"near_dup_hamming": 1}}), sort_keys=False)
+        )
         res = _run(["dvc", "repro"], repo, env, timeout=600)
         assert res.returncode == 0, res.stdout[-3000:]
         git("add", "-A")
@@ -199,6 +242,16 @@ def test_demo_pipeline_end_to_end(tmp_path):
         restored = version()
         out = ROOT / "test-output"
         out.mkdir(exist_ok=True)
-        (out / "round_trip.json").write_text(json.dumps({"a": a[0], "b": b[0], "restored": restored[0],
-                                                         "files_equal": restored[1] == a[1], "compare_delta": report["delta"]}, indent=1))
+        (out / "round_trip.json").write_text(
+            json.dumps(
+                {
+                    "a": a[0],
+                    "b": b[0],
+                    "restored": restored[0],
+                    "files_equal": restored[1] == a[1],
+                    "compare_delta": report["delta"],
+                },
+                indent=1,
+            )
+        )
         assert restored == a, "version A did not come back as it was"

@@ -1,6 +1,7 @@
 """README's figures are the committed metrics: each table cell below is read from README.md and
 compared with the metrics file it quotes, so a re-run that moves a figure fails here until the
 README says the new one."""
+
 import json
 import re
 from pathlib import Path
@@ -33,8 +34,10 @@ def test_curation_table_quotes_metrics_curation_json():
         "pairs, sentence aligner": (["pairs.sentence.precision", "pairs.sentence.recall"], 2),
         "pairs, paper's chunk rule": (["pairs.quilt.precision", "pairs.quilt.recall"], 2),
         "ASR word error rate": (["asr.wer", "text.wer"], 3),
-        "medical-term recall": (["text.corrections.term_recall_raw", "text.corrections.term_recall_corrected",
-                                 "text.corrections.broken"], 3),
+        "medical-term recall": (
+            ["text.corrections.term_recall_raw", "text.corrections.term_recall_corrected", "text.corrections.broken"],
+            3,
+        ),
     }
     for label, (keys, digits) in rows.items():
         cells = _row(readme, label)
@@ -47,21 +50,30 @@ def test_model_table_quotes_metrics_eval_json():
     readme = (ROOT / "README.md").read_text()
     ev = json.loads((ROOT / "metrics" / "eval.json").read_text())["models"]
     zs = _numbers(_row(readme, "zero-shot balanced accuracy")[0])
-    assert zs[-2:] == [round(ev[m]["demo_patches"]["zeroshot"]["balanced_accuracy"], 3) for m in ("trained", "untrained")]
+    assert zs[-2:] == [
+        round(ev[m]["demo_patches"]["zeroshot"]["balanced_accuracy"], 3) for m in ("trained", "untrained")
+    ]
     r10 = _numbers(_row(readme, "text-to-image Recall@10")[0])
     assert r10 == [round(ev[m]["demo_retrieval"]["retrieval"]["t2i_R10"], 2) for m in ("trained", "untrained")]
 
 
 def test_release_table_quotes_the_release_metrics():
     readme = (ROOT / "README.md").read_text()
-    for label, file in [("demo (`metrics/release.json`)", "release.json"), ("held-out (`metrics/release_holdout.json`)", "release_holdout.json")]:
+    for label, file in [
+        ("demo (`metrics/release.json`)", "release.json"),
+        ("held-out (`metrics/release_holdout.json`)", "release_holdout.json"),
+    ]:
         m = json.loads((ROOT / "metrics" / file).read_text())
         cells = _row(readme, label)
         gone = sum(m["videos_gone"].values())
         assert _numbers(cells[0]) == [m["videos_ok"], gone]
         assert _numbers(cells[1]) == [m["names"]]
-        assert _numbers(cells[2]) == [m["rebuilt"], m["names"] - sum(m["missing"].get(k, 0) for k in m["missing"] if k.startswith("video ")),
-                                      m["by_method"]["keyframe"], m["by_method"]["median"]]
+        assert _numbers(cells[2]) == [
+            m["rebuilt"],
+            m["names"] - sum(m["missing"].get(k, 0) for k in m["missing"] if k.startswith("video ")),
+            m["by_method"]["keyframe"],
+            m["by_method"]["median"],
+        ]
         assert _numbers(cells[3]) == [m["name_mismatches"]]
         assert _numbers(cells[4]) == [round(m["psnr_mean"], 2), round(m["psnr_min"], 2)]
         assert _numbers(cells[5]) == [round(m["mean_abs_diff"], 2)]

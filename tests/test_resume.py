@@ -1,4 +1,5 @@
 """Persisted per-video outputs are kept only for a re-run of the very same stage inputs."""
+
 import pytest
 import yaml
 
@@ -9,8 +10,20 @@ def _workspace(tmp_path):
     (tmp_path / "code").mkdir()
     (tmp_path / "code" / "x.py").write_text("A = 1\n")
     (tmp_path / "in.csv").write_text("video_id,url\nv1,a.mp4\n")
-    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"asr": {
-        "cmd": "python x.py", "deps": ["code", "in.csv"], "params": ["asr", "project.seed"], "outs": ["out"]}}}))
+    (tmp_path / "dvc.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "stages": {
+                    "asr": {
+                        "cmd": "python x.py",
+                        "deps": ["code", "in.csv"],
+                        "params": ["asr", "project.seed"],
+                        "outs": ["out"],
+                    }
+                }
+            }
+        )
+    )
     return tmp_path
 
 
@@ -64,7 +77,9 @@ def test_per_video_keys_keep_unchanged_videos_and_redo_only_what_changed(tmp_pat
     (out / "vocabulary.tsv").write_text("stage-wide")
     # v4 added, v2's input changed, v3 removed from the list
     claim = claim_output_dir(out, "fp", {"v1": "a", "v2": "B", "v4": "d"})
-    assert claim.kept and claim.changed == ["v2"] and claim.removed == ["v3"] and sorted(claim.unchanged) == ["v1", "v4"]
+    assert (
+        claim.kept and claim.changed == ["v2"] and claim.removed == ["v3"] and sorted(claim.unchanged) == ["v1", "v4"]
+    )
     assert _listing(out) == ["v1", "v1.json", "v1/img_0.png", "vocabulary.tsv"]
     assert claim.summary() == {"videos_changed": 1, "videos_removed": 1, "stage_redone": False}
     # the marker now holds the new keys: the same list again changes nothing
@@ -113,7 +128,8 @@ def test_templated_deps_are_resolved_from_params(tmp_path):
     a = stage_fingerprint("asr", params, root)
     b = stage_fingerprint("asr", {**params, "download": {"video_list": "mine.csv"}}, root)
     assert a != b
-    assert stage_fingerprint("asr", {**params, "download": {"video_list": "mine.csv"}}, root, per_video=["mine.csv"]) == \
-        stage_fingerprint("asr", params, root, per_video=["in.csv"])
+    assert stage_fingerprint(
+        "asr", {**params, "download": {"video_list": "mine.csv"}}, root, per_video=["mine.csv"]
+    ) == stage_fingerprint("asr", params, root, per_video=["in.csv"])
     with pytest.raises(KeyError, match="download.video_list"):
         stage_fingerprint("asr", {"asr": {}, "project": {"seed": 1}}, root)

@@ -1,14 +1,28 @@
 """quiltkit.stage: what a stage writes as metrics, and what as timings."""
+
 import json
 
 from quiltkit.stage import split_timings, stage_context
 
 
 def test_timings_leave_the_metrics_at_any_depth():
-    metrics, timings = split_timings({"videos": 3, "audio_seconds": 90.0, "wall_seconds": 12.5,
-                                      "asr": {"real_time_factor": 0.1, "wer": 0.2}, "frames": {"ok": 3},
-                                      "train": {"samples_per_s": 106.0, "steps": 48}})
-    assert metrics == {"videos": 3, "audio_seconds": 90.0, "asr": {"wer": 0.2}, "frames": {"ok": 3}, "train": {"steps": 48}}
+    metrics, timings = split_timings(
+        {
+            "videos": 3,
+            "audio_seconds": 90.0,
+            "wall_seconds": 12.5,
+            "asr": {"real_time_factor": 0.1, "wer": 0.2},
+            "frames": {"ok": 3},
+            "train": {"samples_per_s": 106.0, "steps": 48},
+        }
+    )
+    assert metrics == {
+        "videos": 3,
+        "audio_seconds": 90.0,
+        "asr": {"wer": 0.2},
+        "frames": {"ok": 3},
+        "train": {"steps": 48},
+    }
     assert timings == {"wall_seconds": 12.5, "asr": {"real_time_factor": 0.1}, "train": {"samples_per_s": 106.0}}
 
 
@@ -23,7 +37,9 @@ def test_finish_writes_metrics_without_timings(tmp_path, monkeypatch):
 
 
 def _params(tmp_path, extra: str = "") -> None:
-    (tmp_path / "params.yaml").write_text(f"project:\n  seed: 7\n  mlflow_tracking_uri: sqlite:///{tmp_path}/m.db\n{extra}")
+    (tmp_path / "params.yaml").write_text(
+        f"project:\n  seed: 7\n  mlflow_tracking_uri: sqlite:///{tmp_path}/m.db\n{extra}"
+    )
 
 
 def test_bad_params_fail_before_anything_is_written(tmp_path, monkeypatch):
@@ -75,4 +91,3 @@ def test_metrics_name_and_section(tmp_path, monkeypatch):
         ctx.finish({"n": 1})
     assert json.loads((tmp_path / "metrics" / "holdout.json").read_text()) == {"n": 1}
     assert not (tmp_path / "metrics" / "release_holdout.json").exists()
-

@@ -5,6 +5,7 @@ any work starts: a typo in an unrelated section still fails fast, because `dvc e
 params.yaml and a silent mistake there would only surface hours later in another stage. Unknown
 keys are errors (extra="forbid"), and every error message names the dotted key that is wrong.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Literal, Optional
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+TISSUE_CLASSES_TABLE = Path(__file__).parent / "demo" / "data" / "tissue_classes.yaml"
 
 
 class ParamsError(ValueError):
@@ -43,7 +46,9 @@ class ProjectParams(Section):
 
 class DemoParams(Section):
     n_videos: int = Field(6, ge=1)
-    video_seconds: float = Field(75.0, ge=30.0)  # shorter cannot hold title, presenter, 2 histology shots, silence and a repeat
+    video_seconds: float = Field(
+        75.0, ge=30.0
+    )  # shorter cannot hold title, presenter, 2 histology shots, silence and a repeat
     width: int = Field(640, ge=160)
     height: int = Field(360, ge=90)
     fps: int = Field(24, ge=5, le=60)
@@ -76,11 +81,12 @@ class DemoParams(Section):
     @field_validator("tissue_classes")
     @classmethod
     def _known_classes(cls, v: list[str]) -> list[str]:
-        from quiltkit.demo.tissue_classes import TISSUE_CLASSES
-
-        unknown = [c for c in v if c not in TISSUE_CLASSES]
+        # The names come from the demo's data table, not its code: the schema sits under every
+        # domain, the demo renderer included.
+        known = [row["name"] for row in yaml.safe_load(TISSUE_CLASSES_TABLE.read_text(encoding="utf-8"))]
+        unknown = [c for c in v if c not in known]
         if unknown:
-            raise ValueError(f"unknown tissue class {unknown}; known: {sorted(TISSUE_CLASSES)}")
+            raise ValueError(f"unknown tissue class {unknown}; known: {sorted(known)}")
         if len(set(v)) < 2:
             raise ValueError("need at least two distinct tissue classes")
         return v
@@ -141,7 +147,7 @@ class DownloadParams(Section):
     # Split each download into a video-only and an audio-only file (a stream copy, no decoding),
     # so the asr stage reads only the sound and the frames stage only the picture: each byte is
     # read once after the download instead of twice (see quiltkit.video.streams).
-    split_streams: bool = False
+    split_streams: bool = True
     discovery: DiscoveryParams = DiscoveryParams()
 
 
@@ -153,9 +159,9 @@ class ScenesParams(Section):
     min_scene_seconds: float = Field(1.0, ge=0)
     # The detectors see the analysis frame shrunk by this factor. Keep it a divisor of the frame
     # size: OpenCV's area resize has a fast path for integer ratios (3 on a 640-wide frame costs
-    # 3.5x what 4 does). params.yaml uses 4 (160x90 for 360p): the demo's cuts, slide changes and
-    # crossfades are all still found (scene F1 1.0), for half the detectors' work of 2.
-    downscale: int = Field(2, ge=1)
+    # 3.5x what 4 does). 4 (160x90 for 360p) still finds all the demo's cuts, slide changes and
+    # crossfades (scene F1 1.0), for half the detectors' work of 2.
+    downscale: int = Field(4, ge=1)
     # Text-slide changes that PySceneDetect's colour-based score misses: fraction of pixels whose
     # grey level jumps, as an isolated spike (0 disables; see quiltkit.video.scenes).
     slide_change_fraction: float = Field(0.006, ge=0, le=1)
@@ -168,7 +174,7 @@ class ScenesParams(Section):
     # The cut detectors look at this many frames per second (0: every decoded frame). A lecture
     # cut is a change that lasts, so 12 looks of a 24/30/60 fps video find the same cuts, a frame
     # later at worst, for half the per-frame work (the frames stage's largest cost after decoding).
-    detect_fps: float = Field(0.0, ge=0)
+    detect_fps: float = Field(8.0, ge=0)
 
 
 class StableParams(Section):
@@ -182,9 +188,9 @@ class StableParams(Section):
     max_fallback_images: int = Field(8, ge=1)
     # A stable interval's median is taken over at most this many evenly spaced frames (a longer
     # run is thinned as it grows). It sets the frames stage's memory ceiling: 32 frames of
-    # 640x360 RGB are 22 MB, whatever the video's length. params.yaml uses 16 (11 MB): a median
-    # of 16 frames spread over the interval still erases a pointer and averages out noise.
-    median_frames: int = Field(32, ge=2)
+    # 640x360 RGB are 22 MB, whatever the video's length; 16 (11 MB) spread over the interval
+    # still erase a pointer and average out noise.
+    median_frames: int = Field(16, ge=2)
 
 
 class HistologyParams(Section):
@@ -220,9 +226,14 @@ class HistologyParams(Section):
     @model_validator(mode="after")
     def _device_needs_timm(self):
         if self.device != "cpu" and self.backend == "stain":
-            raise ValueError(f"frames.histology.device={self.device!r} needs backend effnet or timm (the stain model runs on the CPU)")
+            raise ValueError(
+                f"frames.histology.device={self.device!r} needs backend effnet or timm "
+                "(the stain model runs on the CPU)"
+            )
         if self.backend == "timm" and not (self.model_path and self.timm_model):
-            raise ValueError("frames.histology.backend=timm needs model_path (a state_dict) and timm_model (its architecture)")
+            raise ValueError(
+                "frames.histology.backend=timm needs model_path (a state_dict) and timm_model (its architecture)"
+            )
         return self
 
 
@@ -239,7 +250,7 @@ class FramesParams(Section):
     # skipped). The detectors (scenes.detect_fps) and the stable sampler take frames by time and
     # rarely need more: on the demo's 24 fps x264 files 14 frames/s remain for 8 + 2 looks, and
     # decoding costs half. Off: every frame is decoded (needed for frame-exact cuts).
-    decode_reference_only: bool = False
+    decode_reference_only: bool = True
     # Nucleus diameter / short image side below which a chunk image is "low" and from which it
     # is "high" magnification (see quiltkit.video.quality.magnification).
     magnification_thresholds: tuple[float, float] = (0.0105, 0.018)
@@ -378,12 +389,18 @@ class ReleaseParams(Section):
     download: ReleaseDownloadParams = ReleaseDownloadParams()
     # the release's rules
     min_stable_seconds: float = Field(3.0, ge=0)  # an interval this long gives a median image
-    ssim_threshold: float = Field(0.98, gt=0, le=1)  # a frame is stable when its crop's SSIM with a neighbour's exceeds this
+    ssim_threshold: float = Field(
+        0.98, gt=0, le=1
+    )  # a frame is stable when its crop's SSIM with a neighbour's exceeds this
     crop_size: int = Field(64, ge=8)
-    fallback_ssim_max: float = Field(0.02, gt=-1, le=1)  # a key frame joins the fallback when its SSIM to the last one is below this
+    fallback_ssim_max: float = Field(
+        0.02, gt=-1, le=1
+    )  # a key frame joins the fallback when its SSIM to the last one is below this
     keyframe_offset_seconds: float = Field(0.0, ge=0)  # the release reads the key frame at its time
     # quiltkit's choices where the release's are a cost, not a rule
-    sample_fps: Optional[float] = Field(2.0, gt=0)  # frames per second of an interval the median sees (null: every frame, as the release)
+    sample_fps: Optional[float] = Field(
+        2.0, gt=0
+    )  # frames per second of an interval the median sees (null: every frame, as the release)
     median_frames: int = Field(32, ge=2)  # at most this many, evenly spread
     match_lookup_size: bool = True  # save at quilt_data.csv's height x width when the download's size differs
     jpeg_quality: int = Field(95, ge=1, le=100)

@@ -5,13 +5,14 @@ next stage reads it back through the same model. Changing a field means changing
 every producer and consumer sees the change. Models are pydantic so a malformed intermediate
 file is reported with its path and field instead of a KeyError three stages later.
 """
+
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 from typing import Iterator, Literal, Optional, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from quiltkit.io import atomic_write_text
 
@@ -326,7 +327,19 @@ class PairsFile(Contract):
 # outputs/release/rows.csv: the lookup's rows whose image was rebuilt, these columns first and
 # then the lookup's own (caption, subset, split, pathology, ...); the dataset stage reads it.
 RELEASE_ROWS_FILE = "rows.csv"
-RELEASE_ROW_COLUMNS = ["image_path", "filepath", "video_id", "chunk_id", "start", "end", "method", "url", "title", "channel", "license"]
+RELEASE_ROW_COLUMNS = [
+    "image_path",
+    "filepath",
+    "video_id",
+    "chunk_id",
+    "start",
+    "end",
+    "method",
+    "url",
+    "title",
+    "channel",
+    "license",
+]
 
 
 class RebuiltImage(Contract):

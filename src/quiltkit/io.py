@@ -4,6 +4,7 @@ Every output is written to a temporary file in the same directory and renamed in
 kill -9 or a full disk never leaves a half-written file under the final name that a later stage
 (or a re-run's "already done" check) would trust.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -64,6 +65,20 @@ def sha256_file(*paths: Path | str) -> str:
 
 def read_json(path: Path | str) -> object:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_string_list(path: Path | str, key: str) -> list[str]:
+    """`{key: [non-empty strings]}` from a JSON data file (prompt templates, class names); a
+    missing file names the ones that are there."""
+    path = Path(path)
+    if not path.exists():
+        known = sorted(p.stem for p in path.parent.glob("*.json"))
+        raise FileNotFoundError(f"no {path.parent.name} file {path} (known: {known})")
+    obj = read_json(path)
+    values = obj.get(key) if isinstance(obj, dict) else None
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
+        raise ValueError(f'{path}: expected {{"{key}": [non-empty strings]}}')
+    return values
 
 
 def clean_temp_files(directory: Path | str) -> int:

@@ -5,6 +5,7 @@ experiment in a temporary copy under `<repo>/.dvc/tmp/exps/...`. Anything meant 
 experiment (the MLflow store above all) must be resolved against the *original* root, or it
 lands in the temp copy and is deleted with it.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,10 @@ OUTPUTS = Path("outputs")
 METRICS = Path("metrics")
 DATA = Path("data")
 # corpus -> (the corpus quiltkit renders, its fixture release: stages/release_fixture.py)
-RELEASE_FIXTURES = {"demo": (DATA / "demo", DATA / "release_demo"), "holdout": (DATA / "holdout", DATA / "release_holdout")}
+RELEASE_FIXTURES = {
+    "demo": (DATA / "demo", DATA / "release_demo"),
+    "holdout": (DATA / "holdout", DATA / "release_holdout"),
+}
 
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")
 

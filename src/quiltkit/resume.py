@@ -19,6 +19,7 @@ Both live in a marker beside the outputs (outputs/.fingerprints/<dir>.txt): JSON
 fingerprint and every video's key, written before any video is processed. A marker of the older
 plain-text form, or none, trusts nothing and starts afresh.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -80,6 +81,7 @@ _TEMPLATE = re.compile(r"\$\{\s*([A-Za-z0-9_.]+)\s*\}")
 def resolve_template(text: str, params: dict) -> str:
     """A dvc.yaml string with its ${a.b} references replaced by the params' values, as DVC's
     templating does; an unknown key raises, naming it."""
+
     def value(m: re.Match) -> str:
         v = _param_value(params, m.group(1))
         if v is None:
@@ -144,7 +146,11 @@ def upstream_video_keys(folder: Path, suffix: str) -> dict[str, str]:
     """Per-video keys over the files an earlier stage wrote to `folder`: one video per file
     named <video_id><suffix> (a download record, a transcript), keyed over all of its files."""
     folder = Path(folder)
-    ids = sorted(p.name[: -len(suffix)] for p in folder.glob(f"*{suffix}") if not p.name.startswith(".")) if folder.is_dir() else []
+    ids = (
+        sorted(p.name[: -len(suffix)] for p in folder.glob(f"*{suffix}") if not p.name.startswith("."))
+        if folder.is_dir()
+        else []
+    )
     return {vid: files_key(video_files(folder, vid, ids)) for vid in ids}
 
 
@@ -232,13 +238,22 @@ def claim_output_dir(out_dir: Path, fingerprint: str, videos: dict[str, str] | N
             for p in files:
                 _remove(p)
         if claim.changed or claim.removed:
-            log.info("%s: %d video(s) with changed inputs redone, %d no longer listed removed, %d kept",
-                     out_dir, len(claim.changed), len(claim.removed), len(claim.unchanged))
+            log.info(
+                "%s: %d video(s) with changed inputs redone, %d no longer listed removed, %d kept",
+                out_dir,
+                len(claim.changed),
+                len(claim.removed),
+                len(claim.unchanged),
+            )
         else:
             log.info("%s: same params and code; every listed video's inputs as before", out_dir)
     elif same:
         log.info("%s: same params, code and inputs as the interrupted run; keeping its finished videos", out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    body = fingerprint if videos is None else json.dumps({"fingerprint": fingerprint, "videos": videos}, sort_keys=True, indent=0)
+    body = (
+        fingerprint
+        if videos is None
+        else json.dumps({"fingerprint": fingerprint, "videos": videos}, sort_keys=True, indent=0)
+    )
     atomic_write_text(marker, body + "\n")
     return claim

@@ -6,6 +6,7 @@ A stage script is then a few lines:
         metrics = run_frames(ctx.params, ...)
         ctx.finish(metrics)
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,7 +32,9 @@ class StageContext:
     started: float = field(default_factory=time.time)
     metrics: dict = field(default_factory=dict)
 
-    def resume_outputs(self, *dirs: Path, videos: dict[str, str] | None = None, per_video: Iterable[str | Path] = ()) -> dict:
+    def resume_outputs(
+        self, *dirs: Path, videos: dict[str, str] | None = None, per_video: Iterable[str | Path] = ()
+    ) -> dict:
         """Keep what still holds of an earlier run of this stage (quiltkit.resume), for outputs
         declared persist: true: with `videos` (id -> key over its own inputs) and `per_video`
         (the paths of those inputs, left out of the stage's fingerprint), video by video;
@@ -67,9 +70,20 @@ def write_params_valid(stage: str) -> None:
 # changes them while nothing else changed, so they stay out of the files `dvc metrics diff`,
 # `dvc exp show` and the gate read. (audio_seconds, video_seconds and the like are durations of
 # the corpus, and stay.)
-TIMINGS = frozenset({"stage_seconds", "wall_seconds", "asr_seconds", "analysis_seconds", "generation_seconds",
-                     "real_time_factor", "wall_real_time_factor", "video_seconds_per_wall_second", "samples_per_s",
-                     "images_per_s"})
+TIMINGS = frozenset(
+    {
+        "stage_seconds",
+        "wall_seconds",
+        "asr_seconds",
+        "analysis_seconds",
+        "generation_seconds",
+        "real_time_factor",
+        "wall_real_time_factor",
+        "video_seconds_per_wall_second",
+        "samples_per_s",
+        "images_per_s",
+    }
+)
 
 
 def split_timings(metrics: dict) -> tuple[dict, dict]:

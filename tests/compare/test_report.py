@@ -1,5 +1,6 @@
 """Two dataset versions compared: rows and images in and out, distributions, and a report that
 escapes what it shows."""
+
 import json
 import subprocess
 import sys
@@ -14,16 +15,39 @@ from tests import components
 
 
 def _frame(rows):
-    return pd.DataFrame([{"caption": c, "sha256": sha, "source": src, "split": sp, "image_path": f"{sha}.png", "video_id": "v",
-                          "magnification": mag, "pathology": ["gastrointestinal"], "keywords": ["glands"], "text_kind": "sentence"}
-                         for c, sha, src, sp, mag in rows])
+    return pd.DataFrame(
+        [
+            {
+                "caption": c,
+                "sha256": sha,
+                "source": src,
+                "split": sp,
+                "image_path": f"{sha}.png",
+                "video_id": "v",
+                "magnification": mag,
+                "pathology": ["gastrointestinal"],
+                "keywords": ["glands"],
+                "text_kind": "sentence",
+            }
+            for c, sha, src, sp, mag in rows
+        ]
+    )
 
 
-A = _frame([("crowded glands here", "i1", "quilt_video", "train", "low"), ("a second sentence about it", "i1", "quilt_video", "train", "low"),
-            ("fat", "i2", "openclip_csv", "val", None)])
-B = _frame([("crowded glands here", "i1", "quilt_video", "train", "low"),
-            ("one long caption with many words in it for the same image", "i3", "quilt_release", "train", "high"),
-            ("fat", "i2", "openclip_csv", "val", None)])
+A = _frame(
+    [
+        ("crowded glands here", "i1", "quilt_video", "train", "low"),
+        ("a second sentence about it", "i1", "quilt_video", "train", "low"),
+        ("fat", "i2", "openclip_csv", "val", None),
+    ]
+)
+B = _frame(
+    [
+        ("crowded glands here", "i1", "quilt_video", "train", "low"),
+        ("one long caption with many words in it for the same image", "i3", "quilt_release", "train", "high"),
+        ("fat", "i2", "openclip_csv", "val", None),
+    ]
+)
 
 
 def test_what_entered_and_left():
@@ -49,7 +73,13 @@ def test_report_escapes_captions(tmp_path):
 
 
 def _git(repo, *args):
-    return subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", *args], cwd=repo, check=True, capture_output=True, text=True)
+    return subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_two_revisions_through_dvc(tmp_path):
@@ -69,8 +99,6 @@ def test_two_revisions_through_dvc(tmp_path):
     assert main(["HEAD", "workspace", "--root", str(repo), "--out", str(tmp_path / "cmp")]) == 0
     with pytest.raises(CompareError, match="neither a git revision nor a dvc experiment"):
         resolve_rev("no-such-version", repo)
-
-
 
 
 def test_report_in_headless_chromium(tmp_path):

@@ -1,6 +1,7 @@
 """A tiny repository with every kind of source the dataset stage reads, and planted traps:
 an exact and a near duplicate, a repeated caption, an evaluation image hidden in an external
 source, a missing file, a failed download and a caption carrying HTML."""
+
 from __future__ import annotations
 
 import io
@@ -35,10 +36,17 @@ def make_corpus(root: Path) -> dict:
         files, _ = pair_video(fa, text_analysis(vid), PairsParams(), root)
         files["sentence"].write(root / "outputs" / "pairs" / f"{vid}.json")
         # what the download stage recorded of it: the provenance every video row carries
-        VideoRecord(video_id=vid, url=f"https://www.youtube.com/watch?v={vid}", status="ok", title=TITLES[vid],
-                    channel="Pathology lectures", uploader="Dr. Example", license="Creative Commons Attribution license (reuse allowed)",
-                    upload_date="20210314", webpage_url=f"https://www.youtube.com/watch?v={vid}").write(
-            root / "outputs" / "download" / f"{vid}.record.json")
+        VideoRecord(
+            video_id=vid,
+            url=f"https://www.youtube.com/watch?v={vid}",
+            status="ok",
+            title=TITLES[vid],
+            channel="Pathology lectures",
+            uploader="Dr. Example",
+            license="Creative Commons Attribution license (reuse allowed)",
+            upload_date="20210314",
+            webpage_url=f"https://www.youtube.com/watch?v={vid}",
+        ).write(root / "outputs" / "download" / f"{vid}.record.json")
 
     # ---- evaluation images
     ev = root / "data/eval"
@@ -50,8 +58,12 @@ def make_corpus(root: Path) -> dict:
         rows.append({"filepath": p.relative_to(root).as_posix(), "label": i % 2, "split": "test"})
     pd.DataFrame(rows).to_csv(ev / "patches.csv", index=False)
     texture(5005, (96, 96)).save(ev / "img" / "r0.png")
-    pd.DataFrame([{"image_id": "r0", "filepath": "data/eval/img/r0.png", "caption": "a"},
-                  {"image_id": "r0", "filepath": "data/eval/img/r0.png", "caption": "b"}]).to_csv(ev / "retrieval.csv", index=False)
+    pd.DataFrame(
+        [
+            {"image_id": "r0", "filepath": "data/eval/img/r0.png", "caption": "a"},
+            {"image_id": "r0", "filepath": "data/eval/img/r0.png", "caption": "b"},
+        ]
+    ).to_csv(ev / "retrieval.csv", index=False)
 
     # ---- open_clip CSV
     ext = root / "data/ext"
@@ -84,17 +96,40 @@ def make_corpus(root: Path) -> dict:
     qrows = []
     for i in range(3):
         texture(2000 + i, (70, 70)).save(q / "images" / f"q{i}.jpg")
-        qrows.append({"caption": f"quilt caption {i}", "image_path": f"q{i}.jpg", "subset": "openpath", "split": "train",
-                      "pathology": "['Dermatopathology']", "roi_text": "", "noisy_text": "n", "corrected_text": "c",
-                      "med_umls_ids": "['C0011']", "magnification": "1", "height": 70, "width": 70})
+        qrows.append(
+            {
+                "caption": f"quilt caption {i}",
+                "image_path": f"q{i}.jpg",
+                "subset": "openpath",
+                "split": "train",
+                "pathology": "['Dermatopathology']",
+                "roi_text": "",
+                "noisy_text": "n",
+                "corrected_text": "c",
+                "med_umls_ids": "['C0011']",
+                "magnification": "1",
+                "height": 70,
+                "width": 70,
+            }
+        )
     pd.DataFrame(qrows).to_csv(q / "lookup.csv", index=False)
 
     # ---- img2dataset parquet
     pqd = root / "data/i2d_parquet"
     pqd.mkdir(parents=True)
-    recs = [{"key": f"{i:09d}", "caption": f"parquet caption {i}", "url": f"http://x/{i}.jpg", "status": "success",
-             "jpg": _jpeg(texture(3000 + i, (64, 64)))} for i in range(3)]
-    recs.append({"key": "000000009", "caption": "failed", "url": "http://x/9.jpg", "status": "failed_to_download", "jpg": None})
+    recs = [
+        {
+            "key": f"{i:09d}",
+            "caption": f"parquet caption {i}",
+            "url": f"http://x/{i}.jpg",
+            "status": "success",
+            "jpg": _jpeg(texture(3000 + i, (64, 64))),
+        }
+        for i in range(3)
+    ]
+    recs.append(
+        {"key": "000000009", "caption": "failed", "url": "http://x/9.jpg", "status": "failed_to_download", "jpg": None}
+    )
     pq.write_table(pa.Table.from_pylist(recs), pqd / "00000.parquet")
 
     # ---- img2dataset webdataset
@@ -103,16 +138,32 @@ def make_corpus(root: Path) -> dict:
     with tarfile.open(wd / "00000.tar", "w") as tar:
         for i in range(3):
             key = f"{i:09d}"
-            for ext_, data in (("jpg", _jpeg(texture(4000 + i, (64, 64)))), ("txt", f"wds caption {i}".encode()),
-                               ("json", json.dumps({"url": f"http://y/{i}", "status": "success"}).encode())):
+            for ext_, data in (
+                ("jpg", _jpeg(texture(4000 + i, (64, 64)))),
+                ("txt", f"wds caption {i}".encode()),
+                ("json", json.dumps({"url": f"http://y/{i}", "status": "success"}).encode()),
+            ):
                 info = tarfile.TarInfo(f"{key}.{ext_}")
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
     # the demo manifest's list of planted duplicates (origins are repo-relative paths)
     (root / "data/demo").mkdir(parents=True, exist_ok=True)
-    (root / "data/demo/manifest.json").write_text(json.dumps({"external_duplicates": {
-        "exact": [["outputs/frames/lec1/lec1_0.png", "data/ext/img/frame_copy.png"]],
-        "near": [["data/ext/img/x0.png", "data/ext/img/x0_near.jpg"]]}}))
-    return {"sources": ["openclip_csv:data/ext/pairs.csv", "quilt_lookup:data/quilt/lookup.csv;root=data/quilt/images",
-                        "img2dataset_parquet:data/i2d_parquet", "img2dataset_wds:data/i2d_wds"],
-            "eval_sets": ["data/eval/patches.csv", "data/eval/retrieval.csv"]}
+    (root / "data/demo/manifest.json").write_text(
+        json.dumps(
+            {
+                "external_duplicates": {
+                    "exact": [["outputs/frames/lec1/lec1_0.png", "data/ext/img/frame_copy.png"]],
+                    "near": [["data/ext/img/x0.png", "data/ext/img/x0_near.jpg"]],
+                }
+            }
+        )
+    )
+    return {
+        "sources": [
+            "openclip_csv:data/ext/pairs.csv",
+            "quilt_lookup:data/quilt/lookup.csv;root=data/quilt/images",
+            "img2dataset_parquet:data/i2d_parquet",
+            "img2dataset_wds:data/i2d_wds",
+        ],
+        "eval_sets": ["data/eval/patches.csv", "data/eval/retrieval.csv"],
+    }

@@ -18,11 +18,18 @@ from tests.dataset.synth_corpus import XSS, make_corpus
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("repo")
     cfg = make_corpus(root)
-    params = DatasetParams(external_sources=cfg["sources"], eval_sets=cfg["eval_sets"], val_fraction=0.3,
-                           test_fraction=0.3, shard_size=7, image_size=64)
+    params = DatasetParams(
+        external_sources=cfg["sources"],
+        eval_sets=cfg["eval_sets"],
+        val_fraction=0.3,
+        test_fraction=0.3,
+        shard_size=7,
+        image_size=64,
+    )
     out = root / "outputs/dataset"
-    stats = build_dataset(params, 1337, root, root / "outputs/pairs", out, root / "outputs/download",
-                          corpus_dir=root / "data/demo")
+    stats = build_dataset(
+        params, 1337, root, root / "outputs/pairs", out, root / "outputs/download", corpus_dir=root / "data/demo"
+    )
     return root, out, stats, params
 
 
@@ -71,8 +78,10 @@ def test_exact_and_near_duplicates_collapse(built):
     assert (df["caption"].str.lower().str.replace("  ", " ") == "external tissue caption number 1").sum() == 1
     assert stats["caption_dups_collapsed"] >= 1
     # the demo manifest's planted duplicates are all found
-    assert stats["planted_duplicates"] == {"exact": {"planted": 1, "present": 1, "merged": 1},
-                                           "near": {"planted": 1, "present": 1, "merged": 1}}
+    assert stats["planted_duplicates"] == {
+        "exact": {"planted": 1, "present": 1, "merged": 1},
+        "near": {"planted": 1, "present": 1, "merged": 1},
+    }
 
 
 def test_eval_images_never_leak(built):
@@ -128,8 +137,9 @@ def test_rebuild_is_byte_identical(built):
     root, out, stats, params = built
     first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     first_df = pd.read_parquet(out / "metadata.parquet")
-    stats2 = build_dataset(params, 1337, root, root / "outputs/pairs", out, root / "outputs/download",
-                           corpus_dir=root / "data/demo")
+    stats2 = build_dataset(
+        params, 1337, root, root / "outputs/pairs", out, root / "outputs/download", corpus_dir=root / "data/demo"
+    )
     second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert stats2 == stats
     assert first.keys() == second.keys()
@@ -165,7 +175,11 @@ def test_every_video_row_says_where_it_came_from(built):
         assert (video[col].astype(str) != "").all(), col
     assert video["start"].notna().all() and (video["end"] > video["start"]).all()
     lec2 = video[video["video_id"] == "lec2"].iloc[0]
-    assert (lec2["url"], lec2["video_title"], lec2["upload_date"]) == ("https://www.youtube.com/watch?v=lec2", "Lymph node basics", "20210314")
+    assert (lec2["url"], lec2["video_title"], lec2["upload_date"]) == (
+        "https://www.youtube.com/watch?v=lec2",
+        "Lymph node basics",
+        "20210314",
+    )
     # and the shards' JSON carry the same fields
     with tarfile.open(out / "shards" / lec2["shard"]) as tar:
         meta = json.loads(tar.extractfile(f"{lec2['key']}.json").read())
@@ -178,8 +192,14 @@ def test_a_takedown_list_removes_the_video_rows_and_images(built, tmp_path):
     lec1 = df[df["video_id"] == "lec1"]
     assert len(lec1) > 0 and stats["excluded_rows"] == 0
     out2 = tmp_path / "dataset"
-    stats2 = build_dataset(params.model_copy(update={"exclude_videos": ["lec1"]}), 1337, root, root / "outputs/pairs", out2,
-                           root / "outputs/download")
+    stats2 = build_dataset(
+        params.model_copy(update={"exclude_videos": ["lec1"]}),
+        1337,
+        root,
+        root / "outputs/pairs",
+        out2,
+        root / "outputs/download",
+    )
     df2 = pd.read_parquet(out2 / "metadata.parquet")
     assert "lec1" not in set(df2["video_id"]) and "lec2" in set(df2["video_id"])
     assert stats2["excluded_videos"] == ["lec1"] and stats2["excluded_rows"] > 0

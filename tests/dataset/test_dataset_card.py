@@ -1,4 +1,5 @@
 """The dataset card in a real headless browser (Debian chromium, driven by playwright)."""
+
 import html
 import re
 from pathlib import Path
@@ -43,14 +44,21 @@ def test_card_escapes_and_is_self_contained(card):
 def test_card_has_the_provenance_block(card):
     html_path, _, _ = card
     page = html_path.read_text()
-    block = page[page.index('id="provenance"'):page.index("<h2>Rows per source")]
+    block = page[page.index('id="provenance"') : page.index("<h2>Rows per source")]
     for v in VERSION.values():
         assert v in block
     for title in TITLES.values():
         assert html.escape(title) in block
     assert "<img src=x" not in page  # titles are someone else's text: only their escaped form is markup
-    for word in ("https://www.youtube.com/watch?v=lec1", "Pathology lectures", "Dr. Example", "2021-03-14",
-                 "Creative Commons Attribution license (reuse allowed)", "not recorded by the source", "built (UTC)"):
+    for word in (
+        "https://www.youtube.com/watch?v=lec1",
+        "Pathology lectures",
+        "Dr. Example",
+        "2021-03-14",
+        "Creative Commons Attribution license (reuse allowed)",
+        "not recorded by the source",
+        "built (UTC)",
+    ):
         assert html.escape(word) in block, word
     assert re.search(r"<td>lec2</td>.*?<td>\d+</td><td>[\d.]+-[\d.]+ s</td>", block)  # rows and time span per video
 
@@ -71,9 +79,17 @@ def test_card_in_headless_chromium(card):
     html_path, m, _ = card
     errors, dialogs = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)

@@ -39,9 +39,13 @@ def test_phash_survives_reencode_but_separates_images():
 
 
 def test_dedup_prefers_video_then_larger_and_counts():
-    infos = [ImageInfo("ext-small", "s1", 0b1011, 50, 50, False), ImageInfo("ext-big", "s2", 0b1010, 100, 100, False),
-             ImageInfo("vid", "s3", 0b1000, 40, 40, True), ImageInfo("ext-copy", "s1", 0b1011, 50, 50, False),
-             ImageInfo("other", "s4", (1 << 64) - 1, 50, 50, False)]
+    infos = [
+        ImageInfo("ext-small", "s1", 0b1011, 50, 50, False),
+        ImageInfo("ext-big", "s2", 0b1010, 100, 100, False),
+        ImageInfo("vid", "s3", 0b1000, 40, 40, True),
+        ImageInfo("ext-copy", "s1", 0b1011, 50, 50, False),
+        ImageInfo("other", "s4", (1 << 64) - 1, 50, 50, False),
+    ]
     r = dedup_images(infos, near_dup_hamming=2)
     assert r.exact_dups == 1 and r.near_dups == 2 and r.groups == 2
     assert {r.representative[k] for k in ("ext-small", "ext-big", "vid", "ext-copy")} == {"vid"}

@@ -13,6 +13,7 @@ group_by_keys_nothrow indexes as a file ("KeyError: 'fname'"; webdataset#384, op
 The wrapper applies the fix given there (eof_value=None); test_unpatched_trainer_hits_the_known_bug
 pins the incompatibility down, so it fails, and says so, once either package fixes it.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,8 +58,14 @@ def dataset(tmp_path_factory):
     root = tmp_path_factory.mktemp("repo")
     cfg = make_corpus(root)
     # one shard per split, so the brace pattern below names exactly the stage's file
-    params = DatasetParams(external_sources=cfg["sources"], eval_sets=cfg["eval_sets"], val_fraction=0.2,
-                           test_fraction=0.1, shard_size=1000, image_size=64)
+    params = DatasetParams(
+        external_sources=cfg["sources"],
+        eval_sets=cfg["eval_sets"],
+        val_fraction=0.2,
+        test_fraction=0.1,
+        shard_size=1000,
+        image_size=64,
+    )
     build_dataset(params, 1337, root, root / "outputs/pairs", root / "outputs/dataset")
     return root, root / "outputs/dataset"
 
@@ -67,10 +74,40 @@ def _train(root: Path, data_args: list[str], name: str) -> str:
     wrapper = root / "oc_wrapper.py"
     wrapper.write_text(WRAPPER)
     logs = root / "oc_logs"
-    argv = [sys.executable, str(wrapper), str(MICRO), "--model", "quiltkit-micro", *data_args,
-            "--batch-size", "4", "--epochs", "1", "--workers", "0", "--device", "cpu", "--precision", "fp32",
-            "--lr", "1e-3", "--warmup", "1", "--log-every-n-steps", "1", "--zeroshot-frequency", "0",
-            "--save-frequency", "0", "--logs", str(logs), "--name", name, "--seed", "0"]
+    argv = [
+        sys.executable,
+        str(wrapper),
+        str(MICRO),
+        "--model",
+        "quiltkit-micro",
+        *data_args,
+        "--batch-size",
+        "4",
+        "--epochs",
+        "1",
+        "--workers",
+        "0",
+        "--device",
+        "cpu",
+        "--precision",
+        "fp32",
+        "--lr",
+        "1e-3",
+        "--warmup",
+        "1",
+        "--log-every-n-steps",
+        "1",
+        "--zeroshot-frequency",
+        "0",
+        "--save-frequency",
+        "0",
+        "--logs",
+        str(logs),
+        "--name",
+        name,
+        "--seed",
+        "0",
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO / "src")}
     # cwd = the repository root: the CSV's file paths are relative to it, as in the pipeline
     p = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=300)
@@ -97,8 +134,18 @@ def test_webdataset_shards_train_open_clip(dataset):
         n = sum(m.name.endswith(".png") for m in t.getmembers())
     assert n >= 8
     n_used = n // 4 * 4  # full batches
-    log = _train(root, ["--train-data", str(out / "shards" / "train-{000000..000000}.tar"), "--dataset-type", "webdataset",
-                        "--train-num-samples", str(n_used)], "wds")
+    log = _train(
+        root,
+        [
+            "--train-data",
+            str(out / "shards" / "train-{000000..000000}.tar"),
+            "--dataset-type",
+            "webdataset",
+            "--train-num-samples",
+            str(n_used),
+        ],
+        "wds",
+    )
     _assert_trained(log, n_used)
 
 
@@ -107,8 +154,22 @@ def test_openclip_csv_trains_open_clip(dataset):
     csv = out / "openclip_train.csv"
     n = len(pd.read_csv(csv))
     assert n >= 8
-    log = _train(root, ["--train-data", str(csv), "--dataset-type", "csv", "--csv-separator", ",",
-                        "--csv-img-key", "filepath", "--csv-caption-key", "title"], "csv")
+    log = _train(
+        root,
+        [
+            "--train-data",
+            str(csv),
+            "--dataset-type",
+            "csv",
+            "--csv-separator",
+            ",",
+            "--csv-img-key",
+            "filepath",
+            "--csv-caption-key",
+            "title",
+        ],
+        "csv",
+    )
     _assert_trained(log, n)
 
 

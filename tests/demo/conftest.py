@@ -1,4 +1,5 @@
 """A tiny demo corpus, generated once per test session in a temp dir (~10 s on a loaded machine)."""
+
 from pathlib import Path
 
 import pytest
@@ -8,8 +9,16 @@ from quiltkit.config import DemoParams
 REPO = Path(__file__).resolve().parents[2]
 
 TINY = dict(
-    n_videos=1, video_seconds=30, width=320, height=180, fps=24, eval_patches_per_class=5, retrieval_pairs=10,
-    external_pairs=30, classifier_frames_per_class=8, patch_size=96,
+    n_videos=1,
+    video_seconds=30,
+    width=320,
+    height=180,
+    fps=24,
+    eval_patches_per_class=5,
+    retrieval_pairs=10,
+    external_pairs=30,
+    classifier_frames_per_class=8,
+    patch_size=96,
 )
 
 

@@ -1,5 +1,6 @@
 """Same seed -> identical corpus (GT and video bytes); different seed -> different; a re-run
 replaces the old corpus cleanly."""
+
 import hashlib
 
 from quiltkit.contracts import GroundTruth

@@ -1,4 +1,5 @@
 """The ground truth is internally consistent and covers every feature the issue asks for."""
+
 import csv
 import json
 
@@ -11,7 +12,15 @@ from quiltkit.demo.tissue_classes import CLASS_INFO
 
 def test_layout_matches_architecture(corpus):
     root, out, metrics = corpus
-    for rel in ["video_list.csv", "manifest.json", "eval/classnames.json", "eval/patches.csv", "eval/retrieval.csv", "external/pairs.csv", "classifier_frames/labels.csv"]:
+    for rel in [
+        "video_list.csv",
+        "manifest.json",
+        "eval/classnames.json",
+        "eval/patches.csv",
+        "eval/retrieval.csv",
+        "external/pairs.csv",
+        "classifier_frames/labels.csv",
+    ]:
         assert (out / rel).is_file(), rel
     assert (out / "videos/demo_000.mp4").is_file() and (out / "ground_truth/demo_000.json").is_file()
     headers = {
@@ -90,9 +99,8 @@ def test_manifest_records_duplicates_and_they_are_real(corpus):
     assert exact and near
     for a, b in exact:
         assert (root / a).read_bytes() == (root / b).read_bytes()
-    from PIL import Image
-
     import cv2
+    from PIL import Image
 
     def phash(p):
         g = np.asarray(Image.open(p).convert("L").resize((32, 32), Image.LANCZOS), np.float32)

@@ -1,6 +1,7 @@
 """The non-histology painters of slides.py and slide_styles.py: a frame of the asked size at any
 size, one picture per seed, the lecture's words on it, and each shows what its style names (a
 near-white plain slide, a grey photographed page, a chart of several colours, ...)."""
+
 import numpy as np
 import pytest
 
@@ -11,12 +12,33 @@ from .conftest import REPO
 
 PAINTERS = {
     "slides": ["title_slide_style", "text_slide_style", "chart_slide_style", "presenter_style"],
-    "slide_styles": ["slide_dark", "slide_plain", "slide_gradient", "table_slide", "chart_line", "diagram",
-                     "page_render", "page_photo", "whiteboard", "screen_app", "screen_browser"],
+    "slide_styles": [
+        "slide_dark",
+        "slide_plain",
+        "slide_gradient",
+        "table_slide",
+        "chart_line",
+        "diagram",
+        "page_render",
+        "page_photo",
+        "whiteboard",
+        "screen_app",
+        "screen_browser",
+    ],
 }
 ALL = [(m, f) for m, fs in PAINTERS.items() for f in fs]
-TEXT_PAINTERS = ["text_slide_style", "slide_dark", "slide_plain", "slide_gradient", "table_slide", "chart_line",
-                 "diagram", "whiteboard", "screen_app", "screen_browser"]
+TEXT_PAINTERS = [
+    "text_slide_style",
+    "slide_dark",
+    "slide_plain",
+    "slide_gradient",
+    "table_slide",
+    "chart_line",
+    "diagram",
+    "whiteboard",
+    "screen_app",
+    "screen_browser",
+]
 
 
 def _sources(func: str) -> tuple[str, ...]:
@@ -70,19 +92,34 @@ def test_train_and_holdout_styles_set_type_differently(func, monkeypatch):
 @pytest.mark.parametrize("func", TEXT_PAINTERS)
 def test_shows_the_lectures_words(func):
     a = paint(func, 322, 181, seed=1, heading="Zebra", bullets=["one"], classes=["alpha", "beta"])
-    b = paint(func, 322, 181, seed=1, heading="Tubular adenoma with high-grade dysplasia", bullets=["one", "two", "three"],
-              classes=["gamma delta", "epsilon"])
+    b = paint(
+        func,
+        322,
+        181,
+        seed=1,
+        heading="Tubular adenoma with high-grade dysplasia",
+        bullets=["one", "two", "three"],
+        classes=["gamma delta", "epsilon"],
+    )
     assert not np.array_equal(a, b)
 
 
 def test_adapters_draw_the_old_pictures():
     rng = lambda: np.random.default_rng(9)  # noqa: E731
-    ctx = PaintContext(title="Colon", heading="Key points", bullets=["a b c"], classes=["lymphoid tissue", "fibrous stroma"])
-    assert np.array_equal(slides.title_slide_style(320, 180, rng(), ctx),
-                          slides.title_slide(320, 180, "Colon", "Department of Pathology - teaching series", rng()))
-    assert np.array_equal(slides.text_slide_style(320, 180, rng(), ctx), slides.text_slide(320, 180, "Key points", ["a b c"], rng()))
-    assert np.array_equal(slides.chart_slide_style(320, 180, rng(), ctx),
-                          slides.chart_slide(320, 180, "Distribution of diagnoses", ["lymphoid", "fibrous"], rng()))
+    ctx = PaintContext(
+        title="Colon", heading="Key points", bullets=["a b c"], classes=["lymphoid tissue", "fibrous stroma"]
+    )
+    assert np.array_equal(
+        slides.title_slide_style(320, 180, rng(), ctx),
+        slides.title_slide(320, 180, "Colon", "Department of Pathology - teaching series", rng()),
+    )
+    assert np.array_equal(
+        slides.text_slide_style(320, 180, rng(), ctx), slides.text_slide(320, 180, "Key points", ["a b c"], rng())
+    )
+    assert np.array_equal(
+        slides.chart_slide_style(320, 180, rng(), ctx),
+        slides.chart_slide(320, 180, "Distribution of diagnoses", ["lymphoid", "fibrous"], rng()),
+    )
     assert np.array_equal(slides.presenter_style(320, 180, rng(), ctx), slides.presenter(320, 180, rng()))
     assert slides.text_slide_style(320, 180, rng(), PaintContext()).std() > 5  # empty context: defaults
 
@@ -158,6 +195,7 @@ def test_page_photo_is_a_grey_photo_of_its_source(monkeypatch):
         def load(src, raw_root=".", max_side=1600):
             asked.append(src)
             return np.full((200, 400, 3), value, np.uint8)
+
         return load
 
     # the same seed places the page the same way: what differs is the source's own pixels
@@ -182,7 +220,9 @@ def test_whiteboard_has_a_board_and_coloured_marker():
     for seed in range(3):
         a = paint("whiteboard", seed=seed).astype(int)
         board = (a.min(2) > 200) & ((a.max(2) - a.min(2)) < 25)
-        ink = ((a[..., 2] > a[..., 0] + 50) | (a[..., 0] > a[..., 2] + 60) | (a[..., 1] > a[..., 0] + 40)) & (a.max(2) < 230)
+        ink = ((a[..., 2] > a[..., 0] + 50) | (a[..., 0] > a[..., 2] + 60) | (a[..., 1] > a[..., 0] + 40)) & (
+            a.max(2) < 230
+        )
         assert board.mean() > 0.4 and ink.mean() > 0.003
 
 

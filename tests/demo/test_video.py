@@ -1,5 +1,6 @@
 """The lecture videos decode, and their ground truth matches what is actually in the pixels and
 the audio track."""
+
 import av
 import numpy as np
 import pytest

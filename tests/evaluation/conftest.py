@@ -1,9 +1,10 @@
-"""Shared fixtures: a tiny random-init open_clip model (no hub) and a tiny demo-style eval set.
+"""Shared fixtures: a tiny demo-style eval set (the tiny random-init open_clip model is tests/tiny_clip.py's).
 
 The demo images are coloured noise whose mean colour depends on the class, so a linear probe on
 even a random network's features separates them: tests can then assert real behaviour (the
 probe beats chance) without any trained weights.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,40 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
-TINY_CFG = {
-    "embed_dim": 32,
-    "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 8},
-    "text_cfg": {"context_length": 16, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1},
-}
+from tests.tiny_clip import TINY_CFG
+
 CLASSES = ["adipose tissue", "lymphoid tissue", "fibrous stroma"]
 COLOURS = [(230, 200, 210), (60, 40, 140), (200, 80, 150)]
-
-
-@pytest.fixture(scope="session")
-def tiny_config(tmp_path_factory) -> tuple[str, Path]:
-    """Register a tiny config with open_clip; returns (name, path to a saved random state_dict)."""
-    import open_clip
-
-    d = tmp_path_factory.mktemp("cfg")
-    (d / "qk-eval-tiny.json").write_text(json.dumps(TINY_CFG))
-    open_clip.add_model_config(d / "qk-eval-tiny.json")
-    torch.manual_seed(0)
-    model = open_clip.create_model("qk-eval-tiny")
-    ckpt = d / "tiny.pt"
-    torch.save(model.state_dict(), ckpt)
-    return "qk-eval-tiny", ckpt
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tiny_config):
-    import open_clip
-
-    name, ckpt = tiny_config
-    model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=str(ckpt), weights_only=True)
-    return model.eval(), preprocess, open_clip.get_tokenizer(name)
 
 
 def make_image(path: Path, colour, rng, size: int = 40) -> None:

@@ -1,4 +1,5 @@
 """Each adapter on a tiny fixture laid out like the real download, plus its missing-data errors."""
+
 from __future__ import annotations
 
 import csv
@@ -157,7 +158,9 @@ def test_mhist(tmp_path):
         _img(root / "images" / name)
     with open(root / "annotations.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["Image Name", "Majority Vote Label", "Number of Annotators who Selected SSA (Out of 7)", "Partition"])
+        w.writerow(
+            ["Image Name", "Majority Vote Label", "Number of Annotators who Selected SSA (Out of 7)", "Partition"]
+        )
         for name, lab, part in rows:
             w.writerow([name, lab, 3, part])
     d = load_classification("mhist", {"mhist": str(root)})
@@ -172,8 +175,10 @@ def test_mhist(tmp_path):
 
 def test_arch(tmp_path):
     root = tmp_path / "arch"
-    books = {"0": {"figure_id": "1", "letter": "A", "caption": "Lymph node with metastasis.", "uuid": "u1"},
-             "1": {"figure_id": "1", "letter": "B", "caption": "Lymph node with metastasis.", "uuid": "u2"}}
+    books = {
+        "0": {"figure_id": "1", "letter": "A", "caption": "Lymph node with metastasis.", "uuid": "u1"},
+        "1": {"figure_id": "1", "letter": "B", "caption": "Lymph node with metastasis.", "uuid": "u2"},
+    }
     pubmed = {"0": {"caption": "H&E of colon.", "uuid": "p1"}}
     (root / "books_set").mkdir(parents=True)
     (root / "books_set/captions.json").write_text(json.dumps(books))
@@ -323,7 +328,7 @@ def test_capped_split_is_stratified_and_stable(tmp_path):
 
 def test_named_folder_benchmarks(tmp_path):
     from quiltkit.evaluation.adapters.named_folders import SKIN_FOLDERS, SPECS
-    from quiltkit.evaluation.templates import load_classnames
+    from quiltkit.evaluation.classnames import load_classnames
 
     for name, spec in SPECS.items():
         assert len(load_classnames(name)) == len(spec.folders), name

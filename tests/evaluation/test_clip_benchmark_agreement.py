@@ -3,6 +3,7 @@
 clip_benchmark (installed with --no-deps) is imported directly: its two metric modules need only
 torch, sklearn and tqdm, all present. We call its own functions, not copies of them.
 """
+
 from __future__ import annotations
 
 # clip_benchmark is pinned in requirements.lock: missing, it must fail the run, not skip the check
@@ -14,7 +15,7 @@ import torch.nn.functional as F
 from sklearn.metrics import balanced_accuracy_score
 
 from quiltkit.evaluation.retrieval import retrieval_metrics
-from quiltkit.evaluation.zeroshot import classification_metrics, zeroshot_classifier, zeroshot_logits
+from quiltkit.model.zeroshot import classification_metrics, zeroshot_classifier, zeroshot_logits
 
 
 def _cb_accuracy(logits, target, topk):

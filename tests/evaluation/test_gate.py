@@ -1,4 +1,5 @@
 """The metric-regression gate, on the real thresholds file and on small planted cases."""
+
 from __future__ import annotations
 
 import json
@@ -16,10 +17,20 @@ THRESHOLDS = REPO / "metrics" / "thresholds.yaml"
 
 
 def _eval(bacc=0.8, r1=0.5, rank=3.0, extra=None):
-    d = {"models": {"trained": {"demo_patches": {"zeroshot": {"acc1": 0.8, "balanced_accuracy": bacc, "n": 200},
-                                                  "linear_probe": {"frac_0.1": {"balanced_accuracy_mean": 0.7, "balanced_accuracy_std": 0.02, "C": [1.0]}}},
-                                 "demo_retrieval": {"retrieval": {"t2i_R1": r1, "i2t_R1": r1, "t2i_median_rank": rank}}}},
-         "stage_seconds": 40.0}
+    d = {
+        "models": {
+            "trained": {
+                "demo_patches": {
+                    "zeroshot": {"acc1": 0.8, "balanced_accuracy": bacc, "n": 200},
+                    "linear_probe": {
+                        "frac_0.1": {"balanced_accuracy_mean": 0.7, "balanced_accuracy_std": 0.02, "C": [1.0]}
+                    },
+                },
+                "demo_retrieval": {"retrieval": {"t2i_R1": r1, "i2t_R1": r1, "t2i_median_rank": rank}},
+            }
+        },
+        "stage_seconds": 40.0,
+    }
     if extra:
         d.update(extra)
     return d
@@ -47,7 +58,9 @@ def test_planted_regression_fails_naming_metric(tmp_path):
 
 def test_within_tolerance_and_improvement_pass(tmp_path):
     assert _gate(tmp_path, _eval(bacc=0.80), _eval(bacc=0.76)).passed  # drop 0.04 <= 0.05
-    res = _gate(tmp_path, _eval(bacc=0.80, r1=0.4, rank=5.0), _eval(bacc=0.95, r1=0.9, rank=1.0, extra={"stage_seconds": 999.0}))
+    res = _gate(
+        tmp_path, _eval(bacc=0.80, r1=0.4, rank=5.0), _eval(bacc=0.95, r1=0.9, rank=1.0, extra={"stage_seconds": 999.0})
+    )
     assert res.passed, res.report()
     assert "PASS" in res.report()
 
@@ -84,10 +97,14 @@ def test_flatten_skips_non_metrics():
 def test_thresholds_file_has_the_issue_tolerances():
     rules = load_rules(THRESHOLDS)
     from quiltkit.evaluation.gate import match_rule
+
     r = match_rule(rules["eval.json"], "models.trained.demo_patches.zeroshot.balanced_accuracy")
     assert (r.direction, r.tolerance) == ("higher", 0.05)
     assert match_rule(rules["curation.json"], "scenes.f1").tolerance == 0.02
-    assert (match_rule(rules["asr.json"], "wer").direction, match_rule(rules["asr.json"], "wer").tolerance) == ("lower", 0.03)
+    assert (match_rule(rules["asr.json"], "wer").direction, match_rule(rules["asr.json"], "wer").tolerance) == (
+        "lower",
+        0.03,
+    )
 
 
 def test_bad_thresholds_named(tmp_path):
@@ -125,8 +142,11 @@ def test_retrieval_recall_drop_fails(tmp_path):
 
 def _curation(holdout_precision: float, holdout_f1: float = 0.98) -> dict:
     corpus = {"histology": {"precision": 1.0, "recall": 1.0}, "scene_boundary": {"f1": 1.0}}
-    return {**corpus, "holdout": {"histology": {"precision": holdout_precision, "recall": 1.0}, "scene_boundary": {"f1": holdout_f1}},
-            "side_by_side": {"histology_precision": {"demo": 1.0, "holdout": holdout_precision}}}
+    return {
+        **corpus,
+        "holdout": {"histology": {"precision": holdout_precision, "recall": 1.0}, "scene_boundary": {"f1": holdout_f1}},
+        "side_by_side": {"histology_precision": {"demo": 1.0, "holdout": holdout_precision}},
+    }
 
 
 def test_held_out_corpus_is_guarded_by_its_own_rules(tmp_path):

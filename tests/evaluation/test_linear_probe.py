@@ -25,13 +25,15 @@ def test_stratified_subset_keeps_every_class():
 
 
 def test_probe_learns_separable_features_and_reports_seed_spread():
-    train, val, test = _blobs(30, 0), _blobs(10, 1), _blobs(20, 2)
+    train = _blobs(30, 0)
     # Same centres for all three: rebuild val/test around the train centres.
     rng = np.random.default_rng(5)
     centres = np.stack([train.features[train.labels == c].mean(0) for c in range(3)])
+
     def around(n):
         y = np.repeat(np.arange(3), n)
         return Split((centres[y] + rng.normal(size=(len(y), 8))).astype(np.float32), y)
+
     out = linear_probe(train, around(20), around(10), fractions=[0.1, 1.0], seeds=[0, 1, 2], c_grid=[0.01, 1.0])
     assert set(out) == {"frac_0.1", "frac_1"}
     full, few = out["frac_1"], out["frac_0.1"]
@@ -42,8 +44,10 @@ def test_probe_learns_separable_features_and_reports_seed_spread():
 
 def test_probe_on_noise_is_near_chance():
     rng = np.random.default_rng(0)
+
     def noise(n):
         return Split(rng.normal(size=(n, 8)).astype(np.float32), np.arange(n) % 2)
+
     out = linear_probe(noise(80), noise(200), noise(40), fractions=[1.0], seeds=[0])
     assert 0.3 < out["frac_1"]["balanced_accuracy_mean"] < 0.7
 

@@ -1,4 +1,5 @@
 """End to end: the evaluate stage's library entry on a demo-style fixture with three models."""
+
 from __future__ import annotations
 
 import csv
@@ -19,8 +20,14 @@ from .conftest import CLASSES
 
 
 def _params(name, models, **evaluate):
-    ev = {"models": models, "linear_probe_fractions": [0.5, 1.0], "linear_probe_seeds": [0, 1],
-          "linear_probe_c_grid": [0.1, 10.0], "batch_size": 16, **evaluate}
+    ev = {
+        "models": models,
+        "linear_probe_fractions": [0.5, 1.0],
+        "linear_probe_seeds": [0, 1],
+        "linear_probe_c_grid": [0.1, 10.0],
+        "batch_size": 16,
+        **evaluate,
+    }
     return parse_params({"train": {"model": name}, "evaluate": ev})
 
 
@@ -39,21 +46,33 @@ def _retrieval_by_hand(tiny_model, root) -> dict:
         rows = list(csv.DictReader(fh))
     ids = list(dict.fromkeys(r["image_id"] for r in rows))
     paths = {r["image_id"]: r["filepath"] for r in rows}
-    img = F.normalize(model.encode_image(torch.stack([preprocess(Image.open(root / paths[i]).convert("RGB")) for i in ids])), dim=-1)
+    img = F.normalize(
+        model.encode_image(torch.stack([preprocess(Image.open(root / paths[i]).convert("RGB")) for i in ids])), dim=-1
+    )
     txt = F.normalize(model.encode_text(tokenizer([r["caption"] for r in rows])), dim=-1)
     scores = (txt @ img.T).numpy()  # [captions, images]
     owner = np.array([ids.index(r["image_id"]) for r in rows])
-    t2i = np.array([1 + sum(scores[c, j] >= scores[c, owner[c]] for j in range(len(ids)) if j != owner[c])
-                    for c in range(len(rows))])
+    t2i = np.array(
+        [
+            1 + sum(scores[c, j] >= scores[c, owner[c]] for j in range(len(ids)) if j != owner[c])
+            for c in range(len(rows))
+        ]
+    )
     i2t = []
     for i in range(len(ids)):
         best = scores[owner == i, i].max()
         i2t.append(1 + int((scores[owner != i, i] >= best).sum()))
     i2t = np.array(i2t)
-    return {"t2i_R1": float((t2i <= 1).mean()), "i2t_R1": float((i2t <= 1).mean()),
-            "t2i_R5": float((t2i <= 5).mean()), "i2t_R5": float((i2t <= 5).mean()),
-            "t2i_median_rank": float(np.median(t2i)), "i2t_median_rank": float(np.median(i2t)),
-            "t2i_mean_rank": float(t2i.mean()), "i2t_mean_rank": float(i2t.mean())}
+    return {
+        "t2i_R1": float((t2i <= 1).mean()),
+        "i2t_R1": float((i2t <= 1).mean()),
+        "t2i_R5": float((t2i <= 5).mean()),
+        "i2t_R5": float((i2t <= 5).mean()),
+        "t2i_median_rank": float(np.median(t2i)),
+        "i2t_median_rank": float(np.median(i2t)),
+        "t2i_mean_rank": float(t2i.mean()),
+        "i2t_mean_rank": float(i2t.mean()),
+    }
 
 
 def test_run_evaluation_end_to_end(tiny_config, tiny_model, demo_eval, export_dir, monkeypatch, caplog):
@@ -130,7 +149,9 @@ def test_unloadable_model_is_recorded_and_others_run(tiny_config, demo_eval, mon
     table = (demo_eval / "outputs/eval/comparison.md").read_text()
     assert "| trained |" in table and "run the train stage first" in table
     # the DVC plot falls to the first model that has a result
-    assert (demo_eval / "metrics/plots/confusion.csv").exists() and metrics["confusion_plot"] == "untrained/demo_patches"
+    assert (demo_eval / "metrics/plots/confusion.csv").exists() and metrics[
+        "confusion_plot"
+    ] == "untrained/demo_patches"
     with pytest.raises(ValueError, match="used twice"):
         run_evaluation(_params(name, ["untrained", "x", "untrained"]))
 
@@ -145,8 +166,8 @@ def test_nothing_evaluable_fails(tiny_config, tmp_path, monkeypatch):
 
 def test_benchmark_names_become_safe_metric_keys(tiny_config, demo_eval, monkeypatch):
     """A folder: dataset whose path has dots still yields dot-free keys (the gate splits on dots)."""
-    from PIL import Image
     import numpy as np
+    from PIL import Image
 
     name, _ = tiny_config
     monkeypatch.chdir(demo_eval)
@@ -157,12 +178,20 @@ def test_benchmark_names_become_safe_metric_keys(tiny_config, demo_eval, monkeyp
             (root / s / c).mkdir(parents=True)
             for i in range(4):
                 Image.fromarray(rng.integers(0, 255, (20, 20, 3), dtype=np.uint8)).save(root / s / c / f"{i}.png")
-    params = _params(name, ["untrained"], zeroshot_datasets=[f"folder:{root}"], retrieval_datasets=[],
-                     linear_probe_fractions=[1.0], linear_probe_seeds=[0])
+    params = _params(
+        name,
+        ["untrained"],
+        zeroshot_datasets=[f"folder:{root}"],
+        retrieval_datasets=[],
+        linear_probe_fractions=[1.0],
+        linear_probe_seeds=[0],
+    )
     metrics = run_evaluation(params)
     (key,) = metrics["models"]["untrained"]
     assert key == "folder_bench_v1" and "." not in key
     assert metrics["models"]["untrained"][key]["zeroshot"]["n"] == 8
     # a user's folder dataset fills the one plot dvc.yaml declares, whatever its name
-    assert (demo_eval / "metrics/plots/confusion.csv").exists() and metrics["confusion_plot"] == "untrained/folder_bench_v1"
+    assert (demo_eval / "metrics/plots/confusion.csv").exists() and metrics[
+        "confusion_plot"
+    ] == "untrained/folder_bench_v1"
     assert (demo_eval / "outputs/eval/confusion/untrained_folder_bench_v1.csv").exists()

@@ -1,5 +1,6 @@
 """The read counter behind the "every byte read once" checks counts what was read, and twice
 when a file is read twice (page cache or not)."""
+
 import os
 
 from quiltkit.execution.disk_reads import bytes_read

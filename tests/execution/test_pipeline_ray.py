@@ -6,6 +6,7 @@ pool (2 workers), once on a real local Ray cluster of 2 CPUs started the way the
 stages run with PYTHONPATH=src, relative). What lands in the dataset must not depend on where a
 video was processed: the same pair ids, captions and texts, the same transcripts word for word.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,16 @@ def _corpus(ws: Path, seed: int):
     from quiltkit.demo.corpus import build_corpus
 
     p = load_params(REPO / "params.yaml")
-    demo = p.demo.model_copy(update={"n_videos": 2, "video_seconds": 30.0, "eval_patches_per_class": 4,
-                                     "retrieval_pairs": 4, "external_pairs": 0, "classifier_frames_per_class": 20})
+    demo = p.demo.model_copy(
+        update={
+            "n_videos": 2,
+            "video_seconds": 30.0,
+            "eval_patches_per_class": 4,
+            "retrieval_pairs": 4,
+            "external_pairs": 0,
+            "classifier_frames_per_class": 20,
+        }
+    )
     build_corpus(demo, seed, out=ws / "data/demo", root=ws, raw_root=REPO, workers=2)
     # the stain classifier: this test is about executors, and it trains in a second
     histology = p.frames.histology.model_copy(update={"backend": "stain"})
@@ -43,19 +52,31 @@ def _curate(p, out: Path, executor: str) -> dict:
     from quiltkit.video.frames_run import run_frames
 
     ex = {"workers": 2, "executor": executor, "ray_address": None}
-    m = {"download": run_download(p.download, out / "download", **ex),
-         "asr": run_asr(p.asr, out / "download", out / "asr", **ex),
-         "frames": run_frames(p.frames, out / "download", out / "frames", seed=p.project.seed, **ex),
-         "text": run_text(p.text, out / "asr", out / "text", **ex)}
+    m = {
+        "download": run_download(p.download, out / "download", **ex),
+        "asr": run_asr(p.asr, out / "download", out / "asr", **ex),
+        "frames": run_frames(p.frames, out / "download", out / "frames", seed=p.project.seed, **ex),
+        "text": run_text(p.text, out / "asr", out / "text", **ex),
+    }
     if executor == "local":
         m["pairs"] = run_pairs(p.pairs, out / "frames", out / "text", out / "pairs", root=Path.cwd())
     else:
         # run_pairs keeps pairing in-process (milliseconds per video); its per-video function
         # is what would run on the cluster, so that is what goes through Ray here
         vids = sorted(f.stem for f in (out / "frames").glob("*.json"))
-        tasks = [VideoTask(v, out / "pairs" / f"{v}.json", {"frames": str(out / "frames" / f"{v}.json"),
-                 "text": str(out / "text" / f"{v}.json"), "params": p.pairs.model_dump(), "root": str(Path.cwd())})
-                 for v in vids]
+        tasks = [
+            VideoTask(
+                v,
+                out / "pairs" / f"{v}.json",
+                {
+                    "frames": str(out / "frames" / f"{v}.json"),
+                    "text": str(out / "text" / f"{v}.json"),
+                    "params": p.pairs.model_dump(),
+                    "root": str(Path.cwd()),
+                },
+            )
+            for v in vids
+        ]
         m["pairs"] = {r.video_id: r.status for r in run_videos(pair_task, tasks, executor="ray")}
     return m
 
@@ -73,8 +94,20 @@ def _dataset_view(out: Path) -> dict:
     view = {}
     for f in sorted((out / "pairs").glob("*.json")):
         pf = PairsFile.read(f)
-        view[pf.video_id] = sorted((r.pair_id, r.image_id, r.caption, r.noisy_text, r.corrected_text, r.roi_text,
-                                    tuple(r.med_umls_ids), round(r.start, 2), round(r.end, 2)) for r in pf.pairs)
+        view[pf.video_id] = sorted(
+            (
+                r.pair_id,
+                r.image_id,
+                r.caption,
+                r.noisy_text,
+                r.corrected_text,
+                r.roi_text,
+                tuple(r.med_umls_ids),
+                round(r.start, 2),
+                round(r.end, 2),
+            )
+            for r in pf.pairs
+        )
     return view
 
 
@@ -82,6 +115,7 @@ def _dataset_view(out: Path) -> dict:
 @pytest.mark.timeout(420)
 def test_stages_on_ray_match_local_pool(tmp_path, monkeypatch):
     import ray  # a declared dependency: missing must fail, not skip
+
     from quiltkit.execution.ray_backend import init_ray
     from quiltkit.video.histology import train_stain_model
 

@@ -1,4 +1,5 @@
 """The Ray backend gives the same outputs as the local pool (a real local Ray cluster of 2 workers)."""
+
 import json
 import os
 from pathlib import Path
@@ -12,6 +13,7 @@ from tests.execution.test_runner import _work
 @pytest.mark.timeout(300)
 def test_ray_matches_local_pool(tmp_path):
     import ray  # a declared dependency: missing must fail, not skip
+
     local = [VideoTask(f"v{i}", tmp_path / "local" / f"v{i}.json", {"boom": i == 2}) for i in range(5)]
     remote = [VideoTask(f"v{i}", tmp_path / "ray" / f"v{i}.json", {"boom": i == 2}) for i in range(5)]
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
@@ -45,6 +47,7 @@ def test_gpu_tasks_are_scheduled_on_gpus(tmp_path):
     machine), and each task must be placed on one and see it as CUDA_VISIBLE_DEVICES: what a
     real GPU node gives faster-whisper."""
     import ray  # a declared dependency: missing must fail, not skip
+
     from quiltkit.config import AsrParams
     from quiltkit.speech.stage_run import ray_resources
 
@@ -74,9 +77,13 @@ def _thread_probe(task) -> dict:
     a = np.ones((256, 256))
     a @ a
     ppid = os.getppid()
-    seen = {"cv2": cv2.getNumThreads(), "pid": os.getpid(), "ppid": ppid,
-            "parent": Path(f"/proc/{ppid}/comm").read_text().strip(),
-            "blas": [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]}
+    seen = {
+        "cv2": cv2.getNumThreads(),
+        "pid": os.getpid(),
+        "ppid": ppid,
+        "parent": Path(f"/proc/{ppid}/comm").read_text().strip(),
+        "blas": [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"],
+    }
     task.output.write_text(json.dumps(seen))
     return {"status": "ok"}
 
@@ -93,8 +100,9 @@ def test_ray_workers_hold_native_threads_to_their_cpu_share(tmp_path):
     machine whose default is 2), set inside the worker: a Ray worker is started by the raylet, not
     forked from the driver (checked), so OpenCV's fork hang (quiltkit.execution.threads) cannot
     happen there. A worker Ray reuses for a 2-CPU task gets 2. The driver keeps its own limits."""
-    import ray  # a declared dependency: missing must fail, not skip
     import cv2
+    import ray  # a declared dependency: missing must fail, not skip
+
     cv_before, blas_before = cv2.getNumThreads(), _blas_threads()
     one = [VideoTask(f"v{i}", tmp_path / "one" / f"v{i}.json", {}) for i in range(4)]
     two = [VideoTask(f"w{i}", tmp_path / "two" / f"w{i}.json", {}) for i in range(2)]

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 from quiltkit.execution import VideoTask, run_videos
 from quiltkit.io import write_json
 

@@ -1,4 +1,5 @@
 """The local pool at scale: a worker that dies outright costs one video, not the stage."""
+
 import os
 
 from quiltkit.execution import VideoTask, run_videos

@@ -1,5 +1,6 @@
 """Pool workers get one native thread per core share, set in the parent and inherited; a Ray
 worker, a fresh process, sets its own and keeps it (limit_this_process)."""
+
 import os
 import subprocess
 import sys
@@ -8,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from quiltkit.execution.runner import VideoTask, run_videos
+from quiltkit.execution.runner import run_videos
+from quiltkit.execution.tasks import VideoTask
 from quiltkit.execution.threads import native_thread_limit, threads_per_worker
 
 
@@ -75,6 +77,12 @@ def test_limit_this_process_reaches_libraries_loaded_before_it(monkeypatch):
     is, with both loaded and OpenCV's pool running at its default size, the limit still applies."""
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
-    out = subprocess.run([sys.executable, "-c", _ALREADY_LOADED], capture_output=True, text=True, timeout=60,
-                         check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    out = subprocess.run(
+        [sys.executable, "-c", _ALREADY_LOADED],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     assert out.stdout.split(None, 1) == ["1", "[1]\n"], out.stderr

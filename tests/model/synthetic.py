@@ -1,6 +1,7 @@
 """Tiny synthetic H&E-like image-text data for the model tests: webdataset shards, an open_clip
 CSV and demo-style eval patches. Five tissue classes with distinct colour and texture, so a tiny
 CLIP can learn them in a few dozen steps; captions vary their wording but name the tissue."""
+
 from __future__ import annotations
 
 import csv
@@ -67,7 +68,11 @@ def write_shards(out: Path, split: str, n: int, seed: int, per_shard: int = 40) 
                 c = int(rng.integers(len(CLASSES)))
                 key = f"{split}{i:05d}"
                 cap = PHRASES[int(rng.integers(len(PHRASES)))].format(CLASSES[c])
-                for ext, data in (("png", _png(tissue_image(c, rng))), ("txt", cap.encode()), ("json", json.dumps({"label": c}).encode())):
+                for ext, data in (
+                    ("png", _png(tissue_image(c, rng))),
+                    ("txt", cap.encode()),
+                    ("json", json.dumps({"label": c}).encode()),
+                ):
                     ti = tarfile.TarInfo(f"{key}.{ext}")
                     ti.size = len(data)
                     tf.addfile(ti, io.BytesIO(data))

@@ -1,11 +1,10 @@
 import pytest
+import synthetic
 import torch
 
 from quiltkit.model.augment import HEAugment
 from quiltkit.model.data import CsvSource, DataError, PairBatches, ResumableLoader, ShardSource, source_for
 from quiltkit.model.factory import create_model, normalization
-
-import synthetic
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +39,10 @@ def test_same_batches_with_any_worker_count(tiny_data, tok):
 
 def test_ranks_are_disjoint_and_equal_length(tiny_data, tok):
     full = _batches(tiny_data["train"], tok)
-    r0, r1 = _batches(tiny_data["train"], tok, rank=0, world_size=2), _batches(tiny_data["train"], tok, rank=1, world_size=2)
+    r0, r1 = (
+        _batches(tiny_data["train"], tok, rank=0, world_size=2),
+        _batches(tiny_data["train"], tok, rank=1, world_size=2),
+    )
     assert len(r0) == len(r1) == 3
     b0, b1 = list(r0), list(r1)
     assert len(b0) == len(b1) == 3

@@ -4,6 +4,7 @@ The contrastive loss gathers features across ranks (local_loss + gather_with_gra
 every second sample of the one global order, and augmentation is seeded per global sample index,
 so both runs see the same global batches and should follow the same loss curve. The DDP run is a
 subprocess because Lightning's DDP launcher re-executes the entry script for rank 1."""
+
 import csv
 import json
 import os
@@ -27,8 +28,13 @@ from quiltkit.model.training import run_training  # noqa: E402
 def _one_process(tiny_data, tmp_path) -> tuple[dict, list[float]]:
     """The reference: one process, global batch 8; its metrics and per-step losses."""
     torch.manual_seed(0)
-    m = run_training(params(1, "auto", 8, tiny_data["train"]), 11, tmp_path / "one" / "train", tmp_path / "one" / "plots",
-                     enable_progress_bar=False)
+    m = run_training(
+        params(1, "auto", 8, tiny_data["train"]),
+        11,
+        tmp_path / "one" / "train",
+        tmp_path / "one" / "plots",
+        enable_progress_bar=False,
+    )
     with open(tmp_path / "one" / "plots" / "train_loss.csv") as fh:
         return m, [float(r["loss"]) for r in csv.DictReader(fh)]
 
@@ -54,8 +60,11 @@ def _run_group(commands_envs) -> list[tuple[int, str]]:
     procs = []
     try:
         for cmd, env in commands_envs:
-            procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                          start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+                )
+            )
         deadline = time.monotonic() + TIMEOUT_S
         outs = [p.communicate(timeout=max(1.0, deadline - time.monotonic()))[0] for p in procs]
         return [(p.returncode, o) for p, o in zip(procs, outs)]
@@ -80,8 +89,15 @@ def _run_ddp(make_commands) -> list[tuple[int, str]]:
 
 def test_ddp_two_processes_matches_one_process(tiny_data, tmp_path):
     def commands(port):
-        env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2] / "src"), MASTER_ADDR="127.0.0.1",
-                   MASTER_PORT=port, OMP_NUM_THREADS="1", QUILTKIT_NO_MLFLOW="1", HF_HUB_OFFLINE="1")
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(Path(__file__).parents[2] / "src"),
+            MASTER_ADDR="127.0.0.1",
+            MASTER_PORT=port,
+            OMP_NUM_THREADS="1",
+            QUILTKIT_NO_MLFLOW="1",
+            HF_HUB_OFFLINE="1",
+        )
         env.pop("LOCAL_RANK", None)
         return [([sys.executable, str(SCRIPT), "2", "ddp", "4", tiny_data["train"], str(tmp_path / "ddp")], env)]
 
@@ -100,13 +116,25 @@ def test_two_nodes_match_one_process(tiny_data, tmp_path):
     """train.num_nodes: two "nodes" of one process each, launched the way torchrun or srun would
     (NODE_RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR/PORT in the environment), on one machine: the
     same loss curve as one process with the same global batch."""
+
     def commands(port):
         cmds = []
         for node in (0, 1):
-            env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2] / "src"), MASTER_ADDR="127.0.0.1", MASTER_PORT=port,
-                       NODE_RANK=str(node), LOCAL_RANK="0", WORLD_SIZE="2", OMP_NUM_THREADS="1", QUILTKIT_NO_MLFLOW="1",
-                       HF_HUB_OFFLINE="1")
-            cmds.append(([sys.executable, str(SCRIPT), "1", "ddp", "4", tiny_data["train"], str(tmp_path / "nodes"), "2"], env))
+            env = dict(
+                os.environ,
+                PYTHONPATH=str(Path(__file__).parents[2] / "src"),
+                MASTER_ADDR="127.0.0.1",
+                MASTER_PORT=port,
+                NODE_RANK=str(node),
+                LOCAL_RANK="0",
+                WORLD_SIZE="2",
+                OMP_NUM_THREADS="1",
+                QUILTKIT_NO_MLFLOW="1",
+                HF_HUB_OFFLINE="1",
+            )
+            cmds.append(
+                ([sys.executable, str(SCRIPT), "1", "ddp", "4", tiny_data["train"], str(tmp_path / "nodes"), "2"], env)
+            )
         return cmds
 
     results = _run_ddp(commands)

@@ -1,4 +1,5 @@
 """Short fits of the micro model on synthetic shards: learning, export and resume-after-kill."""
+
 import csv
 
 import lightning as L
@@ -26,9 +27,19 @@ class KillAt(L.Callback):
 
 
 def _params(d, **kw):
-    base = dict(model="quiltkit-micro", train_data=d["train"], val_data=d["val"], batch_size=8, epochs=2, lr=2e-3,
-                warmup_steps=2, checkpoint_every_n_steps=4, eval_patches=d["patches"], eval_classnames=d["classnames"],
-                threads=1)
+    base = dict(
+        model="quiltkit-micro",
+        train_data=d["train"],
+        val_data=d["val"],
+        batch_size=8,
+        epochs=2,
+        lr=2e-3,
+        warmup_steps=2,
+        checkpoint_every_n_steps=4,
+        eval_patches=d["patches"],
+        eval_classnames=d["classnames"],
+        threads=1,
+    )
     base.update(kw)
     return TrainParams(**base)
 
@@ -50,7 +61,13 @@ def test_fit_lowers_loss_and_writes_layout(uninterrupted):
     losses = [l for _, l in _losses(out / "plots" / "train_loss.csv")]
     assert m["steps"] == 12 and m["epochs"] == 2 and len(losses) == 12
     assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3 - 0.05
-    for f in ["checkpoints/last.ckpt", "checkpoints/best.ckpt", "export/model.pt", "export/model_config.json", "export/info.json"]:
+    for f in [
+        "checkpoints/last.ckpt",
+        "checkpoints/best.ckpt",
+        "export/model.pt",
+        "export/model_config.json",
+        "export/info.json",
+    ]:
         assert (out / "train" / f).exists(), f
     zs = (out / "plots" / "train_zeroshot.csv").read_text().splitlines()
     assert zs[0] == "epoch,balanced_accuracy,acc1" and len(zs) == 3
@@ -62,10 +79,11 @@ def test_export_loads_in_plain_open_clip_with_identical_embeddings(uninterrupted
 
     out, _ = uninterrupted
     ckpt = torch.load(out / "train" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
-    trained = {k[len("model."):]: v for k, v in ckpt["state_dict"].items() if k.startswith("model.")}
+    trained = {k[len("model.") :]: v for k, v in ckpt["state_dict"].items() if k.startswith("model.")}
     open_clip.add_model_config(out / "train" / "export")
     plain, _, preprocess = open_clip.create_model_and_transforms(
-        "quiltnet", pretrained=str(out / "train" / "export" / "model.pt"), weights_only=True)
+        "quiltnet", pretrained=str(out / "train" / "export" / "model.pt"), weights_only=True
+    )
     plain.eval()
     ours, preprocess2, tok = load_exported(out / "train" / "export")
     assert set(plain.state_dict()) == set(trained)
@@ -81,7 +99,9 @@ def test_resume_after_kill_equals_uninterrupted(uninterrupted, tiny_data, tmp_pa
     ref_out, ref = uninterrupted
     tp = _params(tiny_data)
     with pytest.raises(Killed):
-        run_training(tp, 7, tmp_path / "train", tmp_path / "plots", enable_progress_bar=False, extra_callbacks=[KillAt(6)])
+        run_training(
+            tp, 7, tmp_path / "train", tmp_path / "plots", enable_progress_bar=False, extra_callbacks=[KillAt(6)]
+        )
     ckpt = torch.load(tmp_path / "train" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     assert ckpt["global_step"] == 4  # the last periodic save before the kill
     m = run_training(tp, 7, tmp_path / "train", tmp_path / "plots", enable_progress_bar=False)
@@ -99,16 +119,28 @@ def test_changed_params_do_not_resume(uninterrupted, tiny_data, tmp_path):
 
     ref_out, _ = uninterrupted
     shutil.copytree(ref_out / "train" / "checkpoints", tmp_path / "train" / "checkpoints")
-    m = run_training(_params(tiny_data, lr=1e-3, epochs=1), 7, tmp_path / "train", tmp_path / "plots", enable_progress_bar=False)
+    m = run_training(
+        _params(tiny_data, lr=1e-3, epochs=1), 7, tmp_path / "train", tmp_path / "plots", enable_progress_bar=False
+    )
     assert not m["resumed"] and m["steps"] == 6
 
 
 def test_a_missing_eval_set_fails_before_any_step_and_null_turns_monitoring_off(tiny_data, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"train.eval_patches='nowhere/patches.csv'"):
-        run_training(_params(tiny_data, eval_patches="nowhere/patches.csv"), 7, tmp_path / "train", tmp_path / "plots",
-                     enable_progress_bar=False)
+        run_training(
+            _params(tiny_data, eval_patches="nowhere/patches.csv"),
+            7,
+            tmp_path / "train",
+            tmp_path / "plots",
+            enable_progress_bar=False,
+        )
     assert not (tmp_path / "train" / "checkpoints" / "last.ckpt").exists()  # not one step was trained
-    m = run_training(_params(tiny_data, eval_patches=None, epochs=1), 7, tmp_path / "train2", tmp_path / "plots2",
-                     enable_progress_bar=False)
+    m = run_training(
+        _params(tiny_data, eval_patches=None, epochs=1),
+        7,
+        tmp_path / "train2",
+        tmp_path / "plots2",
+        enable_progress_bar=False,
+    )
     assert m["zeroshot_acc1"] is None
     assert (tmp_path / "plots2" / "train_zeroshot.csv").read_text().splitlines() == ["epoch,balanced_accuracy,acc1"]

@@ -1,4 +1,5 @@
 """The LightningModule's loss pieces without a Trainer: CLIP and SigLIP losses, temperature clamp."""
+
 import math
 
 import torch

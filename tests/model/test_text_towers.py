@@ -1,6 +1,7 @@
 """Configs with Hugging Face text towers. The MiniLM tower ships in a pip package, so it builds and
 runs offline here. The PubMedBERT config needs the Hub (no copy of PubMedBERT exists offline), so
 only its registration and tokenizer settings are checked, not its build."""
+
 import torch
 
 from quiltkit.model.factory import create_model, model_config

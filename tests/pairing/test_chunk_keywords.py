@@ -4,6 +4,7 @@ The lecture is the synthetic one of synth_lecture (three histology shots: 8-20, 
 narrated with one distinct topic per shot, so the keywords of two chunks must differ and each
 must be findable in the text it was computed from.
 """
+
 from quiltkit.config import PairsParams
 from quiltkit.contracts import Entity, PairsFile, Sentence, TextAnalysis
 from quiltkit.pairing.run import pair_video
@@ -21,9 +22,18 @@ TOPICS = [  # (start, end, role, text): one per histology shot, then a closing r
 
 
 def _text(vid: str) -> TextAnalysis:
-    sents = [Sentence(index=i, start=a, end=b, noisy_text=t, corrected_text=t, role=r,
-                      entities=[Entity(text="x", label="x", concept_id=f"C{i}")] if r != "other" else [])
-             for i, (a, b, r, t) in enumerate(TOPICS)]
+    sents = [
+        Sentence(
+            index=i,
+            start=a,
+            end=b,
+            noisy_text=t,
+            corrected_text=t,
+            role=r,
+            entities=[Entity(text="x", label="x", concept_id=f"C{i}")] if r != "other" else [],
+        )
+        for i, (a, b, r, t) in enumerate(TOPICS)
+    ]
     full = " ".join(t for *_, t in TOPICS)
     return TextAnalysis(video_id=vid, sentences=sents, keywords=rake(full, top_k=5))
 

@@ -81,8 +81,16 @@ def test_crossfade_spill_goes_to_the_slide_shown():
     """A sentence spoken during the settle-in after a cut overlaps no stable interval; the
     tolerance still gives it to the image the viewer sees."""
     fa, ta = frame_analysis(), text_analysis()
-    ta.sentences.append(Sentence(index=99, start=36.05, end=36.55, noisy_text="note the follicles here",
-                                 corrected_text="note the follicles here", role="roi"))
+    ta.sentences.append(
+        Sentence(
+            index=99,
+            start=36.05,
+            end=36.55,
+            noisy_text="note the follicles here",
+            corrected_text="note the follicles here",
+            role="roi",
+        )
+    )
     files, _ = pair_video(fa, ta, PairsParams(), Path("."))
     assert [p.image_id for p in files["sentence"].pairs if p.sentence_indices == [99]] == ["lec1_2"]
     files, _ = pair_video(fa, ta, PairsParams(crossfade_tolerance=0.0), Path("."))
@@ -94,8 +102,16 @@ def test_roi_preferred_over_chatter_at_partial_overlap():
     fa.scenes = []  # no scene competes: only the score decides
     # both sentences lie half on histology B's stable interval (ends 27.4), half after it
     for idx, role in ((98, "roi"), (97, "other")):
-        ta.sentences.append(Sentence(index=idx, start=26.4, end=28.4, noisy_text="x y z w",
-                                     corrected_text="look at this area here", role=role))
+        ta.sentences.append(
+            Sentence(
+                index=idx,
+                start=26.4,
+                end=28.4,
+                noisy_text="x y z w",
+                corrected_text="look at this area here",
+                role=role,
+            )
+        )
     files, _ = pair_video(fa, ta, PairsParams(crossfade_tolerance=0.0, min_score=0.25), Path("."))
     got = {p.sentence_indices[0] for p in files["sentence"].pairs}
     assert 98 in got and 97 not in got
@@ -139,11 +155,20 @@ def test_long_sentence_over_a_pan_pairs_with_every_frame_of_it():
     overlaps each only a little, but the scene as a whole holds it."""
     fa, ta = frame_analysis(), text_analysis()
     pan = fa.images[2]  # histology C, 36.6-49.4, scene 4
-    fa.images = fa.images[:2] + [pan.model_copy(update={"image_id": f"lec1_p{i}", "start": 37.0 + i, "end": 38.0 + i})
-                                 for i in range(12)]
+    fa.images = fa.images[:2] + [
+        pan.model_copy(update={"image_id": f"lec1_p{i}", "start": 37.0 + i, "end": 38.0 + i}) for i in range(12)
+    ]
     ta.sentences = [s for s in ta.sentences if not 36 <= s.start < 50]
-    ta.sentences.append(Sentence(index=50, start=37.2, end=48.7, noisy_text="a b c", role="roi",
-                                 corrected_text="sheets of small round lymphocytes fill this whole field"))
+    ta.sentences.append(
+        Sentence(
+            index=50,
+            start=37.2,
+            end=48.7,
+            noisy_text="a b c",
+            role="roi",
+            corrected_text="sheets of small round lymphocytes fill this whole field",
+        )
+    )
     files, _ = pair_video(fa, ta, PairsParams(), Path("."))
     got = sorted(p.image_id for p in files["sentence"].pairs if p.sentence_indices == [50])
     assert len(got) == 12 and all(g.startswith("lec1_p") for g in got)
@@ -153,13 +178,29 @@ def test_long_sentence_over_a_pan_pairs_with_every_frame_of_it():
 def test_merged_sentence_across_a_cut_pairs_with_both_slides():
     fa, ta = frame_analysis(), text_analysis()
     # an ASR merge of two sentences: 4 s spoken over histology A (8-20), 4 s over B (20-28)
-    ta.sentences.append(Sentence(index=60, start=16.0, end=24.0, noisy_text="a b c", role="roi",
-                                 corrected_text="germinal centers here. and this one shows fibrous stroma"))
+    ta.sentences.append(
+        Sentence(
+            index=60,
+            start=16.0,
+            end=24.0,
+            noisy_text="a b c",
+            role="roi",
+            corrected_text="germinal centers here. and this one shows fibrous stroma",
+        )
+    )
     files, _ = pair_video(fa, ta, PairsParams(), Path("."))
     assert sorted(p.image_id for p in files["sentence"].pairs if p.sentence_indices == [60]) == ["lec1_0", "lec1_1"]
     # a 3 s sentence spilling 1.2 s over the cut stays on one side
-    ta.sentences.append(Sentence(index=61, start=17.8, end=21.2, noisy_text="a b c", role="roi",
-                                 corrected_text="look at the germinal centers"))
+    ta.sentences.append(
+        Sentence(
+            index=61,
+            start=17.8,
+            end=21.2,
+            noisy_text="a b c",
+            role="roi",
+            corrected_text="look at the germinal centers",
+        )
+    )
     files, _ = pair_video(fa, ta, PairsParams(), Path("."))
     assert [p.image_id for p in files["sentence"].pairs if p.sentence_indices == [61]] == ["lec1_0"]
 
@@ -170,7 +211,10 @@ def test_asr_loops_and_stretched_sentences_are_not_captions():
     def sent(text, start=0.0, end=3.0):
         return Sentence(index=0, start=start, end=end, noisy_text=text, corrected_text=text)
 
-    assert unusable_reason(sent("Adenocarcinoma, colorectal adenocarcinoma, colorectal adenocarcinoma,"), 3) == "repetitive"
+    assert (
+        unusable_reason(sent("Adenocarcinoma, colorectal adenocarcinoma, colorectal adenocarcinoma,"), 3)
+        == "repetitive"
+    )
     assert unusable_reason(sent("the the the the"), 3) == "repetitive"
     assert unusable_reason(sent("fatty tissue with clear cells", 35.9, 56.7), 3) == "stretched"
     assert unusable_reason(sent("yes indeed", 0, 1), 3) == "too_short"
@@ -187,10 +231,25 @@ def test_pair_records_magnification_from_image_and_narration():
     from quiltkit.contracts import ChunkImage, Sentence
     from quiltkit.pairing.records import make_pair
 
-    image = ChunkImage(image_id="v_1", path="x.png", start=0, end=5, scene_index=1, method="median",
-                       magnification="low", width=64, height=64)
-    spoken = Sentence(index=0, start=1, end=3, noisy_text="At high power we see mitoses.",
-                      corrected_text="At high power we see mitoses.", role="roi")
+    image = ChunkImage(
+        image_id="v_1",
+        path="x.png",
+        start=0,
+        end=5,
+        scene_index=1,
+        method="median",
+        magnification="low",
+        width=64,
+        height=64,
+    )
+    spoken = Sentence(
+        index=0,
+        start=1,
+        end=3,
+        noisy_text="At high power we see mitoses.",
+        corrected_text="At high power we see mitoses.",
+        role="roi",
+    )
     silent = spoken.model_copy(update={"noisy_text": "Crowded glands.", "corrected_text": "Crowded glands."})
     p = make_pair("v", image, "x.png", spoken, "sentence", 1.0, [])
     assert (p.magnification, p.magnification_image, p.magnification_narration) == ("high", "low", "high")

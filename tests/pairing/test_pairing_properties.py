@@ -7,6 +7,7 @@ histology stretch and lasts at most pair_chunk_time, every pair's image overlaps
 sentence was spoken in that chunk's text window, every such (image, sentence) is paired, and none
 twice. The sentence aligner's pairs are histology images with sentences spoken over their scene.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -22,12 +23,19 @@ from quiltkit.pairing.pace import video_chunk_time
 from quiltkit.pairing.quilt_rule import chunks, histology_events
 from quiltkit.pairing.records import unusable_reason
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 EPS = 1e-9
-WORDS = ("gland crypt nucleus stroma mitosis follicle lumen villus mucosa fat vessel fibrosis necrosis "
-         "lymphocyte eosin hematoxylin cell border margin tumor invasion field power low high look here "
-         "see note this that area zone pattern sheet cord nest papilla duct lobule acinus").split()
+WORDS = (
+    "gland crypt nucleus stroma mitosis follicle lumen villus mucosa fat vessel fibrosis necrosis "
+    "lymphocyte eosin hematoxylin cell border margin tumor invasion field power low high look here "
+    "see note this that area zone pattern sheet cord nest papilla duct lobule acinus"
+).split()
 
 
 def times(draw, lo: float, hi: float, n: int) -> list[float]:
@@ -50,8 +58,11 @@ def lectures(draw):
         histo = draw(st.integers(0, 4)) < 3
         scenes.append(Scene(index=i, start=a, end=b))
         flip = draw(st.integers(0, 9)) == 0  # the keyframe classifier disagrees with the images
-        keyframes.append(Keyframe(index=i, time=a, scene_index=i, histology_prob=0.9 if histo != flip else 0.1,
-                                  is_histology=histo != flip))
+        keyframes.append(
+            Keyframe(
+                index=i, time=a, scene_index=i, histology_prob=0.9 if histo != flip else 0.1, is_histology=histo != flip
+            )
+        )
         # disjoint stable intervals inside the shot; a point image is a keyframe fallback
         pts = times(draw, a, b, 2 * draw(st.integers(0, 3)))
         for j in range(0, len(pts), 2):
@@ -61,13 +72,30 @@ def lectures(draw):
             point = draw(st.integers(0, 5)) == 0
             misjudged = draw(st.integers(0, 7)) == 0
             prob = draw(st.floats(0.5, 1.0) if histo != misjudged else st.floats(0.0, 0.49))
-            images.append(ChunkImage(image_id=f"{vid}_{len(images)}", path=f"outputs/frames/{vid}/{vid}_{len(images)}.png",
-                                     start=s0, end=s0 if point else s1, scene_index=i,
-                                     method="keyframe" if point else "median", histology_prob=prob,
-                                     magnification=draw(st.sampled_from([None, "low", "medium", "high"])), width=64, height=48))
-    frames = FrameAnalysis(video_id=vid, duration=duration, fps=24.0, width=64, height=48,
-                           scenes=scenes if draw(st.integers(0, 4)) else [],
-                           keyframes=keyframes if with_keyframes else [], images=images)
+            images.append(
+                ChunkImage(
+                    image_id=f"{vid}_{len(images)}",
+                    path=f"outputs/frames/{vid}/{vid}_{len(images)}.png",
+                    start=s0,
+                    end=s0 if point else s1,
+                    scene_index=i,
+                    method="keyframe" if point else "median",
+                    histology_prob=prob,
+                    magnification=draw(st.sampled_from([None, "low", "medium", "high"])),
+                    width=64,
+                    height=48,
+                )
+            )
+    frames = FrameAnalysis(
+        video_id=vid,
+        duration=duration,
+        fps=24.0,
+        width=64,
+        height=48,
+        scenes=scenes if draw(st.integers(0, 4)) else [],
+        keyframes=keyframes if with_keyframes else [],
+        images=images,
+    )
     sentences = []
     for k in range(draw(st.integers(0, 20))):
         start = draw(st.floats(0.0, duration, allow_nan=False))
@@ -78,14 +106,31 @@ def lectures(draw):
             words = words[:2] * 3  # an ASR loop
         text = " ".join(words)
         backwards = draw(st.integers(0, 14)) == 0
-        ents = [Entity(text="gland", label="gland", concept_id="C0017977", negated=draw(st.booleans()))] if draw(st.booleans()) else []
-        sentences.append(Sentence(index=100 + 7 * k, start=start + dur if backwards else start, end=start if backwards else start + dur,
-                                  noisy_text=text, corrected_text=text if draw(st.booleans()) else "",
-                                  role=draw(st.sampled_from(["roi", "medical", "other"])), entities=ents))
+        ents = (
+            [Entity(text="gland", label="gland", concept_id="C0017977", negated=draw(st.booleans()))]
+            if draw(st.booleans())
+            else []
+        )
+        sentences.append(
+            Sentence(
+                index=100 + 7 * k,
+                start=start + dur if backwards else start,
+                end=start if backwards else start + dur,
+                noisy_text=text,
+                corrected_text=text if draw(st.booleans()) else "",
+                role=draw(st.sampled_from(["roi", "medical", "other"])),
+                entities=ents,
+            )
+        )
     text = TextAnalysis(video_id=vid, sentences=draw(st.permutations(sentences)), subpathology=["gastrointestinal"])
-    params = PairsParams(pair_chunk_time_mode=draw(st.sampled_from(["fixed", "per_video"])),
-                         pair_chunk_time=draw(st.sampled_from([2.0, 5.0, 10.0, 30.0])), pair_chunk_time_min=2.0,
-                         pair_chunk_time_max=draw(st.sampled_from([10.0, 30.0])), histology_threshold=thr, min_words=3)
+    params = PairsParams(
+        pair_chunk_time_mode=draw(st.sampled_from(["fixed", "per_video"])),
+        pair_chunk_time=draw(st.sampled_from([2.0, 5.0, 10.0, 30.0])),
+        pair_chunk_time_min=2.0,
+        pair_chunk_time_max=draw(st.sampled_from([10.0, 30.0])),
+        histology_threshold=thr,
+        min_words=3,
+    )
     return frames, text, params
 
 
@@ -171,8 +216,14 @@ def test_quilt_rule_pairs_come_from_chunks_inside_histology(lecture):
     # midpoint falls in that chunk's text window
     usable = [s for s in text.sentences if unusable_reason(s, params.min_words) is None]
     hist = [im for im in frames.images if im.histology_prob >= thr]
-    want = {(im.image_id, s.index) for c in cs for im in hist if on(im, c.start, c.end)
-            for s in usable if c.text_start <= mid(s) <= c.end}
+    want = {
+        (im.image_id, s.index)
+        for c in cs
+        for im in hist
+        if on(im, c.start, c.end)
+        for s in usable
+        if c.text_start <= mid(s) <= c.end
+    }
     got = {(p.image_id, p.sentence_indices[0]) for p in pf.pairs}
     assert got == want
     # and, independently of the chunks: the image is shown during a histology stretch and the
@@ -214,8 +265,11 @@ def test_sentence_aligner_pairs_histology_images_with_sentences_said_over_their_
 def test_pairing_is_deterministic_and_independent_of_input_order(lecture):
     frames, text, params = lecture
     files, info = run_both(lecture)
-    shuffled = (frames.model_copy(update={"images": frames.images[::-1], "keyframes": frames.keyframes[::-1]}),
-                text.model_copy(update={"sentences": text.sentences[::-1]}), params)
+    shuffled = (
+        frames.model_copy(update={"images": frames.images[::-1], "keyframes": frames.keyframes[::-1]}),
+        text.model_copy(update={"sentences": text.sentences[::-1]}),
+        params,
+    )
     files2, info2 = run_both(shuffled)
     for name in files:
         assert [p.model_dump() for p in files[name].pairs] == [p.model_dump() for p in files2[name].pairs], name

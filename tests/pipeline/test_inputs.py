@@ -1,5 +1,6 @@
 """params_check's inputs: every outside input the params name exists and lies in the folder dvc.yaml
 depends on; otherwise one error naming each key and file."""
+
 import csv
 from pathlib import Path
 
@@ -24,21 +25,28 @@ def _corpus(root: Path, videos_in: Path) -> Params:
     (root / "external" / "pairs.csv").write_text("filepath,title\n")
     (root / "eval" / "patches.csv").write_text("filepath,label\n")
     (root / "eval" / "classnames.json").write_text("[]")
-    return Params.model_validate({
-        "download": {"video_list": "corpus/list.csv", "corpus_dir": "corpus"},
-        "dataset": {"external_sources": ["openclip_csv:external/pairs.csv"], "external_dir": "external",
-                    "eval_sets": ["eval/patches.csv"]},
-        "train": {"eval_patches": "eval/patches.csv", "eval_classnames": "eval/classnames.json"},
-        "evaluate": {"data_dir": "eval", "zeroshot_datasets": ["folder:eval/images"], "retrieval_datasets": []},
-        "release": {"enabled": False},  # a corpus without a Quilt release to rebuild
-    })
+    return Params.model_validate(
+        {
+            "download": {"video_list": "corpus/list.csv", "corpus_dir": "corpus"},
+            "dataset": {
+                "external_sources": ["openclip_csv:external/pairs.csv"],
+                "external_dir": "external",
+                "eval_sets": ["eval/patches.csv"],
+            },
+            "train": {"eval_patches": "eval/patches.csv", "eval_classnames": "eval/classnames.json"},
+            "evaluate": {"data_dir": "eval", "zeroshot_datasets": ["folder:eval/images"], "retrieval_datasets": []},
+            "release": {"enabled": False},  # a corpus without a Quilt release to rebuild
+        }
+    )
 
 
 def test_inputs_inside_their_folders_pass(tmp_path):
     p = _corpus(tmp_path, tmp_path / "corpus" / "videos")
     report = check_inputs(p, tmp_path)
-    assert report.summary() == {"folders": {"dataset.external_dir": 1, "download.corpus_dir": 2, "evaluate.data_dir": 4},
-                                "problems": 0}
+    assert report.summary() == {
+        "folders": {"dataset.external_dir": 1, "download.corpus_dir": 2, "evaluate.data_dir": 4},
+        "problems": 0,
+    }
 
 
 def test_each_problem_is_named_by_its_key_and_file(tmp_path):
@@ -66,7 +74,13 @@ def test_the_release_files_the_params_name(tmp_path):
     rel.mkdir()
     for f in ("quilt_1M_lookup.csv", "quilt_data.csv", "quilt_recon.csv"):
         (rel / f).write_text("x\n")
-    on = p.model_copy(update={"release": p.release.model_copy(update={"enabled": True, "dir": "rel", "video_list": None, "reference_dir": None})})
+    on = p.model_copy(
+        update={
+            "release": p.release.model_copy(
+                update={"enabled": True, "dir": "rel", "video_list": None, "reference_dir": None}
+            )
+        }
+    )
     assert check_inputs(on, tmp_path).summary()["folders"]["release.dir"] == 3
     gone = on.model_copy(update={"release": on.release.model_copy(update={"recon_csv": "gone.csv"})})
     with pytest.raises(InputsError, match=r"release.recon_csv: rel/gone.csv does not exist"):

@@ -6,6 +6,7 @@ __init__.py of every package on the way (Python runs those first). A dep covers 
 is the module's file or a folder above it. A module missing from a stage's deps is a change
 `dvc status` would not see: the test names the stage and the file.
 """
+
 from __future__ import annotations
 
 import ast
@@ -96,11 +97,34 @@ def _script(st: dict) -> Path:
     return ROOT / next(w for w in words if w.startswith("stages/") and w.endswith(".py"))
 
 
+# The data files a module reads at run time, next to it in src/ (each module names its own with
+# Path(__file__)): a stage that runs the module depends on them as much as on its code.
+DATA = {
+    "quiltkit/config.py": ["quiltkit/demo/data/tissue_classes.yaml"],
+    "quiltkit/demo/tissue_classes.py": ["quiltkit/demo/data/tissue_classes.yaml"],
+    "quiltkit/demo/styles.py": ["quiltkit/demo/data/styles.yaml"],
+    "quiltkit/model/prompts.py": ["quiltkit/model/templates"],
+    "quiltkit/model/factory.py": ["quiltkit/model/configs"],
+    "quiltkit/evaluation/classnames.py": ["quiltkit/evaluation/data/classnames"],
+    "quiltkit/text/vocabulary.py": ["quiltkit/text/data"],
+    "quiltkit/text/correction.py": ["quiltkit/text/data/common_words.txt"],
+    "quiltkit/text/llm.py": ["quiltkit/text/prompts"],
+    "quiltkit/speech/models.py": ["quiltkit/speech/asr_models.json"],
+}
+
+
+def needed(st: dict) -> list[Path]:
+    """The modules the stage's script runs, and the data files those modules read."""
+    mods = closure(_script(st))
+    data = {SRC / d for m in mods for d in DATA.get(str(m.relative_to(SRC)) if m.is_relative_to(SRC) else "", [])}
+    return sorted(mods | data)
+
+
 def missing_deps(st: dict) -> list[str]:
     deps = [str(d) for d in st.get("deps", []) if not str(d).startswith("${")]
     covered = [(ROOT / d).resolve() for d in deps]
     missing = []
-    for f in sorted(closure(_script(st))):
+    for f in needed(st):
         r = f.resolve()
         if not any(r == c or r.is_relative_to(c) for c in covered):
             missing.append(str(f.relative_to(ROOT)))
@@ -113,19 +137,40 @@ def test_stage_depends_on_every_module_it_runs(name, stage, dvc_file):
     assert not missing, f"{dvc_file.relative_to(ROOT)}: stage {name!r} runs {missing} but does not list them in deps"
 
 
+def test_every_data_file_named_is_there():
+    # a module that finds files next to itself is in DATA, so its stages' deps are checked for them
+    readers = {str(f.relative_to(SRC)) for f in SRC.rglob("*.py") if "Path(__file__)" in f.read_text(encoding="utf-8")}
+    assert readers <= set(DATA), f"modules reading data next to them, not in DATA: {sorted(readers - set(DATA))}"
+    for module, files in DATA.items():
+        assert (SRC / module).is_file(), module
+        for d in files:
+            assert (SRC / d).exists(), f"{module} reads {d}, which is not there"
+
+
 def test_the_closure_sees_function_level_and_relative_imports(tmp_path):
     # the detector itself: a stage that imports a module only inside a function still runs it
     mods = closure(ROOT / "stages" / "release.py")
     rel = {str(m.relative_to(SRC)) for m in mods}
-    assert {"quiltkit/release/run.py", "quiltkit/release/rebuild.py", "quiltkit/video/download.py", "quiltkit/stage.py",
-            "quiltkit/__init__.py", "quiltkit/release/__init__.py"} <= rel
+    assert {
+        "quiltkit/release/run.py",
+        "quiltkit/release/rebuild.py",
+        "quiltkit/video/download.py",
+        "quiltkit/stage.py",
+        "quiltkit/__init__.py",
+        "quiltkit/release/__init__.py",
+    } <= rel
     planted = {"cmd": "python stages/release.py", "deps": ["stages/release.py", "src/quiltkit/release"]}
     assert "src/quiltkit/video/download.py" in missing_deps(planted)
 
 
 # Params that change how a stage runs, not what it writes: where the work goes and who records it.
-HOW_NOT_WHAT = {"project.workers", "project.executor", "project.ray_address", "project.mlflow_tracking_uri",
-                "project.mlflow_experiment"}
+HOW_NOT_WHAT = {
+    "project.workers",
+    "project.executor",
+    "project.ray_address",
+    "project.mlflow_tracking_uri",
+    "project.mlflow_experiment",
+}
 
 
 def params_read(script: Path) -> set[str]:

@@ -1,13 +1,14 @@
 """A small lecture video whose every image is known, described in the release's formats.
 
-    0-2 s    slide (flat grey)                         key frame 0, not histology
-    2-7 s    picture A, still                          chunk 0, stable interval [2.5, 6.5]
-    7-11 s   fresh noise every frame (never stable)    chunk 0, stable interval [7.5, 10.5]
-    11-16 s  picture B, still                          chunk 0, stable interval [11.5, 15.5]
-    16-18 s  slide                                     closes chunk 0
-    18-21 s  picture C, still                          chunk 1, interval [18.5, 20.0]: too short, so the fallback
-    21-24 s  slide                                     closes chunk 1
+0-2 s    slide (flat grey)                         key frame 0, not histology
+2-7 s    picture A, still                          chunk 0, stable interval [2.5, 6.5]
+7-11 s   fresh noise every frame (never stable)    chunk 0, stable interval [7.5, 10.5]
+11-16 s  picture B, still                          chunk 0, stable interval [11.5, 15.5]
+16-18 s  slide                                     closes chunk 0
+18-21 s  picture C, still                          chunk 1, interval [18.5, 20.0]: too short, so the fallback
+21-24 s  slide                                     closes chunk 1
 """
+
 from __future__ import annotations
 
 import csv
@@ -55,13 +56,49 @@ def write_release(folder: Path, video_path: Path, recon_rows=None, data_rows=Non
     folder.mkdir(parents=True, exist_ok=True)
     recon_rows = recon_rows or [["lec", repr(TIMES), repr(PREDS), repr(STABLE)]]
     data_rows = data_rows or [["lec", c, n, 10.0, H, W, float(FPS), True, repr([f"caption of {n}"])] for n, c in NAMES]
-    lookup_rows = lookup_rows or [[f"caption of {n}", n, "quilt", "train", "[]", "", "", "", "[]", "", H, W] for n, _ in NAMES]
+    lookup_rows = lookup_rows or [
+        [f"caption of {n}", n, "quilt", "train", "[]", "", "", "", "[]", "", H, W] for n, _ in NAMES
+    ]
     for name, header, rows in [
         ("quilt_recon.csv", ["video_id", "key_frame_times", "predictions", "stable_times"], recon_rows),
-        ("quilt_data.csv", ["video_id", "chunk_id", "image_path", "pair_chunk_time", "height", "width", "fps", "it_pair", "medical_text"], data_rows),
-        ("quilt_1M_lookup.csv", ["caption", "image_path", "subset", "split", "pathology", "roi_text", "noisy_text", "corrected_text",
-                                 "med_umls_ids", "magnification", "height", "width"], lookup_rows),
-        ("video_list.csv", ["video_id", "url", "title", "channel", "license"], [["lec", str(video_path), "A lecture", "a channel", "CC-BY-4.0"]]),
+        (
+            "quilt_data.csv",
+            [
+                "video_id",
+                "chunk_id",
+                "image_path",
+                "pair_chunk_time",
+                "height",
+                "width",
+                "fps",
+                "it_pair",
+                "medical_text",
+            ],
+            data_rows,
+        ),
+        (
+            "quilt_1M_lookup.csv",
+            [
+                "caption",
+                "image_path",
+                "subset",
+                "split",
+                "pathology",
+                "roi_text",
+                "noisy_text",
+                "corrected_text",
+                "med_umls_ids",
+                "magnification",
+                "height",
+                "width",
+            ],
+            lookup_rows,
+        ),
+        (
+            "video_list.csv",
+            ["video_id", "url", "title", "channel", "license"],
+            [["lec", str(video_path), "A lecture", "a channel", "CC-BY-4.0"]],
+        ),
     ]:
         with open(folder / name, "w", newline="") as fh:
             w = csv.writer(fh)

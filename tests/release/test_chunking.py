@@ -1,4 +1,5 @@
 """The release's chunk rule, case by case."""
+
 from quiltkit.release.chunking import release_chunks
 from tests.release.conftest import PREDS, TIMES
 

@@ -5,6 +5,7 @@ release script's behaviour, restated here in a line or two of its own arithmetic
 The restatements are models of data/main.py and data/data_utils.py in wisdomikezogwo/quilt1m,
 not its code.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -15,13 +16,21 @@ import pytest
 from skimage.metrics import structural_similarity
 
 from quiltkit.config import Params, ReleaseParams
-from quiltkit.release.files import ReleaseError, VideoRecon, parse_stable_times, read_data, read_recon
-from quiltkit.release.rebuild import (FALLBACK_SIDE, NOT_STABLE, PAST_END, _ssim_rgb, crop_rng, plan_chunk,
-                                      rebuild_video, stable_frames)
 from quiltkit.release.chunking import release_chunks
+from quiltkit.release.files import ReleaseError, VideoRecon, parse_stable_times, read_data, read_recon
+from quiltkit.release.rebuild import (
+    FALLBACK_SIDE,
+    NOT_STABLE,
+    PAST_END,
+    _ssim_rgb,
+    crop_rng,
+    plan_chunk,
+    rebuild_video,
+    stable_frames,
+)
 from quiltkit.release.run import Release, run_release
 from quiltkit.video.stable import random_crop
-from tests.release.conftest import FPS, H, PICTURES, SECONDS, STABLE, TIMES, W, write_release
+from tests.release.conftest import FPS, PICTURES, SECONDS, STABLE, TIMES, H, W, write_release
 
 STABLE_3 = [[[2.5, 6.5], [7.5, 10.5], [11.5, 15.5]], [[18.5, 20.0]], [[30.0, 34.0], [40.0, 44.0]]]
 
@@ -96,7 +105,9 @@ def test_d4_reading_past_the_end_of_the_video(tmp_path, lecture_video):
     recon.stable_times = [[(2.5, 6.5), (22.5, 30.0), (25.0, 28.0)], recon.stable_times[1]]
     rec = rebuild_video("lec", lecture_video, recon, names, ReleaseParams(), 7, tmp_path / "img", tmp_path)
     reasons = [im.reason for im in rec.images]
-    assert reasons[0] is None and reasons[1] is None and reasons[2] == PAST_END  # clipped at the end; wholly past it: named
+    assert (
+        reasons[0] is None and reasons[1] is None and reasons[2] == PAST_END
+    )  # clipped at the end; wholly past it: named
     assert rec.images[1].n_frames >= 2
 
 
@@ -122,7 +133,7 @@ def test_d6_median_of_no_stable_frame(tmp_path, lecture_video):
     with pytest.warns(RuntimeWarning):
         assert np.isnan(np.median(np.array([]), axis=0)).all()
     recon, names = _recon_names(tmp_path, lecture_video)
-    rec = rebuild_video("lec", lecture_video, recon, names, ReleaseParams(), 7, tmp_path / "img", tmp_path)
+    rebuild_video("lec", lecture_video, recon, names, ReleaseParams(), 7, tmp_path / "img", tmp_path)
     assert not (tmp_path / "img" / "lec_noise.jpg").exists()
 
 
@@ -155,12 +166,17 @@ def test_d8_a_missing_video_stops_the_whole_run(tmp_path, lecture_video):
     with open(d / "quilt_recon.csv", "a") as fh:
         fh.write(f'gone,"{TIMES}","[0, 1, 1, 1, 0, 1, 0]","{STABLE}"\n')
     with open(d / "quilt_data.csv", "a") as fh:
-        fh.write(f'gone,0,gone_a.jpg,10.0,{H},{W},10.0,True,[]\n')
+        fh.write(f"gone,0,gone_a.jpg,10.0,{H},{W},10.0,True,[]\n")
     with open(d / "quilt_1M_lookup.csv", "a") as fh:
-        fh.write(f'one caption,gone_a.jpg,quilt,train,[],,,,[],,{H},{W}\nanother,gone_a.jpg,quilt,train,[],,,,[],,{H},{W}\n')
+        fh.write(
+            f"one caption,gone_a.jpg,quilt,train,[],,,,[],,{H},{W}\nanother,gone_a.jpg,quilt,train,[],,,,[],,{H},{W}\n"
+        )
     params = Params(release=ReleaseParams(dir=str(d), reference_dir=None), project={"workers": 1})
     m, _ = run_release(params, tmp_path / "out", tmp_path, Release(params.release, tmp_path))
     assert m["videos_gone"] == {"unavailable": 1}
-    assert m["rows_lost"] == {"video unavailable": 2, NOT_STABLE: 1}  # the gone video's two captions; the noise interval's one
+    assert m["rows_lost"] == {
+        "video unavailable": 2,
+        NOT_STABLE: 1,
+    }  # the gone video's two captions; the noise interval's one
     assert m["rebuilt"] == 3 and m["rows_rebuilt"] == 3
     assert release_chunks(TIMES, [bool(x) for x in [0, 1, 1, 1, 0, 1, 0]], 10.0)  # the gone video's metadata was fine

@@ -1,5 +1,6 @@
 """release.download.format picks the picture alone, as small as 720p allows (yt-dlp's own
 selector over a YouTube-like format list; no network)."""
+
 import yt_dlp
 
 from quiltkit.config import ReleaseDownloadParams
@@ -18,7 +19,10 @@ def _pick(formats):
     with yt_dlp.YoutubeDL({"quiet": True}) as ydl:
         sel = ydl.build_format_selector(ReleaseDownloadParams().format)
         info = {"id": "x", "formats": [dict(f, url=f"https://example.invalid/{f['format_id']}") for f in formats]}
-        return [f["format_id"] for f in sel({"formats": info["formats"], "incomplete_formats": False, "has_merged_format": False})]
+        return [
+            f["format_id"]
+            for f in sel({"formats": info["formats"], "incomplete_formats": False, "has_merged_format": False})
+        ]
 
 
 def test_smallest_720p_video_only_mp4():

@@ -1,4 +1,5 @@
 """The fidelity report finds a name given to the wrong image, and prices a gone video."""
+
 import cv2
 import numpy as np
 
@@ -19,13 +20,31 @@ def _setup(tmp_path, swap: bool):
         made["a.jpg"], made["b.jpg"] = "B", "A"
     ims = []
     for i, (n, key) in enumerate(made.items()):
-        noisy = np.clip(PICTURES[key].astype(int) + np.random.default_rng(i).integers(-4, 5, PICTURES[key].shape), 0, 255).astype(np.uint8)
+        noisy = np.clip(
+            PICTURES[key].astype(int) + np.random.default_rng(i).integers(-4, 5, PICTURES[key].shape), 0, 255
+        ).astype(np.uint8)
         cv2.imwrite(str(out / n), cv2.cvtColor(noisy, cv2.COLOR_RGB2BGR))
-        ims.append(RebuiltImage(image_path=n, chunk_id=0, slot=i, method="median", path=f"out/{n}", expected_width=320,
-                                expected_height=180, decoded_width=320, decoded_height=180))
-    gone = RebuildRecord(video_id="g", status="private", images=[RebuiltImage(image_path="g.jpg", chunk_id=0, slot=0, status="missing",
-                                                                              reason="video private")])
-    return fidelity_report([RebuildRecord(video_id="v", images=ims), gone], ref, tmp_path, {"a.jpg": 2, "b.jpg": 1, "c.jpg": 1, "g.jpg": 3})
+        ims.append(
+            RebuiltImage(
+                image_path=n,
+                chunk_id=0,
+                slot=i,
+                method="median",
+                path=f"out/{n}",
+                expected_width=320,
+                expected_height=180,
+                decoded_width=320,
+                decoded_height=180,
+            )
+        )
+    gone = RebuildRecord(
+        video_id="g",
+        status="private",
+        images=[RebuiltImage(image_path="g.jpg", chunk_id=0, slot=0, status="missing", reason="video private")],
+    )
+    return fidelity_report(
+        [RebuildRecord(video_id="v", images=ims), gone], ref, tmp_path, {"a.jpg": 2, "b.jpg": 1, "c.jpg": 1, "g.jpg": 3}
+    )
 
 
 def test_faithful_rebuild(tmp_path):

@@ -1,4 +1,5 @@
 """The release's CSVs: parsed as data, bad cells named by file, line and column."""
+
 import pytest
 
 from quiltkit.release.files import ReleaseError, parse_name, parse_stable_times, read_data, read_lookup, read_recon
@@ -27,9 +28,14 @@ def test_a_bad_cell_names_file_line_and_column(tmp_path):
 
 def test_lines_are_counted_as_an_editor_counts_them(tmp_path):
     # a caption with a newline inside its quotes spans two lines; the next row is on line 4
-    d = write_release(tmp_path / "rel", tmp_path / "lec.mp4", lookup_rows=[
-        ["two\nlines", "a.jpg", "quilt", "train", "[]", "", "", "", "[]", "", 1, 1],
-        ["fine", "../escape.jpg", "quilt", "train", "[]", "", "", "", "[]", "", 1, 1]])
+    d = write_release(
+        tmp_path / "rel",
+        tmp_path / "lec.mp4",
+        lookup_rows=[
+            ["two\nlines", "a.jpg", "quilt", "train", "[]", "", "", "", "[]", "", 1, 1],
+            ["fine", "../escape.jpg", "quilt", "train", "[]", "", "", "", "[]", "", 1, 1],
+        ],
+    )
     with pytest.raises(ReleaseError, match=r"quilt_1M_lookup.csv:4: column 'image_path'"):
         read_lookup(d / "quilt_1M_lookup.csv")
 
@@ -67,16 +73,21 @@ def test_missing_column_and_missing_file(tmp_path):
 def test_a_name_listed_in_two_chunks_is_an_error(tmp_path):
     rows = [["lec", 0, "a.jpg", 10, 1, 1, 10, True, "[]"], ["lec", 1, "a.jpg", 10, 1, 1, 10, True, "[]"]]
     d = write_release(tmp_path / "rel", tmp_path / "lec.mp4", data_rows=rows)
-    with pytest.raises(ReleaseError, match=r":3: column 'image_path': 'a.jpg' is also image of video lec chunk 0 \(line 2\)"):
+    with pytest.raises(
+        ReleaseError, match=r":3: column 'image_path': 'a.jpg' is also image of video lec chunk 0 \(line 2\)"
+    ):
         read_data(d / "quilt_data.csv")
 
 
-@pytest.mark.parametrize("text,chunks", [
-    ("[[[1, 4], [5, 9]], []]", [[(1.0, 4.0), (5.0, 9.0)], []]),
-    ("[[1, 4]]", [[(1.0, 4.0)]]),  # one interval written without its list
-    ("[[[[1, 4]], [[7, 8]]]]", [[(1.0, 4.0)]]),  # one level deeper: its first element
-    ("[None, ()]", [[], []]),
-])
+@pytest.mark.parametrize(
+    "text,chunks",
+    [
+        ("[[[1, 4], [5, 9]], []]", [[(1.0, 4.0), (5.0, 9.0)], []]),
+        ("[[1, 4]]", [[(1.0, 4.0)]]),  # one interval written without its list
+        ("[[[[1, 4]], [[7, 8]]]]", [[(1.0, 4.0)]]),  # one level deeper: its first element
+        ("[None, ()]", [[], []]),
+    ],
+)
 def test_stable_times_shapes(text, chunks):
     assert parse_stable_times(text) == chunks
 

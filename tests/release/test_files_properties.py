@@ -6,6 +6,7 @@ ReleaseError naming "<file>:<line>: column '<name>'", never as code run and neve
 exception. The tables are generated with the value each good cell must parse to and which cells
 are bad, so the readers' results and error messages are checked exactly, line numbers included.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,10 +20,23 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from quiltkit.release.files import MAX_REPORTED, ReleaseError, read_data, read_lookup, read_recon, read_rows, RECON_COLUMNS
+from quiltkit.release.files import (
+    MAX_REPORTED,
+    RECON_COLUMNS,
+    ReleaseError,
+    read_data,
+    read_lookup,
+    read_recon,
+    read_rows,
+)
 
-SETTINGS = settings(max_examples=90, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=90,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 SENTINEL = Path(tempfile.gettempdir()) / "quiltkit-release-files-pwned"
 BAD = object()  # the expected value of a cell the reader must refuse
@@ -31,12 +45,32 @@ BAD = object()  # the expected value of a cell the reader must refuse
 # each draws (cell text, expected parsed value or BAD)
 
 pad = st.sampled_from(["", " ", "  ", "\t"])
-finite = st.one_of(st.integers(-10**6, 10**6), st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False))
-CODE = ([f"__import__('os').system('touch {SENTINEL}')", f"[__import__('pathlib').Path('{SENTINEL}').touch()]",
-                        "open('/etc/passwd').read()", "[exec('1')]", "(lambda: 1)()", "[x for x in range(3)]",
-                        "[float('nan')]", "[1e999]", "[-1e999]", "[nan]", "[inf]", "[1" + "0" * 400 + "]",
-                        "[(1, 1" + "0" * 400 + ")]", "[[1" + "0" * 400 + ", 2]]", "[" * 300 + "]" * 300,
-                        "[" + "-" * 50000 + "1]", "[1,", "]", "{1: 2}", "{1, 2}", "b'x'", "None", "'[1]'"])
+finite = st.one_of(st.integers(-(10**6), 10**6), st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False))
+CODE = [
+    f"__import__('os').system('touch {SENTINEL}')",
+    f"[__import__('pathlib').Path('{SENTINEL}').touch()]",
+    "open('/etc/passwd').read()",
+    "[exec('1')]",
+    "(lambda: 1)()",
+    "[x for x in range(3)]",
+    "[float('nan')]",
+    "[1e999]",
+    "[-1e999]",
+    "[nan]",
+    "[inf]",
+    "[1" + "0" * 400 + "]",
+    "[(1, 1" + "0" * 400 + ")]",
+    "[[1" + "0" * 400 + ", 2]]",
+    "[" * 300 + "]" * 300,
+    "[" + "-" * 50000 + "1]",
+    "[1,",
+    "]",
+    "{1: 2}",
+    "{1, 2}",
+    "b'x'",
+    "None",
+    "'[1]'",
+]
 code = st.sampled_from(CODE)
 arbitrary = st.text(st.characters(blacklist_categories=("Cs",)), max_size=25)
 
@@ -52,30 +86,89 @@ class cells:
         return draw(self.good if clean else self.any)
 
 
-video_ids = cells(st.tuples(pad, st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True), pad).map(lambda t: ("".join(t), t[1])),
-                  st.one_of(st.sampled_from([c for c in CODE if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", c)]), st.sampled_from(["", " ", "a b", "a/b", "../x", "x" * 65, "ü", "a.b", "a\x00"])))
-counts = cells(st.one_of(st.integers(0, 10**12).map(lambda n: (str(n), n)), st.integers(0, 5000).map(lambda n: (f"{n}.0", n)),
-                         st.integers(0, 99).map(lambda n: (f" {n}e0 ", n))),
-               st.one_of(code, st.sampled_from(["-1", "1.5", "abc", "1e999", "nan", "inf", "", "0x10", "[1]", "1e400"])))
-floats_ = cells(finite.map(lambda x: (repr(x), float(x))),
-                st.one_of(code, st.sampled_from(["abc", "inf", "-inf", "nan", "1e999", "", "[1.0]", "1,5"])))
-bools = cells(st.sampled_from([("True", True), ("False", False), ("true", True), ("1", True), ("0", False), ("", False),
-                               (" yes ", True), ("NO", False), ("1.0", True), ("0.0", False)]),
-              st.sampled_from(["maybe", "2", "T", "[True]", "None", "-1"]))
+video_ids = cells(
+    st.tuples(pad, st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True), pad).map(lambda t: ("".join(t), t[1])),
+    st.one_of(
+        st.sampled_from([c for c in CODE if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", c)]),
+        st.sampled_from(["", " ", "a b", "a/b", "../x", "x" * 65, "ü", "a.b", "a\x00"]),
+    ),
+)
+counts = cells(
+    st.one_of(
+        st.integers(0, 10**12).map(lambda n: (str(n), n)),
+        st.integers(0, 5000).map(lambda n: (f"{n}.0", n)),
+        st.integers(0, 99).map(lambda n: (f" {n}e0 ", n)),
+    ),
+    st.one_of(code, st.sampled_from(["-1", "1.5", "abc", "1e999", "nan", "inf", "", "0x10", "[1]", "1e400"])),
+)
+floats_ = cells(
+    finite.map(lambda x: (repr(x), float(x))),
+    st.one_of(code, st.sampled_from(["abc", "inf", "-inf", "nan", "1e999", "", "[1.0]", "1,5"])),
+)
+bools = cells(
+    st.sampled_from(
+        [
+            ("True", True),
+            ("False", False),
+            ("true", True),
+            ("1", True),
+            ("0", False),
+            ("", False),
+            (" yes ", True),
+            ("NO", False),
+            ("1.0", True),
+            ("0.0", False),
+        ]
+    ),
+    st.sampled_from(["maybe", "2", "T", "[True]", "None", "-1"]),
+)
 suffixes = st.sampled_from([".jpg", ".jpeg", ".png", ".webp", ".JPG", ".Png"])
-names = cells(st.tuples(pad, st.from_regex(r"([a-z0-9_]{1,6}/){0,2}[a-zA-Z0-9_ .-]{0,8}[a-zA-Z0-9_]", fullmatch=True),
-                        suffixes, pad).map(lambda t: (t[0] + t[1] + t[2] + t[3], (t[1] + t[2]).strip())),
-              st.one_of(code, st.sampled_from(["../x.jpg", "a/../../x.jpg", "/abs.jpg", "a.txt", "", "a\\b.jpg", "a//b.jpg",
-                                               "./a.jpg", "a/./b.png", "x.exe", "a\x00.jpg", ".jpg/", "jpg"])))
+names = cells(
+    st.tuples(
+        pad, st.from_regex(r"([a-z0-9_]{1,6}/){0,2}[a-zA-Z0-9_ .-]{0,8}[a-zA-Z0-9_]", fullmatch=True), suffixes, pad
+    ).map(lambda t: (t[0] + t[1] + t[2] + t[3], (t[1] + t[2]).strip())),
+    st.one_of(
+        code,
+        st.sampled_from(
+            [
+                "../x.jpg",
+                "a/../../x.jpg",
+                "/abs.jpg",
+                "a.txt",
+                "",
+                "a\\b.jpg",
+                "a//b.jpg",
+                "./a.jpg",
+                "a/./b.png",
+                "x.exe",
+                "a\x00.jpg",
+                ".jpg/",
+                "jpg",
+            ]
+        ),
+    ),
+)
 sentences = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-texts = cells(st.one_of(
-    st.lists(st.one_of(sentences, st.integers(), st.lists(st.integers(0, 9), max_size=2)), max_size=4).map(
-        lambda xs: (repr(xs), [str(x).strip() for x in xs if str(x).strip()])),
-    st.text(st.characters(blacklist_categories=("Cs",)), max_size=20).filter(lambda s: not s.strip().startswith("[")).map(
-        lambda s: (s, [s.strip()] if s.strip() else [])),
-    st.sampled_from([("__import__('os')", ["__import__('os')"]), ("[[1, [2]], (3,)]", ["[1, [2]]", "(3,)"])])),
-    st.sampled_from([f"[__import__('pathlib').Path('{SENTINEL}').touch()]", "[1,", "[" * 300 + "]" * 300, "[1e999 +]",
-                     "[" + "-" * 50000 + "1]"]))
+texts = cells(
+    st.one_of(
+        st.lists(st.one_of(sentences, st.integers(), st.lists(st.integers(0, 9), max_size=2)), max_size=4).map(
+            lambda xs: (repr(xs), [str(x).strip() for x in xs if str(x).strip()])
+        ),
+        st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+        .filter(lambda s: not s.strip().startswith("["))
+        .map(lambda s: (s, [s.strip()] if s.strip() else [])),
+        st.sampled_from([("__import__('os')", ["__import__('os')"]), ("[[1, [2]], (3,)]", ["[1, [2]]", "(3,)"])]),
+    ),
+    st.sampled_from(
+        [
+            f"[__import__('pathlib').Path('{SENTINEL}').touch()]",
+            "[1,",
+            "[" * 300 + "]" * 300,
+            "[1e999 +]",
+            "[" + "-" * 50000 + "1]",
+        ]
+    ),
+)
 times_lists = st.lists(finite, max_size=6).map(lambda xs: sorted(float(x) for x in xs))
 
 
@@ -100,11 +193,33 @@ def recon_cells(draw, clean: bool):
         ps = draw(st.lists(st.sampled_from([0, 1, True, False, 0.0, 1.0]), min_size=m, max_size=m))
         preds = (list_text(ps, draw(st.booleans())), [bool(p) for p in ps])
     if not clean and draw(st.integers(0, 5)) == 0:
-        stable = (draw(st.one_of(code, st.sampled_from(["[[[4, 1]]]", "[[[1, 2, 3]]]", "[5]", "{'a': 1}", "[[['a', 'b']]]",
-                                                         "[[[True, 1]]]", "[[[1e999, 1e999]]]", "7"]))), BAD)
+        stable = (
+            draw(
+                st.one_of(
+                    code,
+                    st.sampled_from(
+                        [
+                            "[[[4, 1]]]",
+                            "[[[1, 2, 3]]]",
+                            "[5]",
+                            "{'a': 1}",
+                            "[[['a', 'b']]]",
+                            "[[[True, 1]]]",
+                            "[[[1e999, 1e999]]]",
+                            "7",
+                        ]
+                    ),
+                )
+            ),
+            BAD,
+        )
     else:
-        chunks = draw(st.lists(st.lists(st.tuples(finite, finite).map(lambda ab: (float(min(ab)), float(max(ab)))),
-                                        max_size=3), max_size=3))
+        chunks = draw(
+            st.lists(
+                st.lists(st.tuples(finite, finite).map(lambda ab: (float(min(ab)), float(max(ab)))), max_size=3),
+                max_size=3,
+            )
+        )
         stable = (repr([[list(iv) for iv in ch] for ch in chunks]), chunks)
     return times, preds, stable
 
@@ -165,10 +280,18 @@ def recon_tables(draw):
     rows, clean = [], draw(st.booleans())  # half the tables have no bad cell
     for _ in range(draw(st.integers(0, 7))):
         times, preds, stable = draw(recon_cells(clean))
-        vid = video_ids.draw(draw, clean) if draw(st.integers(0, 3)) else draw(st.sampled_from([("v1", "v1"), ("v1 ", "v1")]))
+        vid = (
+            video_ids.draw(draw, clean)
+            if draw(st.integers(0, 3))
+            else draw(st.sampled_from([("v1", "v1"), ("v1 ", "v1")]))
+        )
         rows.append({"video_id": vid, "key_frame_times": times, "predictions": preds, "stable_times": stable})
-    header = draw(st.permutations(["video_id", "key_frame_times", "predictions", "stable_times"]
-                                  + draw(st.lists(st.sampled_from(["extra", "notes"]), max_size=2, unique=True))))
+    header = draw(
+        st.permutations(
+            ["video_id", "key_frame_times", "predictions", "stable_times"]
+            + draw(st.lists(st.sampled_from(["extra", "notes"]), max_size=2, unique=True))
+        )
+    )
     drop = draw(st.sampled_from([None] * 6 + ["video_id", "stable_times"]))
     header = [h for h in header if h != drop]
     return header, rows
@@ -180,9 +303,20 @@ def cell_texts(header, rows, extra=lambda c: "") -> list[list[str]]:
 
 @SETTINGS
 @given(recon_tables(), DIALECTS)
-@example((["video_id", "key_frame_times", "predictions", "stable_times"],
-          [{"video_id": ("v", "v"), "key_frame_times": ("[1" + "0" * 400 + "]", BAD), "predictions": ("[0]", [False]),
-            "stable_times": ("[[[1, 1" + "0" * 400 + "]]]", BAD)}]), ("\r\n", csv.QUOTE_MINIMAL))
+@example(
+    (
+        ["video_id", "key_frame_times", "predictions", "stable_times"],
+        [
+            {
+                "video_id": ("v", "v"),
+                "key_frame_times": ("[1" + "0" * 400 + "]", BAD),
+                "predictions": ("[0]", [False]),
+                "stable_times": ("[[[1, 1" + "0" * 400 + "]]]", BAD),
+            }
+        ],
+    ),
+    ("\r\n", csv.QUOTE_MINIMAL),
+)
 def test_read_recon(table, dialect):
     header, rows = table
     with tempfile.TemporaryDirectory() as d:
@@ -200,8 +334,11 @@ def test_read_recon(table, dialect):
 
         def length(i, r):
             if len(r["predictions"][1]) != len(r["key_frame_times"][1]):
-                return (f"{path}:{starts[i]}: column 'predictions': {len(r['predictions'][1])} predictions "
-                        f"for {len(r['key_frame_times'][1])} key_frame_times")
+                return (
+                    f"{path}:{starts[i]}: column 'predictions': {len(r['predictions'][1])} predictions "
+                    f"for {len(r['key_frame_times'][1])} key_frame_times"
+                )
+
         want = expect_error(path, starts, rows, [c.name for c in RECON_COLUMNS if c.name in header], length)
         event("row error" if isinstance(want, str) else "bad cells" if want else "parsed")
         if isinstance(want, str):
@@ -221,23 +358,51 @@ def test_read_recon(table, dialect):
                 assert same_floats(rec.key_frame_times, r["key_frame_times"][1])
                 assert rec.predictions == r["predictions"][1] and all(type(p) is bool for p in rec.predictions)
                 assert rec.stable_times == r["stable_times"][1]
-                assert all(type(x) is float and math.isfinite(x) and iv[0] <= iv[1]
-                           for ch in rec.stable_times for iv in ch for x in iv)
+                assert all(
+                    type(x) is float and math.isfinite(x) and iv[0] <= iv[1]
+                    for ch in rec.stable_times
+                    for iv in ch
+                    for x in iv
+                )
 
 
-DATA_ORDER = ["video_id", "chunk_id", "image_path", "pair_chunk_time", "height", "width", "fps", "it_pair", "medical_text"]
+DATA_ORDER = [
+    "video_id",
+    "chunk_id",
+    "image_path",
+    "pair_chunk_time",
+    "height",
+    "width",
+    "fps",
+    "it_pair",
+    "medical_text",
+]
 
 
 @st.composite
 def data_tables(draw):
     rows, clean = [], draw(st.booleans())
     for _ in range(draw(st.integers(0, 7))):
-        r = {"video_id": video_ids.draw(draw, clean) if draw(st.integers(0, 3)) else ("v", "v"),
-             "chunk_id": counts.draw(draw, clean) if draw(st.integers(0, 3)) else draw(st.sampled_from([("0", 0), ("1", 1)])),
-             "image_path": names.draw(draw, clean) if draw(st.integers(0, 2)) else draw(
-                 st.sampled_from([("a.jpg", "a.jpg"), ("b.png", "b.png")])),
-             **{c: spec.draw(draw, clean) for c, spec in (("pair_chunk_time", floats_), ("height", counts), ("width", counts),
-                                                          ("fps", floats_), ("it_pair", bools), ("medical_text", texts))}}
+        r = {
+            "video_id": video_ids.draw(draw, clean) if draw(st.integers(0, 3)) else ("v", "v"),
+            "chunk_id": counts.draw(draw, clean)
+            if draw(st.integers(0, 3))
+            else draw(st.sampled_from([("0", 0), ("1", 1)])),
+            "image_path": names.draw(draw, clean)
+            if draw(st.integers(0, 2))
+            else draw(st.sampled_from([("a.jpg", "a.jpg"), ("b.png", "b.png")])),
+            **{
+                c: spec.draw(draw, clean)
+                for c, spec in (
+                    ("pair_chunk_time", floats_),
+                    ("height", counts),
+                    ("width", counts),
+                    ("fps", floats_),
+                    ("it_pair", bools),
+                    ("medical_text", texts),
+                )
+            },
+        }
         rows.append(r)
     optional = draw(st.lists(st.sampled_from(["it_pair", "medical_text"]), unique=True))
     header = draw(st.permutations([c for c in DATA_ORDER if c not in ("it_pair", "medical_text")] + optional))
@@ -263,10 +428,13 @@ def test_read_data(table, dialect):
             if name in seen:
                 j, prev = seen[name]
                 if (prev["video_id"][1], prev["chunk_id"][1]) != (r["video_id"][1], r["chunk_id"][1]):
-                    return (f"{path}:{starts[i]}: column 'image_path': {name!r} is also image of video "
-                            f"{prev['video_id'][1]} chunk {prev['chunk_id'][1]} (line {starts[j]})")
+                    return (
+                        f"{path}:{starts[i]}: column 'image_path': {name!r} is also image of video "
+                        f"{prev['video_id'][1]} chunk {prev['chunk_id'][1]} (line {starts[j]})"
+                    )
             else:
                 seen[name] = (i, r)
+
         want = expect_error(path, starts, rows, [c for c in DATA_ORDER if c in header], twice)
         event("row error" if isinstance(want, str) else "bad cells" if want else f"parsed {min(len(rows), 2)}+ rows")
         if isinstance(want, str):
@@ -285,10 +453,18 @@ def test_read_data(table, dialect):
             if name in by_name:
                 by_name[name]["medical_text"] += [t for t in med if t not in by_name[name]["medical_text"]]
                 continue
-            im = {"image_path": name, "video_id": r["video_id"][1], "chunk_id": r["chunk_id"][1], "line": starts[i],
-                  "height": r["height"][1], "width": r["width"][1], "fps": r["fps"][1],
-                  "pair_chunk_time": r["pair_chunk_time"][1],
-                  "it_pair": r["it_pair"][1] if "it_pair" in header else True, "medical_text": list(med)}
+            im = {
+                "image_path": name,
+                "video_id": r["video_id"][1],
+                "chunk_id": r["chunk_id"][1],
+                "line": starts[i],
+                "height": r["height"][1],
+                "width": r["width"][1],
+                "fps": r["fps"][1],
+                "pair_chunk_time": r["pair_chunk_time"][1],
+                "it_pair": r["it_pair"][1] if "it_pair" in header else True,
+                "medical_text": list(med),
+            }
             by_name[name] = im
             expected.setdefault(im["video_id"], []).append(im)
         assert {v: [vars(n) for n in ns] for v, ns in got.items()} == expected
@@ -306,11 +482,22 @@ def lookup_tables(draw):
     rows, clean = [], draw(st.booleans())
     for _ in range(draw(st.integers(0, 7))):
         cap = draw(st.one_of(arbitrary, code))
-        rows.append({"caption": (cap, cap.strip()), "image_path": names.draw(draw, clean), "height": counts.draw(draw, clean),
-                     "width": counts.draw(draw, clean),
-                     "pathology": (draw(st.one_of(code, arbitrary)), None), "roi_text": (draw(arbitrary), None)})
-    header = draw(st.permutations(["caption", "image_path", "pathology", "roi_text"]
-                                  + draw(st.lists(st.sampled_from(["height", "width"]), unique=True))))
+        rows.append(
+            {
+                "caption": (cap, cap.strip()),
+                "image_path": names.draw(draw, clean),
+                "height": counts.draw(draw, clean),
+                "width": counts.draw(draw, clean),
+                "pathology": (draw(st.one_of(code, arbitrary)), None),
+                "roi_text": (draw(arbitrary), None),
+            }
+        )
+    header = draw(
+        st.permutations(
+            ["caption", "image_path", "pathology", "roi_text"]
+            + draw(st.lists(st.sampled_from(["height", "width"]), unique=True))
+        )
+    )
     return list(header), rows
 
 
@@ -341,8 +528,11 @@ def test_read_lookup(table, dialect):
 # ------------------------------------------------------------------ arbitrary text, no oracle
 
 any_cell = st.one_of(arbitrary, code, st.lists(st.one_of(finite, arbitrary), max_size=3).map(repr))
-READERS = {"recon": (read_recon, ["video_id", "key_frame_times", "predictions", "stable_times"]),
-           "data": (read_data, DATA_ORDER), "lookup": (read_lookup, LOOKUP_ORDER + ["pathology"])}
+READERS = {
+    "recon": (read_recon, ["video_id", "key_frame_times", "predictions", "stable_times"]),
+    "data": (read_data, DATA_ORDER),
+    "lookup": (read_lookup, LOOKUP_ORDER + ["pathology"]),
+}
 
 
 @SETTINGS
@@ -375,8 +565,10 @@ def test_arbitrary_cells_parse_or_fail_naming_file_line_and_column(kind, data):
                 assert all(a <= b for ch in r.stable_times for a, b in ch)
         elif kind == "data":
             for ns in got.values():
-                assert all(type(n.chunk_id) is int and n.chunk_id >= 0 and all(type(t) is str for t in n.medical_text)
-                           for n in ns)
+                assert all(
+                    type(n.chunk_id) is int and n.chunk_id >= 0 and all(type(t) is str for t in n.medical_text)
+                    for n in ns
+                )
         else:
             assert [g["_line"] for g in got] == starts
 
@@ -395,8 +587,11 @@ def test_arbitrary_bytes_fail_only_with_a_release_error(kind, data):
             assert str(err).startswith(f"{path}"), err
 
 
-@pytest.mark.xfail(strict=True, reason="read_rows names the first blank line, not the record after it: "
-                                        "csv.DictReader skips blank lines after line_num was taken")
+@pytest.mark.xfail(
+    strict=True,
+    reason="read_rows names the first blank line, not the record after it: "
+    "csv.DictReader skips blank lines after line_num was taken",
+)
 def test_line_of_a_bad_record_after_blank_lines():
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "quilt_1M_lookup.csv"

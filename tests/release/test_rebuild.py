@@ -1,5 +1,6 @@
 """One video rebuilt: the right image under each name, and a name whose image cannot be made
 left missing without shifting the others."""
+
 import cv2
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from quiltkit.config import ReleaseParams
 from quiltkit.release.files import read_data, read_recon
 from quiltkit.release.rebuild import NOT_STABLE, PAST_END, RESCREENED, rebuild_video, sample_times
-from tests.release.conftest import FPS, PICTURES, write_release
+from tests.release.conftest import PICTURES, write_release
 
 
 def _rebuild(tmp_path, video, screen=None, **kw):
@@ -59,7 +60,9 @@ def test_rescreen_rejects_without_shifting(tmp_path, lecture_video):
 
 
 def test_saved_at_the_size_the_release_says(tmp_path, lecture_video):
-    d = write_release(tmp_path / "rel", lecture_video, data_rows=[["lec", 0, "lec_a.jpg", 10.0, 90, 160, 10.0, True, "[]"]])
+    d = write_release(
+        tmp_path / "rel", lecture_video, data_rows=[["lec", 0, "lec_a.jpg", 10.0, 90, 160, 10.0, True, "[]"]]
+    )
     recon, names = read_recon(d / "quilt_recon.csv")["lec"], read_data(d / "quilt_data.csv")["lec"]
     rec = rebuild_video("lec", lecture_video, recon, names, ReleaseParams(), 7, tmp_path / "images", tmp_path)
     im = rec.images[0]

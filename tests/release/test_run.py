@@ -1,4 +1,5 @@
 """The release stage over videos: per-video status, resume, and keys that change one video at a time."""
+
 import csv
 import json
 
@@ -9,7 +10,9 @@ from tests.release.conftest import write_release
 
 def test_gone_status_from_yt_dlp_wording():
     assert gone_status("ERROR: [youtube] abc: Private video. Sign in if you've been granted access") == "private"
-    assert gone_status("ERROR: [youtube] abc: Video unavailable. This video has been removed by the uploader") == "removed"
+    assert (
+        gone_status("ERROR: [youtube] abc: Video unavailable. This video has been removed by the uploader") == "removed"
+    )
     assert gone_status("ERROR: [youtube] abc: Video unavailable") == "unavailable"
     assert gone_status("/x/y.mp4: source file not found") == "unavailable"
     assert gone_status("attempt 4: HTTP 503") == "failed" and gone_status(None) == "failed"

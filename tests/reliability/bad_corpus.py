@@ -1,5 +1,6 @@
 """A corpus of bad inputs, generated (never committed as binaries): each entry says what is wrong
 with it and which words the recorded error must contain."""
+
 from __future__ import annotations
 
 import os
@@ -69,8 +70,13 @@ def make_bad_videos(d: Path, good_clip: Path) -> list[BadVideo]:
         BadVideo("truncated", truncated, ("failed", ["truncated.mp4", "cannot open as video"])),
         BadVideo("empty", empty, ("failed", ["empty.mp4", "0 bytes"])),
         BadVideo("audio_only", audio_only, ("failed", ["audio_only.mp4", "no video stream"])),
-        BadVideo("video_only", video_only, ("ok", []), asr=("failed", ["video_only.video.mp4", "no audio stream"]),
-                 frames=("ok|skipped", [])),
+        BadVideo(
+            "video_only",
+            video_only,
+            ("ok", []),
+            asr=("failed", ["video_only.video.mp4", "no audio stream"]),
+            frames=("ok|skipped", []),
+        ),
         BadVideo("missing", d / "does_not_exist.mp4", ("failed", ["does_not_exist.mp4", "source file not found"])),
     ]
 

@@ -1,6 +1,7 @@
 """Shared fixtures for the reliability suite: a throw-away copy of the repository to run real
 stage scripts in, short real lecture clips cut from the demo corpus, and a helper to run a stage
 as its own process group (so a test can kill -9 it and every worker it started)."""
+
 from __future__ import annotations
 
 import os
@@ -85,8 +86,9 @@ def long_clip(tmp_path_factory) -> Path:
     from quiltkit.demo.lecture import make_video
 
     d = tmp_path_factory.mktemp("long_clip")
-    make_video("demo_long", 3, 1337, DemoParams(video_seconds=70, width=320, height=180), d / "full", d / "gt",
-               ROOT)  # raw_root: the root data/raw/package_images sits under
+    make_video(
+        "demo_long", 3, 1337, DemoParams(video_seconds=70, width=320, height=180), d / "full", d / "gt", ROOT
+    )  # raw_root: the root data/raw/package_images sits under
     return cut_clip(d / "full" / "demo_long.mp4", d / "long.mp4", 60.0)
 
 
@@ -145,8 +147,15 @@ class Workspace:
 
     def env(self, **extra) -> dict:
         env = dict(os.environ)
-        env.update({"PYTHONPATH": str(self.root / "src"), "QUILTKIT_NO_MLFLOW": "1", "HF_HUB_OFFLINE": "1",
-                    "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1"})
+        env.update(
+            {
+                "PYTHONPATH": str(self.root / "src"),
+                "QUILTKIT_NO_MLFLOW": "1",
+                "HF_HUB_OFFLINE": "1",
+                "TOKENIZERS_PARALLELISM": "false",
+                "OMP_NUM_THREADS": "1",
+            }
+        )
         env.pop("QUILTKIT_REPO_ROOT", None)
         env.update(extra)
         return env
@@ -154,12 +163,24 @@ class Workspace:
     def start(self, stage: str, **env) -> subprocess.Popen:
         """Start stages/<stage>.py as the leader of a new process group (workers included)."""
         log = open(self.root / f"{stage}.log", "ab")
-        return subprocess.Popen([PY, f"stages/{stage}.py"], cwd=self.root, env=self.env(**env), stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [PY, f"stages/{stage}.py"],
+            cwd=self.root,
+            env=self.env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def run(self, stage: str, timeout: float = 240, **env) -> subprocess.CompletedProcess:
-        res = subprocess.run([PY, f"stages/{stage}.py"], cwd=self.root, env=self.env(**env), capture_output=True,
-                             text=True, timeout=timeout)
+        res = subprocess.run(
+            [PY, f"stages/{stage}.py"],
+            cwd=self.root,
+            env=self.env(**env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         (self.root / f"{stage}.log").open("a").write(res.stdout + res.stderr)
         return res
 
@@ -173,7 +194,9 @@ class Workspace:
 
         params = load_params(self.root / "params.yaml")
         keys, inputs = per_video_inputs(stage, params, self.root)
-        claim_output_dir(self.path(out), stage_fingerprint(stage, params.model_dump(mode="json"), self.root, per_video=inputs), keys)
+        claim_output_dir(
+            self.path(out), stage_fingerprint(stage, params.model_dump(mode="json"), self.root, per_video=inputs), keys
+        )
 
     def metrics(self, stage: str) -> dict:
         import json
@@ -211,8 +234,15 @@ def new_workspace(root: Path, code_snapshot: Path) -> Workspace:
     for name in ("params.yaml", "dvc.yaml"):
         shutil.copy2(code_snapshot / name, root / name)
     ws = Workspace(root)
-    ws.set_params(**{"project.workers": 1, "download.retries": 0, "download.subtitles": False,
-                     "asr.cpu_threads": 1, "asr.batch_size": 1})
+    ws.set_params(
+        **{
+            "project.workers": 1,
+            "download.retries": 0,
+            "download.subtitles": False,
+            "asr.cpu_threads": 1,
+            "asr.batch_size": 1,
+        }
+    )
     return ws
 
 
@@ -245,15 +275,26 @@ def tree(root: Path) -> dict[str, tuple[int, int, str]]:
     """Every file under root -> (size, mtime_ns, sha1 of its bytes)."""
     import hashlib
 
-    return {p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns, hashlib.sha1(p.read_bytes()).hexdigest())
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): (
+            p.stat().st_size,
+            p.stat().st_mtime_ns,
+            hashlib.sha1(p.read_bytes()).hexdigest(),
+        )
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def prepare_stage_inputs(workspace, clips, stain_model_json, stage):
     """A video list of the clips as v0..v2, the stain model in place, and (for any stage after
     download) the videos downloaded."""
-    workspace.write_video_list([{"video_id": v, "url": str(c), "title": f"clip {v}", "channel": "c", "duration": ""}
-                                for v, c in zip(IDS, clips)])
+    workspace.write_video_list(
+        [
+            {"video_id": v, "url": str(c), "title": f"clip {v}", "channel": "c", "duration": ""}
+            for v, c in zip(IDS, clips)
+        ]
+    )
     workspace.use_stain_model(stain_model_json)
     if stage == "download":
         # Local files copy in milliseconds; a rate limit makes each download last ~2 s so the

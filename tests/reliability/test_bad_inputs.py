@@ -4,6 +4,7 @@ Each bad item must end as a recorded error that names the file, row or key; the 
 must still be processed; nothing may be written outside the stage's output directory, and every
 file name there must come from a sanitised id.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,10 +27,14 @@ def _outside(ws) -> set[str]:
 @pytest.mark.timeout(420)
 def test_bad_videos_are_recorded_per_stage_and_good_ones_finish(workspace, clips, stain_model_json, tmp_path):
     bad = make_bad_videos(tmp_path / "bad", clips[0])
-    rows = [{"video_id": "good", "url": str(clips[0]), "title": "a good lecture", "channel": "c", "duration": ""},
-            # hostile id and title on a readable video: files must be named by the sanitised id
-            {"video_id": "../../x", "url": str(clips[1]), "title": HOSTILE_TITLE, "channel": "../../etc", "duration": ""}]
-    rows += [{"video_id": b.video_id, "url": str(b.path), "title": b.video_id, "channel": "c", "duration": ""} for b in bad]
+    rows = [
+        {"video_id": "good", "url": str(clips[0]), "title": "a good lecture", "channel": "c", "duration": ""},
+        # hostile id and title on a readable video: files must be named by the sanitised id
+        {"video_id": "../../x", "url": str(clips[1]), "title": HOSTILE_TITLE, "channel": "../../etc", "duration": ""},
+    ]
+    rows += [
+        {"video_id": b.video_id, "url": str(b.path), "title": b.video_id, "channel": "c", "duration": ""} for b in bad
+    ]
     workspace.write_video_list(rows)
     workspace.use_stain_model(stain_model_json)
     outside_before = _outside(workspace)
@@ -104,7 +109,7 @@ def _write_raw_list(ws, lines: list[str]) -> None:
 @pytest.mark.timeout(300)
 def test_malformed_video_list_rows_are_rejected_by_line_and_the_rest_downloads(workspace, clips):
     rows = malformed_rows(str(clips[0]))
-    huge_title = f'huge_title,{clips[1]},{huge()},c,'
+    huge_title = f"huge_title,{clips[1]},{huge()},c,"
     lines = [r for r, _ in rows[:-1]] + [huge_title, f"good_b,{clips[1]},ok,c,", rows[-1][0]]
     _write_raw_list(workspace, lines)
     res = workspace.run("download")
@@ -124,7 +129,8 @@ def test_malformed_video_list_rows_are_rejected_by_line_and_the_rest_downloads(w
     for r in rejected:
         assert r in res.stderr  # and each is logged where an operator sees it
     assert sorted(p.name for p in workspace.path("outputs/download").iterdir()) == [
-        f"{v}.{part}" for v in ("good_a", "good_b") for part in ("audio.mp4", "info.json", "record.json", "video.mp4")]
+        f"{v}.{part}" for v in ("good_a", "good_b") for part in ("audio.mp4", "info.json", "record.json", "video.mp4")
+    ]
 
 
 def _tree_hashes(*dirs) -> dict:
@@ -147,7 +153,11 @@ def test_video_list_without_required_columns_fails_fast_and_keeps_earlier_work(w
     _write_raw_list(workspace, [f"v1,{clips[0]},ok,c,"])
     res = workspace.run("download")
     assert res.returncode == 0, res.stderr[-3000:]
-    kept = [workspace.path("outputs/download"), workspace.path("outputs/.fingerprints"), workspace.path("metrics/download.json")]
+    kept = [
+        workspace.path("outputs/download"),
+        workspace.path("outputs/.fingerprints"),
+        workspace.path("metrics/download.json"),
+    ]
     before = _tree_hashes(*kept)
     assert len([k for k in before if "/outputs/download/" in k]) == 4
     workspace.path("data/videos.csv").write_text("video_id,link\nv1,x.mp4\n")
@@ -157,12 +167,15 @@ def test_video_list_without_required_columns_fails_fast_and_keeps_earlier_work(w
     assert _tree_hashes(*kept) == before
 
 
-@pytest.mark.parametrize("dotted, value, words", [
-    ("project.workers", "two", ["project.workers", "two"]),
-    ("frames.scenes.treshold", 30, ["frames.scenes.treshold", "unknown key"]),  # a typo of threshold
-    ("asr.beam_size", [5], ["asr.beam_size"]),
-    ("download.retries", -1, ["download.retries", "greater than or equal to 0"]),
-])
+@pytest.mark.parametrize(
+    "dotted, value, words",
+    [
+        ("project.workers", "two", ["project.workers", "two"]),
+        ("frames.scenes.treshold", 30, ["frames.scenes.treshold", "unknown key"]),  # a typo of threshold
+        ("asr.beam_size", [5], ["asr.beam_size"]),
+        ("download.retries", -1, ["download.retries", "greater than or equal to 0"]),
+    ],
+)
 def test_params_of_the_wrong_type_or_unknown_keys_fail_before_any_work(workspace, clips, dotted, value, words):
     workspace.write_video_list([{"video_id": "v0", "url": str(clips[0]), "title": "", "channel": "", "duration": ""}])
     workspace.set_params(**{dotted: value})

@@ -5,6 +5,7 @@ as root). Writes into it end in a genuine ENOSPC from the kernel. There is no st
 mounting is not permitted both full-disk tests are reported as not run, naming the missing
 component (tests/components.py), and CI counts that as a failure.
 """
+
 from __future__ import annotations
 
 import errno
@@ -19,15 +20,17 @@ import pytest
 
 from quiltkit.io import atomic_write_bytes, write_json
 from tests import components
-from tests.reliability.conftest import prepare_stage_inputs as _prepare, tree
+from tests.reliability.conftest import prepare_stage_inputs as _prepare
+from tests.reliability.conftest import tree
 
 
 @contextmanager
 def tiny_disk(where: Path, size: str):
     components.tmpfs(where.parent / "probe_mount")
     where.mkdir(parents=True, exist_ok=True)
-    res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True,
-                         text=True, timeout=30)
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, text=True, timeout=30
+    )
     assert res.returncode == 0, f"mount of a {size} tmpfs on {where} failed: {res.stderr}"
     try:
         yield where
@@ -76,7 +79,14 @@ def test_frames_stage_on_a_disk_that_fills_up_then_resumes(workspace, clips, sta
     shutil.copytree(workspace.root, probe, symlinks=True, ignore=shutil.ignore_patterns("probe"))
     (probe / "outputs/download/v1.record.json").unlink()
     (probe / "outputs/download/v2.record.json").unlink()
-    res = subprocess.run([os.sys.executable, "stages/frames.py"], cwd=probe, env=workspace.env(), capture_output=True, text=True, timeout=200)
+    res = subprocess.run(
+        [os.sys.executable, "stages/frames.py"],
+        cwd=probe,
+        env=workspace.env(),
+        capture_output=True,
+        text=True,
+        timeout=200,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     one = sum(t[0] for t in tree(probe / "outputs/frames").values())
     assert one > 20_000, "the clip should yield histology images"
@@ -141,4 +151,6 @@ def test_an_exception_in_one_video_is_recorded_and_the_stage_goes_on(workspace, 
     m = workspace.metrics("frames")
     assert m["failed"] == 0, m
     after = tree(frames)
-    assert {k: v for k, v in after.items() if not k.startswith("v1")} == {k: v for k, v in before.items() if not k.startswith("v1")}
+    assert {k: v for k, v in after.items() if not k.startswith("v1")} == {
+        k: v for k, v in before.items() if not k.startswith("v1")
+    }

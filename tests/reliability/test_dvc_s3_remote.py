@@ -1,4 +1,5 @@
 """DVC push/pull against a real S3 server (SeaweedFS on 127.0.0.1), credentials kept out of git."""
+
 from __future__ import annotations
 
 import os
@@ -57,7 +58,9 @@ def test_push_pull_with_local_credentials(repo, tmp_path):
         assert res.returncode == 0, res.stderr
         assert (repo / "data" / "blob.bin").read_bytes() == original
 
-        tracked = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=repo, capture_output=True, text=True).stdout
+        tracked = subprocess.run(
+            ["git", "status", "--porcelain", "--ignored"], cwd=repo, capture_output=True, text=True
+        ).stdout
         assert ".dvc/config.local" in tracked and "!! .dvc/config.local" in tracked  # ignored, never committed
         assert SECRET_KEY not in (repo / ".dvc" / "config").read_text()
 

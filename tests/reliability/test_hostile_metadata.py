@@ -3,6 +3,7 @@
 Static checks walk the syntax tree of every module (not a grep that a comment could satisfy or
 a line break could dodge); dynamic ones feed hostile strings through the real stages.
 """
+
 from __future__ import annotations
 
 import ast
@@ -51,7 +52,13 @@ def test_code_base_is_parsed():
 def test_no_shell_strings_anywhere():
     bad = []
     for f, line, callee, node in _calls():
-        if callee in ("os.system", "os.popen", "commands.getoutput", "subprocess.getoutput", "subprocess.getstatusoutput"):
+        if callee in (
+            "os.system",
+            "os.popen",
+            "commands.getoutput",
+            "subprocess.getoutput",
+            "subprocess.getstatusoutput",
+        ):
             bad.append(f"{f}:{line}: {callee}")
         if callee.startswith("subprocess.") or callee in ("Popen", "run", "check_output", "check_call", "call"):
             shell = _kw(node, "shell")
@@ -101,11 +108,31 @@ def test_hostile_ids_titles_and_paths_never_reach_a_shell_or_escape(workspace, c
     evil_dir.mkdir()
     evil_file = evil_dir / "$(touch pwned) `touch pwned2` ..mp4"
     shutil.copy2(clips[0], evil_file)
-    workspace.write_video_list([
-        {"video_id": "../../x", "url": evil_file.as_uri(), "title": "$(touch pwned)", "channel": "`touch pwned`", "duration": ""},
-        {"video_id": "$(touch pwned)", "url": str(clips[1]), "title": "../../../../etc/passwd", "channel": "", "duration": ""},
-        {"video_id": "a/b\\c\x00d", "url": str(clips[2]), "title": "\x1b]0;pwned\x07", "channel": "", "duration": ""},
-    ])
+    workspace.write_video_list(
+        [
+            {
+                "video_id": "../../x",
+                "url": evil_file.as_uri(),
+                "title": "$(touch pwned)",
+                "channel": "`touch pwned`",
+                "duration": "",
+            },
+            {
+                "video_id": "$(touch pwned)",
+                "url": str(clips[1]),
+                "title": "../../../../etc/passwd",
+                "channel": "",
+                "duration": "",
+            },
+            {
+                "video_id": "a/b\\c\x00d",
+                "url": str(clips[2]),
+                "title": "\x1b]0;pwned\x07",
+                "channel": "",
+                "duration": "",
+            },
+        ]
+    )
     before = {p for p in dir_listing(workspace.root) if not p.startswith("outputs")}
     res = workspace.run("download", timeout=150)
     assert res.returncode == 0, res.stderr[-3000:]
@@ -134,12 +161,35 @@ def _tiny_dataset(root: Path) -> Path:
     rows = []
     for i, (source, vid) in enumerate([("quilt_video", f"vid{XSS}"), (f"openclip_csv:{XSS}", "")]):
         Image.fromarray(np.full((32, 32, 3), 120 + i * 40, np.uint8)).save(ds / "images" / f"img{i}.png")
-        rows.append({"pair_id": f"p{i}", "image_id": f"img{i}", "image_path": f"img{i}.png", "caption": f"{XSS} caption {i}",
-                     "source": source, "split": "train", "text_kind": "sentence", "video_id": vid, "start": 1.0, "end": 2.0,
-                     "pathology": [XSS], "magnification": XSS})
+        rows.append(
+            {
+                "pair_id": f"p{i}",
+                "image_id": f"img{i}",
+                "image_path": f"img{i}.png",
+                "caption": f"{XSS} caption {i}",
+                "source": source,
+                "split": "train",
+                "text_kind": "sentence",
+                "video_id": vid,
+                "start": 1.0,
+                "end": 2.0,
+                "pathology": [XSS],
+                "magnification": XSS,
+            }
+        )
     pd.DataFrame(rows).to_parquet(ds / "metadata.parquet")
-    (ds / "stats.json").write_text(json.dumps({"rows": 2, "images": 2, "image_size": 32, "near_dup_hamming": 6, "seed": 1,
-                                               "rows_skipped": {XSS: {XSS: 1}}}))
+    (ds / "stats.json").write_text(
+        json.dumps(
+            {
+                "rows": 2,
+                "images": 2,
+                "image_size": 32,
+                "near_dup_hamming": 6,
+                "seed": 1,
+                "rows_skipped": {XSS: {XSS: 1}},
+            }
+        )
+    )
     return ds
 
 
@@ -225,12 +275,24 @@ def test_llm_key_never_reaches_stage_logs_or_mlflow(workspace, llm_server):
     from quiltkit.contracts import Segment, Transcript, Word
 
     words = "here we see adenocarcinoma with glands in the colon".split()
-    seg = Segment(start=0, end=5, text=" ".join(words),
-                  words=[Word(start=i * 0.5, end=i * 0.5 + 0.4, word=" " + w) for i, w in enumerate(words)])
+    seg = Segment(
+        start=0,
+        end=5,
+        text=" ".join(words),
+        words=[Word(start=i * 0.5, end=i * 0.5 + 0.4, word=" " + w) for i, w in enumerate(words)],
+    )
     Transcript(video_id="v0", duration=5.0, segments=[seg], language="en").write(workspace.path("outputs/asr/v0.json"))
-    workspace.set_params(**{"text.use_hpo": False, "text.use_icd10": False, "text.llm.enabled": True,
-                            "text.llm.base_url": llm_server, "text.llm.backoff_seconds": 0.0,
-                            "text.llm.requests_per_minute": 6000.0, "text.llm.max_retries": 2})
+    workspace.set_params(
+        **{
+            "text.use_hpo": False,
+            "text.use_icd10": False,
+            "text.llm.enabled": True,
+            "text.llm.base_url": llm_server,
+            "text.llm.backoff_seconds": 0.0,
+            "text.llm.requests_per_minute": 6000.0,
+            "text.llm.max_retries": 2,
+        }
+    )
     _LlmApi.fail_first = 1
     res = workspace.run("text", timeout=200, QUILTKIT_NO_MLFLOW="0", QUILTKIT_LLM_API_KEY=SECRET)
     assert res.returncode == 0, res.stderr[-3000:]

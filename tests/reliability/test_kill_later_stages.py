@@ -22,6 +22,7 @@ Where a kill lands:
   dataset  once the first shard appears in its temp folder (images written, shards under way).
   train    inside a checkpoint write: once last.ckpt exists, the temp file of the next save.
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,14 +33,30 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import (IDS, Workspace, kill9_when, kill_group, log_tail, new_workspace, prepare_stage_inputs,
-                                        tree, wait_for)
+from tests.reliability.conftest import (
+    IDS,
+    Workspace,
+    kill9_when,
+    kill_group,
+    log_tail,
+    new_workspace,
+    prepare_stage_inputs,
+    tree,
+    wait_for,
+)
 
 EXTERNAL_IMAGES = 600  # ~480 train rows: 30 steps an epoch at batch 16
 SHARD_SIZE = 20
-TRAIN = {"train.model": "quiltkit-micro", "train.epochs": 3, "train.batch_size": 16, "train.lr": 0.002,
-         "train.warmup_steps": 5, "train.threads": 1, "train.checkpoint_every_n_steps": 20,
-         "train.eval_patches": None}
+TRAIN = {
+    "train.model": "quiltkit-micro",
+    "train.epochs": 3,
+    "train.batch_size": 16,
+    "train.lr": 0.002,
+    "train.warmup_steps": 5,
+    "train.threads": 1,
+    "train.checkpoint_every_n_steps": 20,
+    "train.eval_patches": None,
+}
 TEXT_COPIES = 7  # each real transcript also under 7 more ids: 24 videos
 PARTIAL_SUFFIXES = (".part", ".tmp", ".temp")
 
@@ -68,12 +85,20 @@ def _write_external(root: Path, n: int) -> None:
     d = root / "data" / "ext" / "images"
     d.mkdir(parents=True)
     rng = np.random.default_rng(0)
-    tissues = ["normal colonic mucosa", "colorectal adenocarcinoma", "lymphoid tissue", "adipose tissue", "fibrous stroma"]
+    tissues = [
+        "normal colonic mucosa",
+        "colorectal adenocarcinoma",
+        "lymphoid tissue",
+        "adipose tissue",
+        "fibrous stroma",
+    ]
     with open(root / "data" / "ext" / "pairs.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["filepath", "title"])
         for i in range(n):
-            img = Image.fromarray(rng.integers(0, 256, (6, 6, 3), dtype=np.uint8)).resize((96, 96), Image.Resampling.BILINEAR)
+            img = Image.fromarray(rng.integers(0, 256, (6, 6, 3), dtype=np.uint8)).resize(
+                (96, 96), Image.Resampling.BILINEAR
+            )
             img.save(d / f"ext{i:04d}.png")
             w.writerow([f"data/ext/images/ext{i:04d}.png", f"an h&e field of {tissues[i % 5]}, case {i}"])
 
@@ -107,8 +132,9 @@ def prepared(tmp_path_factory, code_snapshot, clips, stain_model_json) -> Worksp
     ws = new_workspace(tmp_path_factory.mktemp("prepared") / "repo", code_snapshot)
     prepare_stage_inputs(ws, clips, stain_model_json, "asr")  # the video list, the stain model, download run
     _write_external(ws.root, EXTERNAL_IMAGES)
-    ws.set_params(**{"dataset.external_sources": ["openclip_csv:data/ext/pairs.csv"], "dataset.shard_size": SHARD_SIZE},
-                  **TRAIN)
+    ws.set_params(
+        **{"dataset.external_sources": ["openclip_csv:data/ext/pairs.csv"], "dataset.shard_size": SHARD_SIZE}, **TRAIN
+    )
     for stage in ("asr", "frames", "text", "pairs", "dataset"):
         res = ws.run(stage, timeout=300)
         assert res.returncode == 0, f"{stage}: {res.stderr[-3000:]}"
@@ -143,7 +169,7 @@ def test_text_kill9_then_rerun_equals_uninterrupted(prepared, tmp_path):
     kill9_when(killed, "text", done, timeout=180)
     finished = done()
     assert 1 <= len(finished) < len(ids), f"kill did not land mid-stage: finished {finished}"
-    assert finished == ids[:len(finished)]  # one worker, in file-name order
+    assert finished == ids[: len(finished)]  # one worker, in file-name order
     before = {v: _files_of(tree(out), v) for v in finished}
     assert not killed.path("metrics/text.json").exists()
 
@@ -166,7 +192,9 @@ def test_text_kill9_then_rerun_equals_uninterrupted(prepared, tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     # every file (the 24 analyses and vocabulary.tsv) byte for byte as the uninterrupted run's
     assert _content(out) == _content(ref.path("outputs/text"))
-    assert _without(m, "processed", "reused", "stage_redone") == _without(ref.metrics("text"), "processed", "reused", "stage_redone")
+    assert _without(m, "processed", "reused", "stage_redone") == _without(
+        ref.metrics("text"), "processed", "reused", "stage_redone"
+    )
 
 
 # ------------------------------------------------------------------------------------------ pairs
@@ -305,7 +333,9 @@ def test_train_kill9_mid_checkpoint_then_resume_equals_uninterrupted(prepared, t
     assert set(w) == set(w_ref)
     assert [k for k in w if not torch.equal(w[k], w_ref[k])] == []
     # the loss curve: each step once, the same numbers
-    assert killed.path("metrics/plots/train_loss.csv").read_text() == ref.path("metrics/plots/train_loss.csv").read_text()
+    assert (
+        killed.path("metrics/plots/train_loss.csv").read_text() == ref.path("metrics/plots/train_loss.csv").read_text()
+    )
     # no dead temp file of the killed save left in the checkpoint folder (a DVC output)
     assert _dot_files(ckpts) == [] and _dot_files(killed.path("outputs/train/export")) == []
     assert "removed 1 temp file(s) left in outputs/train/checkpoints" in res.stderr

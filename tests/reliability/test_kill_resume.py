@@ -7,13 +7,15 @@ every video present exactly once, leave the outputs finished before the kill byt
 mtime-for-mtime alone, and leave no temp or partial file that a later stage could mistake for
 output.
 """
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from tests.reliability.conftest import IDS, kill9_when, prepare_stage_inputs as _prepare, tree
+from tests.reliability.conftest import IDS, kill9_when, tree
+from tests.reliability.conftest import prepare_stage_inputs as _prepare
 
 # stage -> (output dir, the per-video file whose existence means "done")
 STAGES = {
@@ -67,8 +69,14 @@ def test_kill9_mid_stage_then_rerun_loses_and_duplicates_nothing(stage, workspac
         for v in IDS:
             rec = json.loads((out_dir / f"{v}.record.json").read_text())
             # split downloads (params.yaml): the muxed file gives way to its video and audio parts
-            assert rec["status"] == "ok" and (rec["video_path"], rec["audio_path"]) == (f"{v}.video.mp4", f"{v}.audio.mp4")
-            assert sorted(n for n in names if n.startswith(f"{v}.") and n.endswith(".mp4")) == [f"{v}.audio.mp4", f"{v}.video.mp4"]
+            assert rec["status"] == "ok" and (rec["video_path"], rec["audio_path"]) == (
+                f"{v}.video.mp4",
+                f"{v}.audio.mp4",
+            )
+            assert sorted(n for n in names if n.startswith(f"{v}.") and n.endswith(".mp4")) == [
+                f"{v}.audio.mp4",
+                f"{v}.video.mp4",
+            ]
         assert m["cached"] == len(finished) and m["downloaded"] == 3 - len(finished)
     elif stage == "asr":
         for v in IDS:
@@ -95,8 +103,11 @@ def test_temp_file_left_by_a_kill_inside_an_atomic_write_is_never_read(workspace
     frames = workspace.path("outputs/frames")
     workspace.claim("frames", "outputs/frames")
     workspace.claim("download", "outputs/download")
-    planted = [frames / ".v0.json.k3j9x1.json", frames / "v0" / ".img_0001.png.a8f2.png",
-               workspace.path("outputs/download/.v1.record.json.zz81.json")]
+    planted = [
+        frames / ".v0.json.k3j9x1.json",
+        frames / "v0" / ".img_0001.png.a8f2.png",
+        workspace.path("outputs/download/.v1.record.json.zz81.json"),
+    ]
     for p in planted:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b'{"video_id": "v0", "sta')  # cut off mid-write

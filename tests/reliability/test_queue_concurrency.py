@@ -6,6 +6,7 @@ The DVC project is tiny and self-contained (git init + dvc init in tmp; two stag
 is a small script that uses quiltkit.stage.stage_context with MLflow on), so the test measures
 the queue and the shared store, not the pipeline.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,7 @@ with stage_context(name, section="project") as ctx:
     ctx.finish({"value": base + seed, "seed": seed})
 '''
 
-DVC_YAML = '''stages:
+DVC_YAML = """stages:
   a:
     cmd: python step.py a
     deps: [step.py]
@@ -59,14 +60,24 @@ DVC_YAML = '''stages:
     deps: [step.py, outputs/a.json]
     outs: [outputs/b.json]
     metrics: [{metrics/b.json: {cache: false}}]
-'''
+"""
 
 
 def _env(src: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_", "QUILTKIT_"))}
-    env.update({"PATH": f"{BIN}:{env['PATH']}", "PYTHONPATH": str(src), "QUILTKIT_NO_MLFLOW": "0",
-                "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
-                "GIT_COMMITTER_EMAIL": "t@example.invalid", "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"})
+    env.update(
+        {
+            "PATH": f"{BIN}:{env['PATH']}",
+            "PYTHONPATH": str(src),
+            "QUILTKIT_NO_MLFLOW": "0",
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.invalid",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.invalid",
+            "HF_HUB_OFFLINE": "1",
+            "OMP_NUM_THREADS": "1",
+        }
+    )
     return env
 
 
@@ -106,8 +117,15 @@ def test_three_queued_experiments_two_workers_one_mlflow_store(tmp_path, code_sn
         # status, polled below, is what says when the experiments are done.
         started = tmp_path / "queue-start.log"
         with started.open("w") as log:
-            res = subprocess.run([dvc, "queue", "start", "-j", "2"], cwd=repo, env=env, stdout=log,
-                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=180)
+            res = subprocess.run(
+                [dvc, "queue", "start", "-j", "2"],
+                cwd=repo,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=180,
+            )
         assert res.returncode == 0, started.read_text()[-2000:]
         t0 = time.monotonic()
         deadline = t0 + 360
@@ -153,7 +171,9 @@ def test_three_queued_experiments_two_workers_one_mlflow_store(tmp_path, code_sn
         assert sorted(r.data.tags["quiltkit.stage"] for r in rs) == ["a", "b"], n
         assert all(r.info.status == "FINISHED" for r in rs)
         assert {r.data.params["project.seed"] for r in rs} == {str(i)}
-        assert {r.data.tags["mlflow.parentRunId"] for r in rs} and len({r.data.tags["mlflow.parentRunId"] for r in rs}) == 1
+        assert {r.data.tags["mlflow.parentRunId"] for r in rs} and len(
+            {r.data.tags["mlflow.parentRunId"] for r in rs}
+        ) == 1
         assert next(r for r in rs if r.data.tags["quiltkit.stage"] == "b").data.metrics["value"] == 2 * i
     # the two workers really ran side by side: some experiment was still running (between its
     # first stage's start and its last stage's end) when another one started
@@ -162,4 +182,3 @@ def test_three_queued_experiments_two_workers_one_mlflow_store(tmp_path, code_sn
     for n in names:
         log = _run([dvc, "queue", "logs", n], repo, env).stdout
         assert "step.py b" in log and "Traceback" not in log and "locked" not in log.lower(), log[-3000:]
-

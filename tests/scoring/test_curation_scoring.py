@@ -20,8 +20,12 @@ def _write(tmp: Path, vid: str, gt=True, frames_status="ok"):
     ta = text_analysis(vid)
     ta.write(tmp / "text" / f"{vid}.json")
     # ASR: the noisy text ("germinel") and one dropped sentence
-    segs = [Segment(start=s.start, end=s.end, text=s.noisy_text.replace("lymphoid", "limfoid" if s.index == 5 else "lymphoid"))
-            for s in ta.sentences[:-1]]
+    segs = [
+        Segment(
+            start=s.start, end=s.end, text=s.noisy_text.replace("lymphoid", "limfoid" if s.index == 5 else "lymphoid")
+        )
+        for s in ta.sentences[:-1]
+    ]
     Transcript(video_id=vid, segments=segs).write(tmp / "asr" / f"{vid}.json")
     for d in ("gt", "frames", "text", "asr"):
         (tmp / d).mkdir(exist_ok=True)
@@ -101,11 +105,25 @@ def test_corpus_without_ground_truth_says_so(tmp_path):
     """A researcher's own lectures have no ground truth: the scorecard says that in words and
     scores nothing, rather than scoring their outputs against the demo's truth."""
     _write(tmp_path, "a")
-    m = score_corpus(tmp_path / "gt", tmp_path / "asr", tmp_path / "frames", tmp_path / "text", PairsParams(), tmp_path,
-                     videos=["mine_1", "mine_2"])
+    m = score_corpus(
+        tmp_path / "gt",
+        tmp_path / "asr",
+        tmp_path / "frames",
+        tmp_path / "text",
+        PairsParams(),
+        tmp_path,
+        videos=["mine_1", "mine_2"],
+    )
     assert m["videos_scored"] == 0 and m["ground_truth"].startswith("none:") and "2 videos" in m["ground_truth"]
     assert "histology" not in m and "scene_boundary" not in m
     # the corpus's listed videos only: ground truth of a video not in the corpus is not scored
-    m = score_corpus(tmp_path / "gt", tmp_path / "asr", tmp_path / "frames", tmp_path / "text", PairsParams(), tmp_path,
-                     videos=["a", "mine_1"])
+    m = score_corpus(
+        tmp_path / "gt",
+        tmp_path / "asr",
+        tmp_path / "frames",
+        tmp_path / "text",
+        PairsParams(),
+        tmp_path,
+        videos=["a", "mine_1"],
+    )
     assert m["videos_scored"] == 1 and m["skipped"] == {"mine_1": "no ground truth"}

@@ -1,5 +1,6 @@
 """Real media for ASR tests: espeak-ng speech muxed as AAC into an MP4 (with an H.264 track,
 like a lecture video), a video-only MP4, and a silent one."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +17,9 @@ NARRATION = (
 )
 
 
-def write_media(path: Path, audio: np.ndarray | None, rate: int = 22050, video: bool = True, seconds: float | None = None) -> Path:
+def write_media(
+    path: Path, audio: np.ndarray | None, rate: int = 22050, video: bool = True, seconds: float | None = None
+) -> Path:
     import av
 
     seconds = seconds or (len(audio) / rate if audio is not None else 2.0)
@@ -36,7 +39,7 @@ def write_media(path: Path, audio: np.ndarray | None, rate: int = 22050, video: 
         if a_stream is not None:
             pts = 0
             for start in range(0, len(audio), 1024):
-                chunk = audio[start:start + 1024].astype(np.int16)
+                chunk = audio[start : start + 1024].astype(np.int16)
                 frame = av.AudioFrame.from_ndarray(chunk[np.newaxis, :], format="s16", layout="mono")
                 frame.sample_rate, frame.pts = rate, pts
                 pts += len(chunk)

@@ -6,7 +6,7 @@ import pytest
 from quiltkit.config import AsrParams
 from quiltkit.contracts import Transcript, VideoRecord
 from quiltkit.speech import transcribe as tr_mod
-from quiltkit.speech.backends import AsrError, AsrResult, load_backend, resolve_faster_whisper_model
+from quiltkit.speech.backends import AsrError, resolve_faster_whisper_model
 from quiltkit.speech.prompt import MAX_PROMPT_TOKENS, build_initial_prompt, tokenizer_counter
 from quiltkit.speech.stage_run import domain_prompt, run_asr
 from quiltkit.speech.transcribe import transcribe_file

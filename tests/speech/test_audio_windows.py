@@ -1,5 +1,6 @@
 """Streaming audio: windows that add up to the whole track, cut where nobody is speaking, and a
 transcript of a windowed file that keeps every word at its place in time."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,7 @@ def test_load_audio_gives_faster_whisper_samples(speech_mp4):
 def test_quietest_cut_lands_in_the_pause():
     rng = np.random.default_rng(0)
     pcm = (rng.normal(0, 3000, 10 * SAMPLE_RATE)).astype(np.int16)
-    pcm[int(6.2 * SAMPLE_RATE):int(6.6 * SAMPLE_RATE)] = 0  # a 0.4 s pause
+    pcm[int(6.2 * SAMPLE_RATE) : int(6.6 * SAMPLE_RATE)] = 0  # a 0.4 s pause
     cut = quietest_cut(pcm, 5 * SAMPLE_RATE, 8 * SAMPLE_RATE)
     assert 6.2 * SAMPLE_RATE <= cut <= 6.6 * SAMPLE_RATE
 
@@ -33,7 +34,7 @@ def _sentences_with_pauses(tmp_path, seconds_apart: float, n: int):
     for i in range(n):
         s = resample_to_16k(*synthesize(f"Sentence {i + 1} shows {words[i % len(words)]}."))
         at = int((i * seconds_apart + 1.0) * SAMPLE_RATE)
-        track[at:at + s.size] = s[: track.size - at]
+        track[at : at + s.size] = s[: track.size - at]
     pcm = (track * 32767).astype(np.int16)
     return write_media(tmp_path / "talk.mp4", pcm, SAMPLE_RATE, video=False), words[:n]
 
@@ -47,7 +48,7 @@ def test_windows_add_up_to_the_track_and_cut_in_pauses(tmp_path):
     for a, b in zip(wins, wins[1:]):
         assert b.offset == pytest.approx(a.offset + a.seconds)
         # every cut falls where the signal is quiet, not inside a sentence
-        edge = whole[int(b.offset * SAMPLE_RATE) - 800: int(b.offset * SAMPLE_RATE) + 800]
+        edge = whole[int(b.offset * SAMPLE_RATE) - 800 : int(b.offset * SAMPLE_RATE) + 800]
         assert np.abs(edge).max() < 0.02, (b.offset, float(np.abs(edge).max()))
 
 

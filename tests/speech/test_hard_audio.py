@@ -6,6 +6,7 @@ ships here, so "another language" tests what that model does with German and Fre
 voices): it cannot detect the language and writes English-sounding nonsense, which
 transcribe_file flags from Whisper's own hallucination signals and records as skipped.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,8 @@ import numpy as np
 import pytest
 
 from quiltkit.contracts import Transcript, VideoRecord
-from quiltkit.demo.speech_samples import NARRATION as FOREIGN, chords
+from quiltkit.demo.speech_samples import NARRATION as FOREIGN
+from quiltkit.demo.speech_samples import chords
 from quiltkit.speech.tts import resample_to_16k, synthesize
 from tests.speech.conftest import NARRATION, write_media
 
@@ -58,22 +60,33 @@ def test_stage_records_silence_music_and_foreign_speech(tmp_path):
     # adenocarcinoma, colorectal adenocarcinoma." (ok). The foreign tracks are therefore spoken
     # by a fresh process, so this test pins one known input; the flip itself is the limit of any
     # confidence check under an English-only model.
-    code = ("import sys; from pathlib import Path; from quiltkit.speech.tts import synthesize; "
-            "from tests.speech.conftest import write_media; "
-            "[write_media(Path(sys.argv[1]) / f'{n}.mp4', *synthesize(t, voice=v)) for n, t, v in "
-            "(('german', sys.argv[2], 'de'), ('french', sys.argv[3], 'fr'))]")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]), "HF_HUB_OFFLINE": "1",
-           "TOKENIZERS_PARALLELISM": "false"}
+    code = (
+        "import sys; from pathlib import Path; from quiltkit.speech.tts import synthesize; "
+        "from tests.speech.conftest import write_media; "
+        "[write_media(Path(sys.argv[1]) / f'{n}.mp4', *synthesize(t, voice=v)) for n, t, v in "
+        "(('german', sys.argv[2], 'de'), ('french', sys.argv[3], 'fr'))]"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
     p = _run_child([sys.executable, "-c", code, str(dl), GERMAN, FRENCH], 120, env=env, stderr=subprocess.PIPE)
     assert p.returncode == 0, p.stderr[-3000:]
     media["german"], media["french"] = dl / "german.mp4", dl / "french.mp4"
     for vid, p in media.items():
         VideoRecord(video_id=vid, url=f"file:///{vid}", status="ok", video_path=p.name).write(dl / f"{vid}.record.json")
     # the stage, as stages/asr.py runs it, in its own process (one model load, five videos)
-    code = ("import json, sys; from pathlib import Path; from quiltkit.config import AsrParams; "
-            "from quiltkit.speech.stage_run import run_asr; "
-            "print('RESULT ' + json.dumps(run_asr(AsrParams(cpu_threads=2), Path(sys.argv[1]), Path(sys.argv[2]), workers=1)))")
-    p = _run_child([sys.executable, "-c", code, str(dl), str(out)], 300, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    code = (
+        "import json, sys; from pathlib import Path; from quiltkit.config import AsrParams; "
+        "from quiltkit.speech.stage_run import run_asr; "
+        "print('RESULT ' + json.dumps(run_asr(AsrParams(cpu_threads=2), Path(sys.argv[1]), Path(sys.argv[2]), "
+        "workers=1)))"
+    )
+    p = _run_child(
+        [sys.executable, "-c", code, str(dl), str(out)], 300, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     m = json.loads(next(ln for ln in p.stdout.splitlines() if ln.startswith("RESULT "))[7:])
     tr = {vid: Transcript.read(out / f"{vid}.json") for vid in media}
@@ -102,7 +115,8 @@ from quiltkit.execution.memory import peak_rss_mb
 from quiltkit.speech.transcribe import transcribe_file
 t = transcribe_file(sys.argv[1], "long", AsrParams(cpu_threads=2), None, cpu_threads=2)
 words = [w for s in t.segments for w in s.words]
-print("RESULT " + json.dumps({"status": t.status, "error": t.error, "duration": t.duration, "seconds": t.seconds_elapsed,
+print("RESULT " + json.dumps({"status": t.status, "error": t.error, "duration": t.duration, \
+"seconds": t.seconds_elapsed,
                              "words": len(words), "first": words[0].start if words else None,
                              "last": words[-1].end if words else None,
                              "text": " ".join(s.text for s in t.segments), "peak_rss_mb": peak_rss_mb(),
@@ -120,8 +134,8 @@ def _long_wav(path: Path, minutes: float, speech: np.ndarray, closing: np.ndarra
     n = int(minutes * 60 * 16000)
     a = np.random.default_rng(0).normal(0, 10, n).astype(np.int16)  # rms 3e-4: above the silence floor
     s, c = (speech * 32767).astype(np.int16), (closing * 32767).astype(np.int16)
-    a[16000:16000 + s.size] = s
-    a[n - 16000 - c.size:n - 16000] = c
+    a[16000 : 16000 + s.size] = s
+    a[n - 16000 - c.size : n - 16000] = c
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
@@ -134,7 +148,9 @@ def _transcribe_in_child(path: Path) -> tuple[dict, float]:
     """Transcribe in a fresh process; returns its result and its RSS high-water mark in MB (VmHWM
     read by the child itself: see quiltkit.execution.memory for why not wait4's ru_maxrss)."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    proc = _run_child([sys.executable, "-c", CHILD, str(path)], 600, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    proc = _run_child(
+        [sys.executable, "-c", CHILD, str(path)], 600, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )
     out = proc.stdout
     assert proc.returncode == 0, out[-2000:]
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT "))
@@ -147,7 +163,9 @@ def test_30_minute_lecture_is_transcribed_with_bounded_memory(tmp_path):
     speech, closing = resample_to_16k(*synthesize(NARRATION)), resample_to_16k(*synthesize(CLOSING))
     short, rss_short = _transcribe_in_child(_long_wav(tmp_path / "one.wav", 1, speech, closing))
     long, rss_long = _transcribe_in_child(_long_wav(tmp_path / "thirty.wav", 30, speech, closing))
-    print(f"peak RSS: 1 min {rss_short:.0f} MB, 30 min {rss_long:.0f} MB; 30 min transcribed in {long['seconds']:.1f} s")
+    print(
+        f"peak RSS: 1 min {rss_short:.0f} MB, 30 min {rss_long:.0f} MB; 30 min transcribed in {long['seconds']:.1f} s"
+    )
     for r, minutes in ((short, 1), (long, 30)):
         assert r["status"] == "ok" and r["error"] is None and abs(r["duration"] - minutes * 60) < 0.1, r
         # the speech at both ends is found, at its place in time

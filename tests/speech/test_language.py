@@ -6,6 +6,7 @@ asr.skip_non_english false) and recorded with the language and its probability, 
 silence is passed over as no speech instead of being given a language. French and Spanish must be
 named as such at three speaking rates; espeak German only has to be kept out (speech_samples says why).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """quiltkit.speech.models: which model an asr.model name means, and the assembled base model."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,9 +29,18 @@ def fake_package(tmp_path, monkeypatch):
     (pkg / "data" / "config.json").write_bytes(cfg)
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     part = lambda path, data: {"module": name, "path": path, "sha256": _sha(data)}  # noqa: E731
-    spec = {"kind": "assembled", "requirements": ["fake-model-parts==1.0"], "licence": "MIT",
-            "files": {"model.bin": {"sha256": _sha(a + b), "parts": [part("data/model.bin.part1", a), part("data/model.bin.part2", b)]},
-                      "config.json": {"sha256": _sha(cfg), "parts": [part("data/config.json", cfg)]}}}
+    spec = {
+        "kind": "assembled",
+        "requirements": ["fake-model-parts==1.0"],
+        "licence": "MIT",
+        "files": {
+            "model.bin": {
+                "sha256": _sha(a + b),
+                "parts": [part("data/model.bin.part1", a), part("data/model.bin.part2", b)],
+            },
+            "config.json": {"sha256": _sha(cfg), "parts": [part("data/config.json", cfg)]},
+        },
+    }
     return pkg, spec
 
 

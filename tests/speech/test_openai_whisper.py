@@ -5,6 +5,7 @@ these tests build a checkpoint in the format whisper.load_model reads (dims + mo
 from a tiny random network. They check the path (loading, decoding, word timestamps, language
 detection, the Transcript contract), not the quality: the words are nonsense.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -24,8 +25,18 @@ def random_checkpoint(tmp_path_factory) -> Path:
     from whisper.model import ModelDimensions, Whisper
 
     torch.manual_seed(1)
-    dims = ModelDimensions(n_mels=80, n_audio_ctx=1500, n_audio_state=64, n_audio_head=2, n_audio_layer=1,
-                           n_vocab=51865, n_text_ctx=128, n_text_state=64, n_text_head=2, n_text_layer=2)
+    dims = ModelDimensions(
+        n_mels=80,
+        n_audio_ctx=1500,
+        n_audio_state=64,
+        n_audio_head=2,
+        n_audio_layer=1,
+        n_vocab=51865,
+        n_text_ctx=128,
+        n_text_state=64,
+        n_text_head=2,
+        n_text_layer=2,
+    )
     net = Whisper(dims)
     torch.nn.init.normal_(net.decoder.positional_embedding, std=0.01)  # created with torch.empty
     path = tmp_path_factory.mktemp("whisper") / "random-multilingual.pt"
@@ -42,8 +53,14 @@ def test_loads_a_local_checkpoint(random_checkpoint):
 
 
 def test_transcript_contract_with_word_times(random_checkpoint, speech_mp4, tmp_path):
-    params = AsrParams(backend="openai-whisper", model=str(random_checkpoint), initial_prompt="none",
-                       language="en", skip_non_english=False, beam_size=1)
+    params = AsrParams(
+        backend="openai-whisper",
+        model=str(random_checkpoint),
+        initial_prompt="none",
+        language="en",
+        skip_non_english=False,
+        beam_size=1,
+    )
     t = transcribe_file(speech_mp4, "speech", params, None, cpu_threads=2)
     assert t.status == "ok", t.error
     assert t.model == f"openai-whisper:{random_checkpoint}" and t.language == "en"
@@ -58,7 +75,9 @@ def test_transcript_contract_with_word_times(random_checkpoint, speech_mp4, tmp_
 def test_missing_weights_say_what_to_download_and_where(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(AsrError, match=r"no weights at .*whisper/base\.pt.*Download https://openaipublic\.azureedge\.net/.*/base\.pt"):
+    with pytest.raises(
+        AsrError, match=r"no weights at .*whisper/base\.pt.*Download https://openaipublic\.azureedge\.net/.*/base\.pt"
+    ):
         load_backend("openai-whisper", "base")
     with pytest.raises(AsrError, match="not an openai-whisper model name"):
         load_backend("openai-whisper", "tiny.en.bin")

@@ -24,7 +24,7 @@ def test_demo_tts_voices():
     (named,), _ = tts.synthesize_fresh(text, voice="en-us")
     (british,), sr_gb = tts.synthesize_fresh(text, voice="en-gb-x-rp")
     assert np.array_equal(default, named) and default.size > sr  # over a second of speech
-    assert sr_gb == sr and british.size > sr and not np.array_equal(default[:british.size], british[:default.size])
+    assert sr_gb == sr and british.size > sr and not np.array_equal(default[: british.size], british[: default.size])
     for voice in ("en-gb", "en-gb-scotland", "en-us+f3"):  # a language code, a dialect, a variant
         samples, _ = tts.synthesize(text[0], voice=voice)
         assert samples.size > sr

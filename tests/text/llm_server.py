@@ -5,6 +5,7 @@ No hosted model can be reached from here, so the model behind the endpoint is a 
 stage and that function (HTTP, JSON, headers, retries, cache) is the real thing. The server
 records every request it answers, so a test can count what a run paid for.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,9 +54,17 @@ def _handler(state: ChatServer):
                 return self._reply(503, {"error": "busy"}, {"Retry-After": "0"})
             system, user = body["messages"][0]["content"], body["messages"][1]["content"]
             content = state.respond(system, user)
-            self._reply(200, {"id": "x", "object": "chat.completion", "model": body["model"],
-                              "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                                           "finish_reason": "stop"}]})
+            self._reply(
+                200,
+                {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "model": body["model"],
+                    "choices": [
+                        {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+                    ],
+                },
+            )
 
     return Handler
 

@@ -16,8 +16,11 @@ def _transcript(vid, texts, status="ok"):
     return Transcript(video_id=vid, status=status, segments=segs, duration=t)
 
 
-NOISY = ["Here we see adeno car sinoma with crypts.", "There is no evidence of necrosis.",
-         "Nemoplastic glands invade the stroma."]
+NOISY = [
+    "Here we see adeno car sinoma with crypts.",
+    "There is no evidence of necrosis.",
+    "Nemoplastic glands invade the stroma.",
+]
 
 
 def test_analysis_corrects_then_extracts():
@@ -53,6 +56,7 @@ def test_stage_writes_per_video_and_metrics(tmp_path):
     assert list((tmp_path / "vcache").glob("vocabulary-*.json"))
     # the asr stage later redoes "bad": its newer transcript makes the text stage redo it too
     import os
+
     _transcript("bad", NOISY[:1]).write(asr / "bad.json")
     later = (tmp_path / "text" / "bad.json").stat().st_mtime_ns + 10**9
     os.utime(asr / "bad.json", ns=(later, later))

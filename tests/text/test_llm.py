@@ -1,4 +1,5 @@
 """The LLM client against a real HTTP server on 127.0.0.1 speaking the OpenAI chat API."""
+
 import json
 import logging
 import time
@@ -25,9 +26,17 @@ def server():
 
 
 def _params(url, tmp_path, **kw):
-    return LlmParams(enabled=True, base_url=url, model="test-model", api_key_env="QK_TEST_LLM_KEY",
-                     cache_dir=str(tmp_path / "cache"), backoff_seconds=0.01, timeout_seconds=5,
-                     requests_per_minute=6000, **kw)
+    return LlmParams(
+        enabled=True,
+        base_url=url,
+        model="test-model",
+        api_key_env="QK_TEST_LLM_KEY",
+        cache_dir=str(tmp_path / "cache"),
+        backoff_seconds=0.01,
+        timeout_seconds=5,
+        requests_per_minute=6000,
+        **kw,
+    )
 
 
 def test_correct_and_role_then_cache_hit(server, tmp_path, monkeypatch, caplog):
@@ -87,8 +96,10 @@ def test_text_analysis_uses_llm_when_enabled(server, tmp_path, monkeypatch):
     from quiltkit.text.vocabulary import core_vocabulary
 
     monkeypatch.setenv("QK_TEST_LLM_KEY", SECRET)
-    words = [Word(start=i * 0.4, end=i * 0.4 + 0.3, word=" " + w)
-             for i, w in enumerate("Crypts lined by goblet cells are normal.".split())]
+    words = [
+        Word(start=i * 0.4, end=i * 0.4 + 0.3, word=" " + w)
+        for i, w in enumerate("Crypts lined by goblet cells are normal.".split())
+    ]
     tr = Transcript(video_id="v", segments=[Segment(start=0, end=3, text="", words=words)])
     params = TextParams(llm=_params(server.url, tmp_path))
     ta = analyze_transcript(tr, core_vocabulary(), params, LlmClient(params.llm))

@@ -12,12 +12,23 @@ and labels sentences by its own rule, which disagrees with the rule labeller on 
 evidence of necrosis." (rules: medical; this "LLM": ROI). Everything else is the real
 run_text -> run_pairs path, including the LLM client's HTTP, disk cache and key handling.
 """
+
 import json
 import logging
 import re
 
 from quiltkit.config import LlmParams, PairsParams, TextParams
-from quiltkit.contracts import ChunkImage, FrameAnalysis, Keyframe, PairsFile, Scene, Segment, TextAnalysis, Transcript, Word
+from quiltkit.contracts import (
+    ChunkImage,
+    FrameAnalysis,
+    Keyframe,
+    PairsFile,
+    Scene,
+    Segment,
+    TextAnalysis,
+    Transcript,
+    Word,
+)
 from quiltkit.pairing.stage_run import run_pairs
 from quiltkit.text.roles import rule_role
 from quiltkit.text.stage_run import run_text
@@ -65,10 +76,17 @@ def transcript() -> Transcript:
     for a, b, text in SPOKEN:
         toks = text.split()
         step = (b - a) / len(toks)
-        words += [Word(start=round(a + i * step, 3), end=round(a + (i + 0.8) * step, 3), word=" " + w)
-                  for i, w in enumerate(toks)]
-    return Transcript(video_id=VID, language="en", duration=42.0, model="tiny.en",
-                      segments=[Segment(start=0.05, end=40.99, text=" ".join(t for *_, t in SPOKEN), words=words)])
+        words += [
+            Word(start=round(a + i * step, 3), end=round(a + (i + 0.8) * step, 3), word=" " + w)
+            for i, w in enumerate(toks)
+        ]
+    return Transcript(
+        video_id=VID,
+        language="en",
+        duration=42.0,
+        model="tiny.en",
+        segments=[Segment(start=0.05, end=40.99, text=" ".join(t for *_, t in SPOKEN), words=words)],
+    )
 
 
 def frames() -> FrameAnalysis:
@@ -76,19 +94,51 @@ def frames() -> FrameAnalysis:
     cuts = [0.0, 4.417, 8.542, 13.208, 20.917, 30.542, 41.75]
     scenes = [Scene(index=i, start=a, end=b) for i, (a, b) in enumerate(zip(cuts, cuts[1:]))]
     kf_times = [0.5, 5.0, 9.5, 14.0, 21.5, 31.5]
-    keyframes = [Keyframe(index=i, time=t, scene_index=i, histology_prob=0.99 if i >= 3 else 0.02, is_histology=i >= 3)
-                 for i, t in enumerate(kf_times)]
-    images = [ChunkImage(image_id=f"{VID}_{n}", path=f"outputs/frames/{VID}/{VID}_{n}.png", start=kf_times[3 + n],
-                         end=cuts[4 + n], scene_index=3 + n, method="keyframe", histology_prob=0.99,
-                         magnification="high", width=640, height=360) for n in range(3)]
-    return FrameAnalysis(video_id=VID, fps=24.0, duration=41.75, width=640, height=360, scenes=scenes,
-                         keyframes=keyframes, images=images, histology_share=0.6)
+    keyframes = [
+        Keyframe(index=i, time=t, scene_index=i, histology_prob=0.99 if i >= 3 else 0.02, is_histology=i >= 3)
+        for i, t in enumerate(kf_times)
+    ]
+    images = [
+        ChunkImage(
+            image_id=f"{VID}_{n}",
+            path=f"outputs/frames/{VID}/{VID}_{n}.png",
+            start=kf_times[3 + n],
+            end=cuts[4 + n],
+            scene_index=3 + n,
+            method="keyframe",
+            histology_prob=0.99,
+            magnification="high",
+            width=640,
+            height=360,
+        )
+        for n in range(3)
+    ]
+    return FrameAnalysis(
+        video_id=VID,
+        fps=24.0,
+        duration=41.75,
+        width=640,
+        height=360,
+        scenes=scenes,
+        keyframes=keyframes,
+        images=images,
+        histology_share=0.6,
+    )
 
 
 def _params(url: str, tmp_path) -> TextParams:
-    llm = LlmParams(enabled=True, base_url=url, model="test-model", api_key_env="QK_TEST_LLM_KEY",
-                    cache_dir=str(tmp_path / "llm_cache"), backoff_seconds=0.01, timeout_seconds=5,
-                    requests_per_minute=60000, correct=True, roles=True)
+    llm = LlmParams(
+        enabled=True,
+        base_url=url,
+        model="test-model",
+        api_key_env="QK_TEST_LLM_KEY",
+        cache_dir=str(tmp_path / "llm_cache"),
+        backoff_seconds=0.01,
+        timeout_seconds=5,
+        requests_per_minute=60000,
+        correct=True,
+        roles=True,
+    )
     # HPO and ICD-10 cost ~30 s to load and add nothing to these sentences: core vocabulary only
     return TextParams(use_hpo=False, use_icd10=False, vocab_cache_dir=str(tmp_path / "vocab"), llm=llm)
 

@@ -32,7 +32,7 @@ def test_entities_map_to_canonical_concepts(nlp):
     assert set(by) >= {"mitosis", "haematoxylin", "lymphocyte"}
     assert by["mitosis"].concept_id == "QK:0010" and by["lymphocyte"].subpathology == "hematopathology"
     m = by["mitosis"]
-    assert "Here we see Mitoses and haematoxylin staining of lymphocytes."[m.start_char:m.end_char] == "Mitoses"
+    assert "Here we see Mitoses and haematoxylin staining of lymphocytes."[m.start_char : m.end_char] == "Mitoses"
 
 
 def _transcript(text_segments):
@@ -55,8 +55,10 @@ def test_sentences_take_times_from_words_across_segments():
 
 
 def test_rake_prefers_multiword_content_phrases():
-    text = ("Colorectal adenocarcinoma shows irregular glands. The irregular glands invade the stroma. "
-            "Here we see dirty necrosis.")
+    text = (
+        "Colorectal adenocarcinoma shows irregular glands. The irregular glands invade the stroma. "
+        "Here we see dirty necrosis."
+    )
     assert candidate_phrases("Here we see dirty necrosis.") == [["dirty", "necrosis"]]
     kws = rake(text, top_k=3)
     assert kws[0] in ("colorectal adenocarcinoma shows irregular glands", "irregular glands invade")
@@ -77,8 +79,10 @@ def test_roles_and_subpathology():
 
 
 def test_long_pause_splits_a_sentence_whisper_left_unpunctuated():
-    words = [Word(start=t, end=t + 0.3, word=" " + w) for t, w in
-             [(0.0, "stroma"), (0.4, "forms"), (0.8, "here"), (3.0, "let's"), (3.4, "go"), (3.8, "back.")]]
+    words = [
+        Word(start=t, end=t + 0.3, word=" " + w)
+        for t, w in [(0.0, "stroma"), (0.4, "forms"), (0.8, "here"), (3.0, "let's"), (3.4, "go"), (3.8, "back.")]
+    ]
     tr = Transcript(video_id="v", segments=[Segment(start=0, end=4.1, text="", words=words)])
     sents = build_sentences(tr)
     assert [s.text for s in sents] == ["stroma forms here", "let's go back."]
@@ -119,15 +123,22 @@ def _fresh_stopwords(monkeypatch, data_dir):
     from nltk.corpus.util import LazyCorpusLoader
 
     monkeypatch.setattr(nltk.data, "path", [str(data_dir)])
-    monkeypatch.setattr(nltk.corpus, "stopwords", LazyCorpusLoader("stopwords", WordListCorpusReader, r"(?!README|\.).*",
-                                                                   encoding="utf8"))
+    monkeypatch.setattr(
+        nltk.corpus,
+        "stopwords",
+        LazyCorpusLoader("stopwords", WordListCorpusReader, r"(?!README|\.).*", encoding="utf8"),
+    )
     monkeypatch.setattr(nltk, "download", lambda *a, **k: False)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a known gap, not a skip: the locked venv lacks unqlite, which the sample index's backend needs "
-    "(QuickUMLS asserts 'unqlite ... not installed'); with unqlite installed by hand the sample index "
-    "still matches no CUI in this sentence. text.umls_quickumls_path does not work yet (see the notes)"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a known gap, not a skip: the locked venv lacks unqlite, which the sample index's backend needs "
+        "(QuickUMLS asserts 'unqlite ... not installed'); with unqlite installed by hand the sample index "
+        "still matches no CUI in this sentence. text.umls_quickumls_path does not work yet (see the notes)"
+    ),
+)
 def test_quickumls_sample_index_gives_cuis(tmp_path, monkeypatch):
     """The UMLS path end to end: medspaCy's QuickUMLS component on the sample index finds a CUI.
     QuickUMLS reads nltk's English stopword corpus, which nltk downloads and no machine here can;

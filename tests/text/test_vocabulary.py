@@ -2,9 +2,28 @@ import pytest
 
 from quiltkit.text import vocabulary as V
 
-DEMO_TERMS = ["adenocarcinoma", "crypts", "glands", "goblet cells", "nuclei", "mitoses", "necrosis", "lymphocytes",
-              "adipocytes", "collagen", "stroma", "eosin", "haematoxylin", "hematoxylin", "pleomorphism",
-              "colorectal adenocarcinoma", "normal colonic mucosa", "lymphoid tissue", "adipose tissue", "fibrous stroma"]
+DEMO_TERMS = [
+    "adenocarcinoma",
+    "crypts",
+    "glands",
+    "goblet cells",
+    "nuclei",
+    "mitoses",
+    "necrosis",
+    "lymphocytes",
+    "adipocytes",
+    "collagen",
+    "stroma",
+    "eosin",
+    "haematoxylin",
+    "hematoxylin",
+    "pleomorphism",
+    "colorectal adenocarcinoma",
+    "normal colonic mucosa",
+    "lymphoid tissue",
+    "adipose tissue",
+    "fibrous stroma",
+]
 
 
 def test_core_vocabulary_covers_demo_narration():

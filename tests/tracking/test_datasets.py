@@ -1,4 +1,5 @@
 """MLflow dataset lineage in a real SQLite store: a dataset version's runs, and a run's dataset."""
+
 import json
 import subprocess
 
@@ -9,8 +10,12 @@ from quiltkit.tracking import StageTracker
 from quiltkit.tracking.datasets import dataset_profile, dvc_dir_hash, runs_of_dataset, trained_on
 from tests.tracking.test_mlflow_runs import workspace  # noqa: F401  (the fixture)
 
-STATS = {"rows": 10, "images": 7, "rows_per_source_split": {"quilt_video": {"train": 6, "val": 1}, "quilt_release": {"train": 3}},
-         "images_per_split": {"train": 6, "val": 1}}
+STATS = {
+    "rows": 10,
+    "images": 7,
+    "rows_per_source_split": {"quilt_video": {"train": 6, "val": 1}, "quilt_release": {"train": 3}},
+    "images_per_split": {"train": 6, "val": 1},
+}
 
 
 def test_runs_of_a_dataset_version_and_the_dataset_of_a_run(workspace):  # noqa: F811

@@ -1,4 +1,5 @@
 """Stage runs land in one real SQLite MLflow store, grouped under one pipeline run."""
+
 import subprocess
 
 import pytest

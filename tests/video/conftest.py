@@ -19,9 +19,8 @@ def lecture_bframes_mp4(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def stain_model(tmp_path_factory):
-    from tests.video.synth import classifier_set
-
     from quiltkit.video.histology import train_stain_model
+    from tests.video.synth import classifier_set
 
     d = tmp_path_factory.mktemp("cls")
     model, metrics = train_stain_model(classifier_set(d / "frames"), seed=0)

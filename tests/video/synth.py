@@ -3,6 +3,7 @@
 Made here (not taken from the demo corpus) so the video tests run on their own, quickly, with
 exactly known shot boundaries.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,9 +12,14 @@ import av
 import cv2
 import numpy as np
 
-
 # the lecture of the `lecture_mp4` fixture: slide, tissue, pan over tissue, slide, tissue (high power)
-SHOTS = [("slide", 3, 1, {}), ("tissue", 5, 2, {}), ("pan", 3, 3, {}), ("slide", 2, 4, {}), ("tissue", 4, 5, {"nucleus_px": 8})]
+SHOTS = [
+    ("slide", 3, 1, {}),
+    ("tissue", 5, 2, {}),
+    ("pan", 3, 3, {}),
+    ("slide", 2, 4, {}),
+    ("tissue", 4, 5, {"nucleus_px": 8}),
+]
 
 
 def tissue(h: int, w: int, seed: int, nucleus_px: int = 4) -> np.ndarray:
@@ -43,7 +49,9 @@ def slide(h: int, w: int, seed: int, title: str = "Lecture") -> np.ndarray:
     return img
 
 
-def write_video(path: Path, frames, fps: int = 12, audio: bool = True, faststart: bool = False, preset: str = "ultrafast") -> Path:
+def write_video(
+    path: Path, frames, fps: int = 12, audio: bool = True, faststart: bool = False, preset: str = "ultrafast"
+) -> Path:
     """Encode an iterable of RGB frames as H.264 (+ a quiet tone as AAC) mp4. faststart puts the
     index first (as streaming sites do), so a truncated copy still decodes up to its cut.
     x264's "ultrafast" writes no B-frames; "veryfast" writes them (3, pyramid), as sites do."""
@@ -141,7 +149,10 @@ def classifier_set(root: Path, n: int = 12) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     lines = ["filepath,label"]
     for i in range(n):
-        for label, img in (("histology", tissue(120, 200, 100 + i, nucleus_px=2 + i % 5)), ("other", slide(120, 200, 200 + i))):
+        for label, img in (
+            ("histology", tissue(120, 200, 100 + i, nucleus_px=2 + i % 5)),
+            ("other", slide(120, 200, 200 + i)),
+        ):
             p = root / f"{label}_{i}.png"
             cv2.imwrite(str(p), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
             lines.append(f"{p},{label}")

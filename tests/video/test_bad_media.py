@@ -6,16 +6,17 @@ opens, video without audio, variable frame rate, 4K, no histology at all) and th
 promise: every video gets its own recorded outcome with a reason naming the file, and the
 good video among them is analysed as if it were alone.
 """
+
 import shutil
 from fractions import Fraction
 
 import av
 import cv2
-from tests.video.synth import SHOTS, lecture_frames, slide, tissue, write_audio_only, write_video
 
 from quiltkit.config import FramesParams, HistologyParams
 from quiltkit.contracts import FrameAnalysis, VideoRecord
 from quiltkit.video.frames_run import run_frames
+from tests.video.synth import SHOTS, lecture_frames, slide, tissue, write_audio_only, write_video
 
 
 def write_vfr(path, segments):
@@ -67,7 +68,9 @@ def test_stage_records_each_bad_video_and_finishes_the_good_one(tmp_path, lectur
     # 4K: 2 s at 3840x2160; its images must come out no larger than frames.max_side
     big = tissue(2160, 3840, 44, nucleus_px=10)
     files["uhd"] = write_video(dl / "uhd.mp4", (big for _ in range(24)), fps=12, audio=False)
-    files["no_histology"] = write_video(dl / "no_histology.mp4", lecture_frames([("slide", 3, 45, {}), ("slide", 3, 46, {})]))
+    files["no_histology"] = write_video(
+        dl / "no_histology.mp4", lecture_frames([("slide", 3, 45, {}), ("slide", 3, 46, {})])
+    )
     for vid, p in files.items():
         VideoRecord(video_id=vid, url=f"file:///{vid}", status="ok", video_path=p.name).write(dl / f"{vid}.record.json")
 
@@ -78,9 +81,12 @@ def test_stage_records_each_bad_video_and_finishes_the_good_one(tmp_path, lectur
 
     assert m["videos"] == len(files) and m["ok"] + m["failed"] + m["skipped"] == len(files)
     # the unreadable ones fail, each with a reason that names its file and says what is wrong
-    for vid, words in [("empty", "empty file (0 bytes)"), ("corrupt_head", "cannot open as video: "),
-                       ("audio_only", "no video stream (streams: audio)"),
-                       ("header_only", "decode failed near t=0.00s: ")]:
+    for vid, words in [
+        ("empty", "empty file (0 bytes)"),
+        ("corrupt_head", "cannot open as video: "),
+        ("audio_only", "no video stream (streams: audio)"),
+        ("header_only", "decode failed near t=0.00s: "),
+    ]:
         assert fa[vid].status == "failed", (vid, fa[vid])
         assert fa[vid].error.startswith(f"{files[vid]}: {words}"), (vid, fa[vid].error)
         assert not fa[vid].error.startswith("internal error"), fa[vid].error  # bad input, not a crash

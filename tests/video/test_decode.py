@@ -1,4 +1,5 @@
 """Decoding: reference-only frames, and conversions through one kept swscale context."""
+
 import numpy as np
 
 from quiltkit.video.decode import iter_frames, probe
@@ -58,8 +59,10 @@ def test_small_bgr_reads_padded_planes_in_place(tmp_path):
         a = f.to_ndarray()
         planes = [a[:h], a[h : h + h // 4].reshape(h // 2, w // 2), a[h + h // 4 :].reshape(h // 2, w // 2)]
         small = [cv2.resize(p, (50, 28), interpolation=cv2.INTER_AREA) for p in planes]
-        ref = cv2.cvtColor(cv2.merge([cv2.LUT(small[0], _LUT_Y), cv2.LUT(small[1], _LUT_C), cv2.LUT(small[2], _LUT_C)]),
-                           cv2.COLOR_YUV2BGR)
+        ref = cv2.cvtColor(
+            cv2.merge([cv2.LUT(small[0], _LUT_Y), cv2.LUT(small[1], _LUT_C), cv2.LUT(small[2], _LUT_C)]),
+            cv2.COLOR_YUV2BGR,
+        )
         np.testing.assert_array_equal(fr.small_bgr(50, 28), ref)
         # and it is the picture: close to swscale's own conversion at that size
         assert np.abs(fr.small_bgr(50, 28).astype(int) - fr.bgr(50, 28).astype(int)).mean() < 12
@@ -77,8 +80,8 @@ def test_one_open_gives_facts_and_frames_reading_the_head_once(tmp_path):
     stage's split parts are: a muxed file's demuxer hops between its streams' chunks."""
     import pytest
 
-    from quiltkit.video.decode import VideoInputError, open_video
     from quiltkit.execution.disk_reads import bytes_read
+    from quiltkit.video.decode import VideoInputError, open_video
     from tests.video.synth import SHOTS, lecture_frames, write_video
 
     p = write_video(tmp_path / "lecture.mp4", lecture_frames(SHOTS), preset="veryfast", audio=False)

@@ -1,5 +1,6 @@
 """Discovery through yt-dlp's real flat extraction, on a local RSS feed (no site is reachable
 here; a feed is one of the playlist kinds the generic extractor lists)."""
+
 import csv
 
 from quiltkit.config import DiscoveryParams
@@ -23,7 +24,10 @@ def test_discover_filters_a_feed(tmp_path):
     kept, dropped = discover(p, [feed.as_uri(), (tmp_path / "missing.xml").as_uri()])
     assert [r["title"] for r in kept] == ["Renal histology lecture", "Liver biopsy slides, part 2"]
     assert kept[0]["duration"] == "1200.000" and kept[1]["duration"] == ""
-    assert [(r["video_id"], r["url"]) for r in kept] == [("vid1", "https://example.org/v/1.mp4"), ("vid4", "https://example.org/v/4.mp4")]
+    assert [(r["video_id"], r["url"]) for r in kept] == [
+        ("vid1", "https://example.org/v/1.mp4"),
+        ("vid4", "https://example.org/v/4.mp4"),
+    ]
     reasons = {r["title"]: r["reason"] for r in dropped}
     assert reasons["Cooking pasta"] == "no topic keyword"
     assert reasons["Pathology in 30 seconds #shorts"].startswith("duration 30s")

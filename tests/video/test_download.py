@@ -1,4 +1,5 @@
 """Downloads through the real yt-dlp code path against a real HTTP server on 127.0.0.1."""
+
 import http.server
 import threading
 
@@ -6,7 +7,7 @@ import pytest
 
 from quiltkit.config import DownloadParams
 from quiltkit.contracts import VideoRecord
-from quiltkit.video.download import download_video, read_video_list, run_download, VideoRow
+from quiltkit.video.download import VideoRow, download_video, read_video_list, run_download
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -64,9 +65,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(2)
             return
         if name == "lecture.html":  # a web page with an HTML5 video and an English subtitle track
-            page = (b'<html><head><title>Renal lecture</title></head><body><video controls>'
-                    b'<source src="/ok.mp4" type="video/mp4"><track kind="subtitles" srclang="en" src="/subs.vtt">'
-                    b'</video></body></html>')
+            page = (
+                b"<html><head><title>Renal lecture</title></head><body><video controls>"
+                b'<source src="/ok.mp4" type="video/mp4"><track kind="subtitles" srclang="en" src="/subs.vtt">'
+                b"</video></body></html>"
+            )
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.send_header("Content-Length", str(len(page)))
@@ -106,8 +109,12 @@ FAST = DownloadParams(retries=2, backoff_seconds=0.05, socket_timeout=5)
 
 
 def _get(server, tmp_path, name, params=FAST, sleeps=None):
-    return download_video(VideoRow(name.split(".")[0], f"{server}/{name}", title="T"), params, tmp_path,
-                          sleep=(sleeps.append if sleeps is not None else (lambda s: None)))
+    return download_video(
+        VideoRow(name.split(".")[0], f"{server}/{name}", title="T"),
+        params,
+        tmp_path,
+        sleep=(sleeps.append if sleeps is not None else (lambda s: None)),
+    )
 
 
 def test_success_writes_video_info_and_record(server, tmp_path, lecture_mp4):
@@ -156,10 +163,12 @@ def test_stage_rerun_retries_only_failed(server, tmp_path, lecture_mp4, monkeypa
     local.parent.mkdir()
     local.write_bytes(lecture_mp4.read_bytes())
     csv = tmp_path / "list.csv"
-    csv.write_text("video_id,url,title,channel,duration\n"
-                   f"a/../1,{server}/ok.mp4,One,Ch,17\n"
-                   f"two,{server}/missing.mp4,Two,Ch,\n"
-                   "three,videos/local.mp4,Three,Ch,17\n")
+    csv.write_text(
+        "video_id,url,title,channel,duration\n"
+        f"a/../1,{server}/ok.mp4,One,Ch,17\n"
+        f"two,{server}/missing.mp4,Two,Ch,\n"
+        "three,videos/local.mp4,Three,Ch,17\n"
+    )
     params = DownloadParams(video_list=str(csv), retries=0)
     out = tmp_path / "out"
     m = run_download(params, out)
@@ -227,7 +236,10 @@ def test_split_streams_leaves_a_video_file_and_an_audio_file(server, tmp_path, l
     assert (rec.video_path, rec.audio_path) == ("ok.video.mp4", "ok.audio.mp4")
     assert not (tmp_path / "ok.mp4").exists()  # the muxed download is replaced by its two parts
     assert is_done(tmp_path, "ok")
-    assert resolve_audio_path(VideoRecord.read(tmp_path / "ok.record.json"), tmp_path / "ok.record.json") == tmp_path / "ok.audio.mp4"
+    assert (
+        resolve_audio_path(VideoRecord.read(tmp_path / "ok.record.json"), tmp_path / "ok.record.json")
+        == tmp_path / "ok.audio.mp4"
+    )
     (tmp_path / "ok.audio.mp4").unlink()
     assert not is_done(tmp_path, "ok")  # a lost part means the download is redone
 
@@ -238,13 +250,20 @@ def test_a_local_lecture_records_the_lists_provenance(tmp_path, lecture_mp4):
     src = tmp_path / "mine.mp4"
     src.write_bytes(lecture_mp4.read_bytes())
     lst = tmp_path / "l.csv"
-    lst.write_text("video_id,url,title,channel,uploader,license,upload_date\n"
-                   f"me1,{src},Renal biopsy,My department,Dr. Me,CC-BY-4.0,2024-05-02\n")
+    lst.write_text(
+        "video_id,url,title,channel,uploader,license,upload_date\n"
+        f"me1,{src},Renal biopsy,My department,Dr. Me,CC-BY-4.0,2024-05-02\n"
+    )
     (row,) = read_video_list(lst)
     rec = download_video(row, DownloadParams(split_streams=False), tmp_path / "out")
     assert rec.status == "ok", rec.error
     assert (rec.title, rec.channel, rec.uploader, rec.license, rec.upload_date) == (
-        "Renal biopsy", "My department", "Dr. Me", "CC-BY-4.0", "20240502")
+        "Renal biopsy",
+        "My department",
+        "Dr. Me",
+        "CC-BY-4.0",
+        "20240502",
+    )
     lst.write_text(f"video_id,url,upload_date\nme1,{src},last tuesday\n")
     with pytest.raises(ValueError, match=r"l.csv:2: upload_date 'last tuesday'"):
         read_video_list(lst)

@@ -1,4 +1,5 @@
 """The effnet backend: packaged ImageNet EfficientNet-Lite0 features under a JSON logistic head."""
+
 import csv
 import json
 
@@ -14,13 +15,25 @@ from quiltkit.demo.slides import chart_slide, text_slide
 from quiltkit.demo.styles import PaintContext
 from quiltkit.demo.tissue import RENDERERS, render_tissue
 from quiltkit.model.image_init import efficientnet_lite0_file
-from quiltkit.video.effnet import DEFAULT_INPUT_HEIGHT, DEFAULT_INPUT_SIZE, N_FEATURES, EffnetFeatures, EffnetModel, letterbox, train_effnet_model
-from quiltkit.video.histology import FEATURE_NAMES, GuardedClassifier, load_classifier, train_stain_model
+from quiltkit.video.classifiers import load_classifier
+from quiltkit.video.effnet import (
+    DEFAULT_INPUT_HEIGHT,
+    DEFAULT_INPUT_SIZE,
+    N_FEATURES,
+    EffnetFeatures,
+    EffnetModel,
+    letterbox,
+    train_effnet_model,
+)
+from quiltkit.video.histology import FEATURE_NAMES, GuardedClassifier, train_stain_model
 
 SIZE = 128  # small input: fast tests; the features are still ImageNet features
-CTX = PaintContext(title="Colorectal adenocarcinoma", heading="Key histologic features",
-                   bullets=["Glands with nuclear stratification", "Dirty necrosis", "Desmoplastic stroma"],
-                   classes=["colorectal adenocarcinoma", "normal colonic mucosa"])
+CTX = PaintContext(
+    title="Colorectal adenocarcinoma",
+    heading="Key histologic features",
+    bullets=["Glands with nuclear stratification", "Dirty necrosis", "Desmoplastic stroma"],
+    classes=["colorectal adenocarcinoma", "normal colonic mucosa"],
+)
 
 
 def _other(i: int, h: int = 180, w: int = 320) -> np.ndarray:
@@ -180,8 +193,13 @@ def test_folding_batch_norms_keeps_the_function():
     """Conv then frozen BN folded into one conv: the same outputs, one BN fewer."""
     from quiltkit.video.effnet import fold_batch_norms
 
-    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1, bias=False), _randomised_bn(8, 0), torch.nn.ReLU(),
-                              torch.nn.Conv2d(8, 4, 1, bias=True), _randomised_bn(4, 1)).eval()
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, padding=1, bias=False),
+        _randomised_bn(8, 0),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(8, 4, 1, bias=True),
+        _randomised_bn(4, 1),
+    ).eval()
     x = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         want = net(x)

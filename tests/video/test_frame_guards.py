@@ -1,4 +1,5 @@
 """The frame guards on real pictures: rendered slides, pages and tissue, skimage's photos."""
+
 import cv2
 import numpy as np
 import pytest
@@ -8,11 +9,17 @@ from quiltkit.demo.slide_styles import page_render, slide_plain
 from quiltkit.demo.slides import text_slide
 from quiltkit.demo.styles import PaintContext
 from quiltkit.demo.tissue import RENDERERS, render_tissue
+from quiltkit.video.classifiers import load_classifier
 from quiltkit.video.frame_guards import text_dominated, text_line_boxes, text_line_fraction, tissue_region
-from quiltkit.video.histology import GuardedClassifier, load_classifier
+from quiltkit.video.histology import GuardedClassifier
 
-BULLETS = ["bullet one text about glands", "second bullet on nuclear atypia", "third point: mitoses per field",
-           "fourth: desmoplastic stroma", "fifth and last bullet line"]
+BULLETS = [
+    "bullet one text about glands",
+    "second bullet on nuclear atypia",
+    "third point: mitoses per field",
+    "fourth: desmoplastic stroma",
+    "fifth and last bullet line",
+]
 
 
 def _slide(seed=0):
@@ -20,8 +27,12 @@ def _slide(seed=0):
 
 
 def _ctx():
-    return PaintContext(title="Colorectal adenocarcinoma", heading="Key histologic features",
-                        bullets=BULLETS[:3], classes=["colorectal adenocarcinoma", "normal colonic mucosa"])
+    return PaintContext(
+        title="Colorectal adenocarcinoma",
+        heading="Key histologic features",
+        bullets=BULLETS[:3],
+        classes=["colorectal adenocarcinoma", "normal colonic mucosa"],
+    )
 
 
 def in_chrome(tissue_class: str, seed: int):
@@ -29,7 +40,12 @@ def in_chrome(tissue_class: str, seed: int):
     the right, a status bar below. Returns the frame and the tissue's (x, y, w, h)."""
     rng = np.random.default_rng(seed)
     H, W = 360, 640
-    top, bottom, left, right = int(rng.integers(24, 48)), int(rng.integers(0, 24)), int(rng.integers(0, 30)), int(rng.integers(90, 170))
+    top, bottom, left, right = (
+        int(rng.integers(24, 48)),
+        int(rng.integers(0, 24)),
+        int(rng.integers(0, 30)),
+        int(rng.integers(90, 170)),
+    )
     img = np.empty((H, W, 3), np.uint8)
     img[:] = (38, 40, 46)
     for i in range(8):
@@ -38,7 +54,9 @@ def in_chrome(tissue_class: str, seed: int):
         img[H - bottom :] = (60, 62, 70)
     img[top : H - bottom, W - right :] = (30, 32, 36)
     for j in range(6):
-        cv2.putText(img, f"layer {j}", (W - right + 10, top + 30 + 24 * j), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (220, 220, 220), 1)
+        cv2.putText(
+            img, f"layer {j}", (W - right + 10, top + 30 + 24 * j), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (220, 220, 220), 1
+        )
     w, h = W - right - left, H - bottom - top
     img[top : top + h, left : left + w] = render_tissue(tissue_class, seed, h, w)
     return img, (left, top, w, h)
@@ -69,7 +87,9 @@ def test_photos_are_not_text_dominated():
         assert text_line_fraction(im) < 0.03
 
 
-@pytest.mark.parametrize("tissue_class", ["normal colonic mucosa", "colorectal adenocarcinoma", "lymphoid tissue", "fibrous stroma"])
+@pytest.mark.parametrize(
+    "tissue_class", ["normal colonic mucosa", "colorectal adenocarcinoma", "lymphoid tissue", "fibrous stroma"]
+)
 def test_tissue_region_peels_off_viewer_chrome(tissue_class):
     for seed in (1, 2):
         frame, box = in_chrome(tissue_class, seed)
@@ -106,7 +126,7 @@ def test_guarded_classifier_zeroes_text_crops_chrome_batches():
     p = g.predict_proba([_slide(), frame, tissue, _slide(1)])
     assert p.tolist() == [0.0, 0.9, 0.9, 0.0]
     assert len(rec.calls) == 1  # one call for everything that reached the classifier
-    (crop, whole), = [rec.calls[0]]
+    ((crop, whole),) = [rec.calls[0]]
     assert abs(crop[0] - h) <= 3 and abs(crop[1] - w) <= 3 and whole == tissue.shape
     assert g.predict_proba([_slide()]).tolist() == [0.0] and len(rec.calls) == 1  # nothing to classify: no call
     assert g.predict_proba([]).shape == (0,)

@@ -3,17 +3,25 @@ import random
 import cv2
 import numpy as np
 import pytest
-from tests.video.synth import SHOTS, lecture_frames, shot_boundaries, slide, tissue, write_audio_only, write_video
 
 from quiltkit.config import FramesParams, ScenesParams, StableParams
 from quiltkit.contracts import FrameAnalysis
 from quiltkit.scoring.scenes import scene_boundary_f1
 from quiltkit.video.frames import analyse_video
 from quiltkit.video.histology import StainModel
+from tests.video.synth import SHOTS, lecture_frames, shot_boundaries, slide, tissue, write_audio_only, write_video
 
 
 def _run(path, tmp_path, model, params=None, vid="v"):
-    return analyse_video(vid, path, tmp_path / f"{vid}.json", tmp_path / vid, f"out/{vid}", params or FramesParams(), StainModel.load(model))
+    return analyse_video(
+        vid,
+        path,
+        tmp_path / f"{vid}.json",
+        tmp_path / vid,
+        f"out/{vid}",
+        params or FramesParams(),
+        StainModel.load(model),
+    )
 
 
 # every frame; the 8 looks per second of params.yaml; those looks taken from reference frames only
@@ -85,12 +93,18 @@ def test_no_histology_video_is_skipped_with_reason(tmp_path, stain_model):
     assert fa.images == [] and len(fa.keyframes) == 2 and not (tmp_path / "v").exists()
 
 
-@pytest.mark.parametrize("kind,msg", [("empty", "empty file (0 bytes)"), ("garbage", "cannot open as video: "),
-                                       ("audio", "no video stream (streams: audio)"),
-                                       ("subtitles", "no video stream (streams: subtitle)"),
-                                       ("missing", "file not found"),
-                                       # the first third of a file whose index (moov) is at its end
-                                       ("truncated", "cannot open as video: ")])
+@pytest.mark.parametrize(
+    "kind,msg",
+    [
+        ("empty", "empty file (0 bytes)"),
+        ("garbage", "cannot open as video: "),
+        ("audio", "no video stream (streams: audio)"),
+        ("subtitles", "no video stream (streams: subtitle)"),
+        ("missing", "file not found"),
+        # the first third of a file whose index (moov) is at its end
+        ("truncated", "cannot open as video: "),
+    ],
+)
 def test_bad_input_is_recorded_not_raised(tmp_path, stain_model, lecture_mp4, kind, msg):
     p = tmp_path / f"{kind}.mp4"
     if kind == "empty":
@@ -137,7 +151,9 @@ def test_crossfade_and_slide_to_slide_cuts_are_found(tmp_path, stain_model, dete
     # 8 looks per second the demo's params use (frames.scenes.detect_fps)
     shots = [("tissue", 3, 21, {}), ("tissue", 4, 22, {"fade_in": 0.75}), ("slide", 3, 23, {}), ("slide", 3, 24, {})]
     params = FramesParams(scenes=ScenesParams(detect_fps=detect_fps), decode_reference_only=reference_only)
-    video = write_video(tmp_path / "x.mp4", lecture_frames(shots), audio=False, preset="veryfast" if reference_only else "ultrafast")
+    video = write_video(
+        tmp_path / "x.mp4", lecture_frames(shots), audio=False, preset="veryfast" if reference_only else "ultrafast"
+    )
     fa = _run(video, tmp_path, stain_model, params)
     truth = [3 + 0.375, 7.0, 10.0]
     r = scene_boundary_f1([s.start for s in fa.scenes[1:]], truth, tol=0.5)
@@ -183,7 +199,10 @@ def test_split_stable_intervals_of_one_view_merge(tmp_path, stain_model):
     an.close_scene(sc, 20.0)
     assert an.queue == [sc] and not an.images
     an.resolve()
-    assert [(im.start, im.end, im.n_frames, im.method) for im in an.images] == [(0.0, 9.0, 18, "median"), (10.0, 14.0, 9, "median")]
+    assert [(im.start, im.end, im.n_frames, im.method) for im in an.images] == [
+        (0.0, 9.0, 18, "median"),
+        (10.0, 14.0, 9, "median"),
+    ]
     assert an.counts["stable_merged"] == 1 and an.keyframes[0].is_histology and an.queue == []
 
 
@@ -220,6 +239,8 @@ def test_analysis_reads_a_video_part_about_once(tmp_path, stain_model):
     params = FramesParams(decode_reference_only=True)
     analyse_video("warm", p, tmp_path / "warm.json", tmp_path / "warm", "out/warm", params, clf)
     got = {}
-    n = bytes_read(lambda: got.setdefault("fa", analyse_video("v", p, tmp_path / "v.json", tmp_path / "v", "out/v", params, clf)))
+    n = bytes_read(
+        lambda: got.setdefault("fa", analyse_video("v", p, tmp_path / "v.json", tmp_path / "v", "out/v", params, clf))
+    )
     assert got["fa"].status == "ok" and got["fa"].images
     assert n <= p.stat().st_size + 48 * 1024, (n, p.stat().st_size)

@@ -1,5 +1,6 @@
 """The histology classifier batched across scenes: the same analysis whatever the batch size,
 in far fewer classifier calls."""
+
 import pytest
 
 from quiltkit.config import FramesParams, HistologyParams, ScenesParams
@@ -20,7 +21,11 @@ class CountingClassifier:
 
 def _analyse(video, tmp_path, model, batch_size, shots_params):
     clf = CountingClassifier(model)
-    params = FramesParams(histology=HistologyParams(batch_size=batch_size), **shots_params) if batch_size else FramesParams(**shots_params)
+    params = (
+        FramesParams(histology=HistologyParams(batch_size=batch_size), **shots_params)
+        if batch_size
+        else FramesParams(**shots_params)
+    )
     d = tmp_path / f"b{batch_size}"
     fa = analyse_video("v", video, d / "v.json", d / "v", "out/v", params, clf)
     images = {p.name: p.read_bytes() for p in sorted((d / "v").iterdir())}
@@ -28,8 +33,13 @@ def _analyse(video, tmp_path, model, batch_size, shots_params):
 
 
 # every detector frame, and the 8 looks per second from reference frames that params.yaml uses
-@pytest.mark.parametrize("video,shots_params", [("lecture_mp4", {}),
-                                                ("lecture_bframes_mp4", {"scenes": ScenesParams(detect_fps=8.0), "decode_reference_only": True})])
+@pytest.mark.parametrize(
+    "video,shots_params",
+    [
+        ("lecture_mp4", {}),
+        ("lecture_bframes_mp4", {"scenes": ScenesParams(detect_fps=8.0), "decode_reference_only": True}),
+    ],
+)
 def test_batch_size_changes_calls_not_results(request, tmp_path, stain_model, video, shots_params):
     video = request.getfixturevalue(video)
     model = StainModel.load(stain_model)

@@ -1,5 +1,7 @@
 """The frames stage over several videos: records in, analyses + metrics out, resumable."""
+
 import shutil
+
 import pytest
 
 from quiltkit.config import FramesParams, HistologyParams
@@ -14,7 +16,9 @@ def test_run_frames_over_download_records(tmp_path, lecture_mp4, stain_model, mo
     shutil.copy(lecture_mp4, dl / "good.mp4")
     (dl / "broken.mp4").write_bytes(b"\x00" * 100)
     VideoRecord(video_id="good", url="file:///x", status="ok", video_path="good.mp4").write(dl / "good.record.json")
-    VideoRecord(video_id="broken", url="file:///y", status="ok", video_path="broken.mp4").write(dl / "broken.record.json")
+    VideoRecord(video_id="broken", url="file:///y", status="ok", video_path="broken.mp4").write(
+        dl / "broken.record.json"
+    )
     VideoRecord(video_id="gone", url="http://z", status="failed", error="HTTP 404").write(dl / "gone.record.json")
     params = FramesParams(histology=HistologyParams(backend="stain", model_path=str(stain_model)))
     out = tmp_path / "outputs" / "frames"
@@ -68,8 +72,13 @@ def test_classifier_device_and_ray_gpu_request():
     from quiltkit.video.frames_run import ray_resources
 
     assert ray_resources(FramesParams()) == {}
-    on_gpu = FramesParams(histology=HistologyParams(backend="timm", model_path="m.pt", timm_model="resnet10t", device="cuda",
-                                                    gpus_per_task=0.5))
+    on_gpu = FramesParams(
+        histology=HistologyParams(
+            backend="timm", model_path="m.pt", timm_model="resnet10t", device="cuda", gpus_per_task=0.5
+        )
+    )
     assert ray_resources(on_gpu) == {"num_gpus": 0.5}
     with pytest.raises(pydantic.ValidationError, match="needs backend effnet or timm"):
-        HistologyParams(backend="stain", device="cuda")  # the stain model has no GPU path: said before any video is read
+        HistologyParams(
+            backend="stain", device="cuda"
+        )  # the stain model has no GPU path: said before any video is read

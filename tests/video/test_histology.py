@@ -1,12 +1,12 @@
 import json
 
 import cv2
-
 import numpy as np
 import pytest
-from tests.video.synth import classifier_set, slide, tissue
 
-from quiltkit.video.histology import FEATURE_NAMES, StainModel, TimmClassifier, load_classifier, stain_features, train_stain_model
+from quiltkit.video.classifiers import load_classifier
+from quiltkit.video.histology import FEATURE_NAMES, StainModel, TimmClassifier, stain_features, train_stain_model
+from tests.video.synth import classifier_set, slide, tissue
 
 
 def test_features_separate_tissue_from_slides():
@@ -25,7 +25,14 @@ def test_train_save_load_roundtrip(tmp_path, stain_model):
     assert d["feature_names"] == FEATURE_NAMES and "pickle" not in stain_model.read_text()
     assert d["info"]["heldout_accuracy"] >= 0.9
     # unseen images, other seeds and nucleus sizes
-    p = m.predict_proba([tissue(90, 160, 999, nucleus_px=3), tissue(180, 320, 998, nucleus_px=9), slide(90, 160, 997), slide(360, 640, 996)])
+    p = m.predict_proba(
+        [
+            tissue(90, 160, 999, nucleus_px=3),
+            tissue(180, 320, 998, nucleus_px=9),
+            slide(90, 160, 997),
+            slide(360, 640, 996),
+        ]
+    )
     assert p[0] > 0.5 and p[1] > 0.5 and p[2] < 0.5 and p[3] < 0.5
     assert load_classifier("stain", str(stain_model)).predict_proba([]).shape == (0,)
 
@@ -47,6 +54,7 @@ def test_missing_model_names_the_stage(tmp_path):
 def test_timm_backend_loads_a_user_checkpoint(tmp_path):
     import timm  # declared dependencies: missing must fail, not skip
     import torch
+
     torch.manual_seed(0)
     # a tiny randomly initialised network stands in for a user's fine-tuned checkpoint
     net = timm.create_model("resnet10t", pretrained=False, num_classes=2)
@@ -60,7 +68,10 @@ def test_timm_backend_loads_a_user_checkpoint(tmp_path):
     # same weights, same answer: the loaded model is the saved one, not a fresh random init
     net.eval()
     h, w = clf.size
-    norm = [((cv2.resize(im, (w, h), interpolation=cv2.INTER_AREA) / 255.0 - clf.mean) / clf.std).astype(np.float32) for im in imgs]
+    norm = [
+        ((cv2.resize(im, (w, h), interpolation=cv2.INTER_AREA) / 255.0 - clf.mean) / clf.std).astype(np.float32)
+        for im in imgs
+    ]
     x = torch.stack([torch.from_numpy(a).permute(2, 0, 1) for a in norm])
     with torch.no_grad():
         ref = torch.softmax(net(x), 1)[:, 1].numpy()

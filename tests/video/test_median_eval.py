@@ -1,11 +1,12 @@
 """quiltkit.video.median_eval on a case with a known answer: a still tissue view, a moving
 pointer and per-frame noise. The median must lose the pointer and the noise; a frame keeps both."""
+
 import cv2
 import numpy as np
 import pytest
-from tests.video.synth import tissue
 
 from quiltkit.video.median_eval import image_vs_clean, median_vs_frames
+from tests.video.synth import tissue
 
 
 def test_median_beats_a_single_frame_where_the_answer_is_known():

@@ -1,4 +1,5 @@
 """The stable-interval tracker's SSIM and its runs."""
+
 import numpy as np
 import pytest
 from skimage.metrics import structural_similarity

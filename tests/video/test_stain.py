@@ -1,4 +1,5 @@
 """The table-driven colour deconvolution must be scikit-image's rgb2hed, number for number."""
+
 import numpy as np
 import pytest
 from skimage import data
@@ -22,7 +23,9 @@ def test_same_as_skimage(image):
         np.testing.assert_allclose(stain_plane(rgb, s), want[..., s], rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("bad", [np.zeros((4, 4, 3), np.float32), np.zeros((4, 4), np.uint8), np.zeros((4, 4, 4), np.uint8)])
+@pytest.mark.parametrize(
+    "bad", [np.zeros((4, 4, 3), np.float32), np.zeros((4, 4), np.uint8), np.zeros((4, 4, 4), np.uint8)]
+)
 def test_rejects_what_is_not_8bit_rgb(bad):
     with pytest.raises(ValueError, match="8-bit RGB"):
         rgb_to_hed(bad)

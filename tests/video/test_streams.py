@@ -1,4 +1,5 @@
 """Splitting a download into its video and audio streams: same frames and samples, fewer bytes read."""
+
 import av
 import numpy as np
 import pytest

@@ -5,6 +5,7 @@ ValueError naming the file (a list without the video_id/url columns, or one that
 or rows whose ids are unique and safe as file names, each input record either returned (with its
 url and title as written) or rejected with a message "<path>:<line>: why".
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,8 +22,13 @@ from hypothesis import strategies as st
 from quiltkit.paths import safe_id
 from quiltkit.video.download import read_video_list
 
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 COLUMNS = ["video_id", "url", "title", "channel", "duration", "uploader", "license", "upload_date"]
 SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -31,16 +37,56 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # any text a spreadsheet could hold: quotes, commas, line breaks, control characters, unicode
 # (no lone surrogates: they cannot be written as UTF-8)
 any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
-nasty = st.sampled_from(['"', '""', ",", "\n", "\r\n", "\r", "\x00", "\x1f", "..", "../..", "/etc/passwd", "a/b",
-                         " ", "\t", "nan", "inf", "-1", "1e999", "2024-01-02", "20240102", "²²²²²²²²", "é", "\u2028",
-                         "#", "'", "\ufeff"])
+nasty = st.sampled_from(
+    [
+        '"',
+        '""',
+        ",",
+        "\n",
+        "\r\n",
+        "\r",
+        "\x00",
+        "\x1f",
+        "..",
+        "../..",
+        "/etc/passwd",
+        "a/b",
+        " ",
+        "\t",
+        "nan",
+        "inf",
+        "-1",
+        "1e999",
+        "2024-01-02",
+        "20240102",
+        "²²²²²²²²",
+        "é",
+        "\u2028",
+        "#",
+        "'",
+        "\ufeff",
+    ]
+)
 cell = st.one_of(any_text, nasty, st.lists(nasty, max_size=4).map("".join))
 ids = st.one_of(cell, st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True), st.sampled_from(["a", "a", "A-1", "a_"]))
-urls = st.one_of(cell, st.sampled_from(["https://example.org/v?id=1", "http://x.test/a.mp4", "file:///tmp/x.mp4",
-                                        "data/demo/videos/v.mp4", "videos/a b.mp4"]))
+urls = st.one_of(
+    cell,
+    st.sampled_from(
+        [
+            "https://example.org/v?id=1",
+            "http://x.test/a.mp4",
+            "file:///tmp/x.mp4",
+            "data/demo/videos/v.mp4",
+            "videos/a b.mp4",
+        ]
+    ),
+)
 durations = st.one_of(cell, st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers(-10, 10**6).map(str))
-dates = st.one_of(cell, st.just("2023-07-15"),
-                  st.dates().flatmap(lambda d: st.sampled_from([d.strftime("%Y%m%d"), d.strftime("%Y-%m-%d")])))
+dates = st.one_of(
+    cell,
+    st.just("2023-07-15"),
+    st.dates().flatmap(lambda d: st.sampled_from([d.strftime("%Y%m%d"), d.strftime("%Y-%m-%d")])),
+)
 
 
 @st.composite
@@ -167,8 +213,10 @@ def test_every_record_is_returned_or_rejected_with_its_line(table, dialect):
 
 raw_text = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=200),
-    st.lists(st.one_of(nasty, st.sampled_from(["video_id", "url", "video_id,url\n", "a,b\n", '"a', 'b"', "\n\n"]),
-                       any_text), max_size=30).map("".join),
+    st.lists(
+        st.one_of(nasty, st.sampled_from(["video_id", "url", "video_id,url\n", "a,b\n", '"a', 'b"', "\n\n"]), any_text),
+        max_size=30,
+    ).map("".join),
 )
 
 
@@ -211,8 +259,11 @@ def test_arbitrary_bytes_raise_only_a_value_error_naming_the_file(with_header, d
         assert all(m.startswith(f"{path}:") for m in rejected)
 
 
-@pytest.mark.xfail(strict=True, reason="read_video_list names the first blank line, not the record after it: "
-                                        "csv.DictReader skips blank lines after the reader took line_num")
+@pytest.mark.xfail(
+    strict=True,
+    reason="read_video_list names the first blank line, not the record after it: "
+    "csv.DictReader skips blank lines after the reader took line_num",
+)
 def test_line_of_a_record_after_blank_lines():
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "list.csv"

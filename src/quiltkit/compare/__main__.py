@@ -6,6 +6,7 @@ REV is a git revision, a `dvc exp` experiment's name, or `workspace`. Writes rep
 report.html, report.json (the numbers, for a gate), caption_length.csv (DVC plots data) and
 distributions.png to <out>/<A>_vs_<B>/. See quiltkit.compare.report.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     safe = lambda s: re.sub(r"[^A-Za-z0-9_.-]", "_", s)[:40]  # noqa: E731  (revisions become a folder name)
     files = write_report(rep, a.rev_a, a.rev_b, a.out / f"{safe(a.rev_a)}_vs_{safe(a.rev_b)}")
     d = rep["delta"]
-    print(f"rows {d['rows']:+d} ({d['rows_entered']} entered, {d['rows_left']} left), images {d['images']:+d}; "
-          f"report: {files[0]}")
+    print(
+        f"rows {d['rows']:+d} ({d['rows_entered']} entered, {d['rows_left']} left), images {d['images']:+d}; "
+        f"report: {files[0]}"
+    )
     return 0
 
 

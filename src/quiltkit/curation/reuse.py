@@ -5,6 +5,7 @@ an interrupted run's leftovers, and anything else that claims an output director
 a video's key covers: download a video's row and local source; asr and frames its download
 files; text its transcript.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -6,6 +6,7 @@ drivers with the same params, pointed at another video list and another output r
 that call, so neither re-states the wiring. Each driver resumes per video as in its stage, so
 a killed run picks up where it stopped.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,9 +21,17 @@ def _run(name: str, fn: Callable[[], dict]) -> dict:
     return fn()
 
 
-def curate_corpus(p: Params, video_list: Path | str, out: Path | str, *, root: Path | str = ".", workers: int = 1,
-                  executor: str = "local", ray_address: str | None = None,
-                  step_hook: Callable[[str, Callable[[], dict]], dict] = _run) -> dict[str, dict]:
+def curate_corpus(
+    p: Params,
+    video_list: Path | str,
+    out: Path | str,
+    *,
+    root: Path | str = ".",
+    workers: int = 1,
+    executor: str = "local",
+    ray_address: str | None = None,
+    step_hook: Callable[[str, Callable[[], dict]], dict] = _run,
+) -> dict[str, dict]:
     """Each step's metrics by step name. `step_hook(name, fn)` runs a step (a benchmark times it)."""
     from quiltkit.pairing.stage_run import run_pairs
     from quiltkit.speech.stage_run import run_asr
@@ -38,8 +47,15 @@ def curate_corpus(p: Params, video_list: Path | str, out: Path | str, *, root: P
         "asr": lambda: run_asr(p.asr, out / "download", out / "asr", **ex),
         "frames": lambda: run_frames(p.frames, out / "download", out / "frames", seed=p.project.seed, **ex),
         "text": lambda: run_text(p.text, out / "asr", out / "text", **ex),
-        "pairs": lambda: run_pairs(p.pairs, out / "frames", out / "text", out / "pairs", root=Path(root).resolve(),
-                                   workers=workers, keywords_per_chunk=p.text.keywords_per_chunk),
+        "pairs": lambda: run_pairs(
+            p.pairs,
+            out / "frames",
+            out / "text",
+            out / "pairs",
+            root=Path(root).resolve(),
+            workers=workers,
+            keywords_per_chunk=p.text.keywords_per_chunk,
+        ),
     }
     metrics = {}
     for name in STEPS:

@@ -4,6 +4,7 @@ Everything is written into a fresh temporary folder next to the output and swapp
 end, so a killed run never leaves a half-old, half-new dataset (stale shards from a larger
 previous run included) under the final name.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,8 +71,9 @@ def fingerprint(rows: list[Row]) -> Fingerprinted:
             log.warning("unreadable image %s: %s", k[:120], err)
             bad.add(k)
             continue
-        infos[k] = ImageInfo(key=k, sha=pixel_sha256(img), phash=phash64(img), width=img.size[0], height=img.size[1],
-                             from_video=False)
+        infos[k] = ImageInfo(
+            key=k, sha=pixel_sha256(img), phash=phash64(img), width=img.size[0], height=img.size[1], from_video=False
+        )
     for r in rows:
         k = ref_key(r)
         if r.source_kind == "quilt_video" and k in infos:
@@ -102,8 +104,16 @@ def planted_duplicates_found(corpus_dir: Path | None, image_of_origin: dict[str,
     return out
 
 
-def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path, out_dir: Path, download_dir: Path | None = None,
-                  corpus_dir: Path | None = None, release_dir: Path | None = None) -> dict:
+def build_dataset(
+    params: DatasetParams,
+    seed: int,
+    root: Path,
+    pairs_dir: Path,
+    out_dir: Path,
+    download_dir: Path | None = None,
+    corpus_dir: Path | None = None,
+    release_dir: Path | None = None,
+) -> dict:
     # ---- 1. rows from every source, video rows first: they win ties when captions collapse.
     # Video rows carry their video's provenance from its download record (download_dir).
     loaded = {"quilt_video": video_rows(pairs_dir, root, download_dir)}
@@ -196,24 +206,54 @@ def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path,
         image_id = image_of[r.pair_id]
         info = info_by_key[rep_of_image[image_id]]
         w, h = sizes[image_id]
-        records.append({
-            # the quilt_1M_lookup.csv columns (image_path relative to outputs/dataset/images)
-            "caption": r.caption, "image_path": f"{image_id}.png", "subset": r.subset, "split": split,
-            "pathology": list(r.pathology), "roi_text": r.roi_text, "med_text": r.med_text, "noisy_text": r.noisy_text,
-            "corrected_text": r.corrected_text, "med_umls_ids": list(r.med_umls_ids), "magnification": r.magnification,
-            "height": h, "width": w,
-            # ours
-            "pair_id": r.pair_id, "key": r.pair_id, "image_id": image_id,
-            "filepath": f"{rel_out}/images/{image_id}.png", "source": r.source,
-            "source_kind": r.source_kind, "video_id": r.video_id or "", "text_kind": r.text_kind,
-            "start": r.start, "end": r.end, "aligner": r.aligner, "score": float(r.score), "origin": r.origin,
-            "url": r.url, "source_split": r.source_split, "keywords": list(r.keywords), "sha256": info.sha, "phash": f"{info.phash:016x}",
-            "video_title": r.title, "channel": r.channel, "uploader": r.uploader, "license": r.license, "upload_date": r.upload_date,
-        })
+        records.append(
+            {
+                # the quilt_1M_lookup.csv columns (image_path relative to outputs/dataset/images)
+                "caption": r.caption,
+                "image_path": f"{image_id}.png",
+                "subset": r.subset,
+                "split": split,
+                "pathology": list(r.pathology),
+                "roi_text": r.roi_text,
+                "med_text": r.med_text,
+                "noisy_text": r.noisy_text,
+                "corrected_text": r.corrected_text,
+                "med_umls_ids": list(r.med_umls_ids),
+                "magnification": r.magnification,
+                "height": h,
+                "width": w,
+                # ours
+                "pair_id": r.pair_id,
+                "key": r.pair_id,
+                "image_id": image_id,
+                "filepath": f"{rel_out}/images/{image_id}.png",
+                "source": r.source,
+                "source_kind": r.source_kind,
+                "video_id": r.video_id or "",
+                "text_kind": r.text_kind,
+                "start": r.start,
+                "end": r.end,
+                "aligner": r.aligner,
+                "score": float(r.score),
+                "origin": r.origin,
+                "url": r.url,
+                "source_split": r.source_split,
+                "keywords": list(r.keywords),
+                "sha256": info.sha,
+                "phash": f"{info.phash:016x}",
+                "video_title": r.title,
+                "channel": r.channel,
+                "uploader": r.uploader,
+                "license": r.license,
+                "upload_date": r.upload_date,
+            }
+        )
     df = pd.DataFrame.from_records(records)
     if df.empty:
-        df = pd.DataFrame(columns=list(QUILT_LOOKUP_COLUMNS) + ["pair_id", "key", "image_id", "filepath", "source",
-                                                                "source_kind", "video_id", "text_kind"])
+        df = pd.DataFrame(
+            columns=list(QUILT_LOOKUP_COLUMNS)
+            + ["pair_id", "key", "image_id", "filepath", "source", "source_kind", "video_id", "text_kind"]
+        )
     df = df.sort_values(["split", "image_id", "pair_id"], kind="stable").reset_index(drop=True)
 
     # the shard of each row is known before writing, so each sample's .json names its own shard
@@ -229,8 +269,14 @@ def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path,
         write_openclip_csv(part.rename(columns={"caption": "title"}), tmp / f"openclip_{split}.csv")
     write_parquet(df, tmp / "metadata.parquet")
 
-    counts = {src: {s: int(((df["source"] == src) & (df["split"] == s)).sum()) for s in SPLITS}
-              for src in sorted(set(df["source"]))} if len(df) else {}
+    counts = (
+        {
+            src: {s: int(((df["source"] == src) & (df["split"] == s)).sum()) for s in SPLITS}
+            for src in sorted(set(df["source"]))
+        }
+        if len(df)
+        else {}
+    )
     stats = {
         "rows": len(df),
         "images": len(used_images),
@@ -265,4 +311,3 @@ def build_dataset(params: DatasetParams, seed: int, root: Path, pairs_dir: Path,
     if old.exists():
         shutil.rmtree(old)
     return stats
-

@@ -6,6 +6,7 @@ joined in time order, ROI sentences (what to look at) first because they are the
 Identical captions of one image (a lecturer repeating themselves, or the same title in two
 sources) collapse to one row.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,17 +42,27 @@ def combined_rows(rows: list[Row], image_of: dict[str, str]) -> list[tuple[str, 
         if len(caption) > MAX_COMBINED_CHARS:
             caption = caption[:MAX_COMBINED_CHARS].rsplit(" ", 1)[0]
         first = rs[0]
-        out.append((image_id, replace(
-            first, pair_id=f"{image_id}-combined", caption=caption, text_kind="combined",
-            roi_text=" ".join(r.roi_text for r in rs if r.roi_text),
-            med_text=" ".join(r.med_text for r in rs if r.med_text),
-            keywords=list(dict.fromkeys(k for r in rs for k in r.keywords)),
-            noisy_text=" ".join(r.noisy_text for r in sorted(rs, key=lambda r: r.start or 0.0)),
-            corrected_text=" ".join(r.corrected_text for r in sorted(rs, key=lambda r: r.start or 0.0)),
-            med_umls_ids=sorted({c for r in rs for c in r.med_umls_ids}),
-            pathology=sorted({c for r in rs for c in r.pathology}),
-            start=min(r.start or 0.0 for r in rs), end=max(r.end or 0.0 for r in rs),
-            score=max(r.score for r in rs))))
+        out.append(
+            (
+                image_id,
+                replace(
+                    first,
+                    pair_id=f"{image_id}-combined",
+                    caption=caption,
+                    text_kind="combined",
+                    roi_text=" ".join(r.roi_text for r in rs if r.roi_text),
+                    med_text=" ".join(r.med_text for r in rs if r.med_text),
+                    keywords=list(dict.fromkeys(k for r in rs for k in r.keywords)),
+                    noisy_text=" ".join(r.noisy_text for r in sorted(rs, key=lambda r: r.start or 0.0)),
+                    corrected_text=" ".join(r.corrected_text for r in sorted(rs, key=lambda r: r.start or 0.0)),
+                    med_umls_ids=sorted({c for r in rs for c in r.med_umls_ids}),
+                    pathology=sorted({c for r in rs for c in r.pathology}),
+                    start=min(r.start or 0.0 for r in rs),
+                    end=max(r.end or 0.0 for r in rs),
+                    score=max(r.score for r in rs),
+                ),
+            )
+        )
     return out
 
 

@@ -9,6 +9,7 @@ Captions and titles come from the internet. Every text put into the page goes th
 html.escape, and the page carries a Content-Security-Policy that lets only its own script
 (marked with a per-page nonce) run: even a text that escaped escaping could not execute.
 """
+
 from __future__ import annotations
 
 import base64
@@ -59,12 +60,16 @@ def svg_bars(labels: list[str], values: list[int], title: str, width: int = 520,
     vmax = max(values) or 1
     label_w, pad = 170, 6
     h = len(values) * (bar_h + pad) + 28
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{h}' role='img' aria-label='{esc(title)}'>",
-             f"<text x='0' y='14' class='svgtitle'>{esc(title)}</text>"]
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{h}' role='img' aria-label='{esc(title)}'>",
+        f"<text x='0' y='14' class='svgtitle'>{esc(title)}</text>",
+    ]
     for i, (lab, v) in enumerate(zip(labels, values)):
         y = 24 + i * (bar_h + pad)
         w = int((width - label_w - 60) * v / vmax)
-        parts.append(f"<text x='{label_w - 6}' y='{y + bar_h - 5}' text-anchor='end' class='svglabel'>{esc(lab)[:40]}</text>")
+        parts.append(
+            f"<text x='{label_w - 6}' y='{y + bar_h - 5}' text-anchor='end' class='svglabel'>{esc(lab)[:40]}</text>"
+        )
         parts.append(f"<rect x='{label_w}' y='{y}' width='{max(w, 1)}' height='{bar_h}' class='bar'/>")
         parts.append(f"<text x='{label_w + w + 4}' y='{y + bar_h - 5}' class='svglabel'>{int(v)}</text>")
     parts.append("</svg>")
@@ -114,7 +119,8 @@ th:first-child,td:first-child{text-align:left}
 
 JS = """
 (function(){
-  var src=document.getElementById('f-source'), q=document.getElementById('f-text'), split=document.getElementById('f-split');
+  var src=document.getElementById('f-source'), q=document.getElementById('f-text'), \
+split=document.getElementById('f-split');
   var shown=document.getElementById('shown');
   function apply(){
     var n=0, needle=q.value.toLowerCase();
@@ -138,7 +144,11 @@ def card_version(root: Path) -> dict:
     """Which dataset this card shows: the DVC hash of outputs/dataset (from dvc.lock, recorded
     when the dataset stage finished), the git commit and the params.yaml digest."""
     version = provenance.data_hashes(root, "card").get("dep:outputs/dataset") or "unknown (not built by dvc repro)"
-    return {"dataset_version": version, "git_commit": provenance.git_commit(root), "params_digest": provenance.params_fingerprint(root)}
+    return {
+        "dataset_version": version,
+        "git_commit": provenance.git_commit(root),
+        "params_digest": provenance.params_fingerprint(root),
+    }
 
 
 def _date(d) -> str:
@@ -156,8 +166,17 @@ def videos_table(df: pd.DataFrame) -> list[list]:
         first = part.iloc[0]
         starts, ends = pd.to_numeric(part["start"], errors="coerce"), pd.to_numeric(part["end"], errors="coerce")
         span = f"{starts.min():.1f}-{ends.max():.1f} s" if starts.notna().any() and ends.notna().any() else ""
-        out.append([vid, *(str(first.get(c, "") or "") if c != "upload_date" else _date(first.get(c)) for c in PROVENANCE_COLUMNS),
-                    len(part), span])
+        out.append(
+            [
+                vid,
+                *(
+                    str(first.get(c, "") or "") if c != "upload_date" else _date(first.get(c))
+                    for c in PROVENANCE_COLUMNS
+                ),
+                len(part),
+                span,
+            ]
+        )
     return out
 
 
@@ -170,17 +189,26 @@ def render_card(dataset_dir: Path, samples: int, seed: int, version: dict | None
     count_rows = []
     for s in sources:
         part = df[df["source"] == s]
-        count_rows.append([s, len(part), part["image_id"].nunique(), *[int((part["split"] == sp).sum()) for sp in SPLITS]])
+        count_rows.append(
+            [s, len(part), part["image_id"].nunique(), *[int((part["split"] == sp).sum()) for sp in SPLITS]]
+        )
     per_split = [int((df["split"] == sp).sum()) for sp in SPLITS] if len(df) else [0] * len(SPLITS)
     count_rows.append(["all", len(df), df["image_id"].nunique() if len(df) else 0, *per_split])
-    filt = [["exact duplicate images removed", stats.get("exact_dups", 0)],
-            ["near-duplicate images removed", stats.get("near_dups", 0)],
-            ["duplicate captions collapsed", stats.get("caption_dups_collapsed", 0)],
-            ["images dropped: match an evaluation image", stats.get("eval_leak_images_dropped", 0)],
-            ["evaluation images checked", stats.get("eval_images_checked", 0)],
-            ["unreadable images", stats.get("unreadable_images", 0)]]
+    filt = [
+        ["exact duplicate images removed", stats.get("exact_dups", 0)],
+        ["near-duplicate images removed", stats.get("near_dups", 0)],
+        ["duplicate captions collapsed", stats.get("caption_dups_collapsed", 0)],
+        ["images dropped: match an evaluation image", stats.get("eval_leak_images_dropped", 0)],
+        ["evaluation images checked", stats.get("eval_images_checked", 0)],
+        ["unreadable images", stats.get("unreadable_images", 0)],
+    ]
     if stats.get("excluded_videos"):
-        filt.append([f"takedown list (dataset.exclude_videos): {len(stats['excluded_videos'])} video(s)", stats.get("excluded_rows", 0)])
+        filt.append(
+            [
+                f"takedown list (dataset.exclude_videos): {len(stats['excluded_videos'])} video(s)",
+                stats.get("excluded_rows", 0),
+            ]
+        )
     for src, reasons in stats.get("rows_skipped", {}).items():
         for why, n in reasons.items():
             filt.append([f"rows skipped ({why}): {src}", n])
@@ -196,14 +224,26 @@ def render_card(dataset_dir: Path, samples: int, seed: int, version: dict | None
     for src in sources:
         part = df[df["source"] == src]
         lic = Counter(str(x) for x in part["license"] if _present(x) and str(x)) if "license" in part else Counter()
-        licences.append([src, len(part), "; ".join(f"{k} ({v} rows)" for k, v in sorted(lic.items())) or "not recorded by the source"])
-    version_rows = [["dataset version (DVC hash of outputs/dataset)", version.get("dataset_version", "unknown")],
-                    ["git commit", version.get("git_commit", "unknown")],
-                    ["params.yaml digest", version.get("params_digest", "unknown")],
-                    # the dataset's own build time, from its file: stats.json holds no clock, so that
-                    # a rebuild from the same inputs is byte-identical (and DVC's hash with it)
-                    ["built (UTC)", datetime.fromtimestamp((dataset_dir / "metadata.parquet").stat().st_mtime, timezone.utc)
-                     .strftime("%Y-%m-%d %H:%M:%S")]]
+        licences.append(
+            [
+                src,
+                len(part),
+                "; ".join(f"{k} ({v} rows)" for k, v in sorted(lic.items())) or "not recorded by the source",
+            ]
+        )
+    version_rows = [
+        ["dataset version (DVC hash of outputs/dataset)", version.get("dataset_version", "unknown")],
+        ["git commit", version.get("git_commit", "unknown")],
+        ["params.yaml digest", version.get("params_digest", "unknown")],
+        # the dataset's own build time, from its file: stats.json holds no clock, so that
+        # a rebuild from the same inputs is byte-identical (and DVC's hash with it)
+        [
+            "built (UTC)",
+            datetime.fromtimestamp((dataset_dir / "metadata.parquet").stat().st_mtime, timezone.utc).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            ),
+        ],
+    ]
 
     chosen = pick_samples(df, samples, seed)
     cards = []
@@ -221,12 +261,15 @@ def render_card(dataset_dir: Path, samples: int, seed: int, version: dict | None
             f"<div class='cap'>{esc(r['caption'])}</div>"
             f"<div class='meta'>{esc(r['source'])} | {esc(r['split'])} | {esc(r['text_kind'])}"
             f"{' | ' + esc(when) if when else ''}{' | mag ' + esc(mag) if mag else ''}"
-            f"{' | ' + esc(patho) if patho else ''}</div></div>")
+            f"{' | ' + esc(patho) if patho else ''}</div></div>"
+        )
 
     opts = "".join(f"<option value='{esc(s)}'>{esc(s)}</option>" for s in sources)
     split_opts = "".join(f"<option value='{s}'>{s}</option>" for s in SPLITS)
-    csp = (f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; "
-           "base-uri 'none'; form-action 'none'")
+    csp = (
+        f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; "
+        "base-uri 'none'; form-action 'none'"
+    )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{csp}">
@@ -234,23 +277,29 @@ def render_card(dataset_dir: Path, samples: int, seed: int, version: dict | None
 <title>quiltkit dataset card</title><style>{CSS}</style></head>
 <body>
 <h1>quiltkit dataset card</h1>
-<p class="muted">{esc(len(df))} image-text rows over {esc(stats.get('images', 0))} images; images at most
-{esc(stats.get('image_size'))} px; near duplicates within {esc(stats.get('near_dup_hamming'))} pHash bits; split seed {esc(stats.get('seed'))}.</p>
+<p class="muted">{esc(len(df))} image-text rows over {esc(stats.get("images", 0))} images; images at most
+{esc(stats.get("image_size"))} px; near duplicates within {esc(stats.get("near_dup_hamming"))} pHash bits; \
+split seed {esc(stats.get("seed"))}.</p>
 <h2 id="provenance">Provenance</h2>
-{_table(['field', 'value'], version_rows)}
+{_table(["field", "value"], version_rows)}
 <h3>Sources and their licences</h3>
-{_table(['source', 'rows', 'licence'], licences)}
+{_table(["source", "rows", "licence"], licences)}
 <h3>Videos</h3>
-{_table(['video', 'url', 'title', 'channel', 'uploader', 'licence', 'upload date', 'rows', 'time span'], videos_table(df))}
+{
+        _table(
+            ["video", "url", "title", "channel", "uploader", "licence", "upload date", "rows", "time span"],
+            videos_table(df),
+        )
+    }
 <h2>Rows per source and split</h2>
-{_table(['source', 'rows', 'images', *SPLITS], count_rows)}
+{_table(["source", "rows", "images", *SPLITS], count_rows)}
 <h2>What curation removed</h2>
-{_table(['filter', 'count'], filt)}
+{_table(["filter", "count"], filt)}
 <h2>Distributions</h2>
 <div class="charts">
-{svg_bars(wl, wc, 'caption length (words)')}
-{svg_bars([k for k, _ in sorted(mags.items())], [v for _, v in sorted(mags.items())], 'magnification')}
-{svg_bars([k for k, _ in top_paths], [v for _, v in top_paths], 'sub-pathology (rows)')}
+{svg_bars(wl, wc, "caption length (words)")}
+{svg_bars([k for k, _ in sorted(mags.items())], [v for _, v in sorted(mags.items())], "magnification")}
+{svg_bars([k for k, _ in top_paths], [v for _, v in top_paths], "sub-pathology (rows)")}
 </div>
 <h2>Sample pairs (<span id="shown">{len(cards)}</span> of {len(cards)} shown)</h2>
 <div class="controls">
@@ -259,7 +308,7 @@ def render_card(dataset_dir: Path, samples: int, seed: int, version: dict | None
 <label>text <input id="f-text" type="search" placeholder="filter captions"></label>
 </div>
 <div class="gallery">
-{''.join(cards)}
+{"".join(cards)}
 </div>
 <script nonce="{nonce}">{JS}</script>
 </body></html>

@@ -6,6 +6,7 @@ B~C, all three collapse to one image. Each group keeps one representative, chose
 richest metadata survives: a video frame (it has sentences, entities, magnification) over an
 external image, then the larger image, then the smaller hash (for determinism).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ image that matches one by pixels or by perceptual hash and counts the drops in i
 configured evaluation set that is missing is logged and reported, never silently ignored: the
 metrics say how many evaluation images were actually checked.
 """
+
 from __future__ import annotations
 
 import logging

@@ -14,6 +14,7 @@ pairs (m (V n)^2 / 2^(b+1), the random-collision load of a band of b bits). For 
 few million hashes that is m = 3 bands of ~21 bits with one flip per side: per-hash work stays
 constant while n grows, which is what keeps the search sub-quadratic.
 """
+
 from __future__ import annotations
 
 from itertools import combinations
@@ -71,17 +72,17 @@ def near_duplicate_pairs(hashes: np.ndarray, k: int, chunk: int = 1 << 22) -> np
     out = []
     multi = np.nonzero(ends - starts > 1)[0]
     for u in multi:
-        members = order[starts[u]:ends[u]]
+        members = order[starts[u] : ends[u]]
         out.extend(combinations(sorted(members.tolist()), 2))
-    simple = (ends - starts == 1)
+    simple = ends - starts == 1
     if len(pairs_u):
         a, b = pairs_u[:, 0], pairs_u[:, 1]
         both_single = simple[a] & simple[b]
         ia, ib = order[starts[a[both_single]]], order[starts[b[both_single]]]
         res = [np.stack([np.minimum(ia, ib), np.maximum(ia, ib)], axis=1)]
         for ua, ub in pairs_u[~both_single].tolist():
-            for x in order[starts[ua]:ends[ua]].tolist():
-                for y in order[starts[ub]:ends[ub]].tolist():
+            for x in order[starts[ua] : ends[ua]].tolist():
+                for y in order[starts[ub] : ends[ub]].tolist():
                     res.append(np.array([[min(x, y), max(x, y)]]))
     else:
         res = []
@@ -124,7 +125,7 @@ def _unique_pairs(h: np.ndarray, k: int, chunk: int) -> np.ndarray:
                 break
             idx = np.nonzero(eq)[0]
             for lo in range(0, len(idx), chunk):
-                sel = idx[lo:lo + chunk]
+                sel = idx[lo : lo + chunk]
                 a, b = owner[sel], owner[sel + d]
                 keep = a != b
                 a, b = a[keep], b[keep]
@@ -144,7 +145,7 @@ def brute_force_pairs(hashes: np.ndarray, k: int) -> np.ndarray:
     h = np.asarray(hashes, dtype=np.uint64)
     out = []
     for i in range(len(h)):
-        d = _popcount(h[i] ^ h[i + 1:])
+        d = _popcount(h[i] ^ h[i + 1 :])
         for j in np.nonzero(d <= k)[0]:
             out.append((i, i + 1 + int(j)))
     return np.array(out, dtype=np.int64).reshape(-1, 2)

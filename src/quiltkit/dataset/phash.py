@@ -5,6 +5,7 @@ format or metadata; the perceptual hash finds re-encodes, resizes and small edit
 to 32x32 grey, take the 2-D DCT, keep the 8x8 lowest frequencies, set each bit by comparing to
 their median (the DC term excluded from the median, as it only encodes brightness).
 """
+
 from __future__ import annotations
 
 import hashlib

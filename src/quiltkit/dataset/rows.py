@@ -1,4 +1,5 @@
 """The one row shape every source is turned into before merging."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

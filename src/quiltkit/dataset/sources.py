@@ -16,22 +16,32 @@ counted, each with its file and row number in the log; a source that cannot be r
 (missing file, missing columns) is an error naming the file, because silently training without
 a configured source is worse than stopping.
 """
+
 from __future__ import annotations
 
 import ast
 import io
 import json
 import logging
+import lzma
 import math
 import tarfile
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from quiltkit.config import EXTERNAL_SOURCE_KINDS
-from quiltkit.contracts import QUILT_LOOKUP_COLUMNS, RECORD_SUFFIX, RELEASE_ROWS_FILE, ContractError, PairsFile, VideoRecord
+from quiltkit.contracts import (
+    QUILT_LOOKUP_COLUMNS,
+    RECORD_SUFFIX,
+    RELEASE_ROWS_FILE,
+    ContractError,
+    PairsFile,
+    VideoRecord,
+)
 from quiltkit.dataset.rows import Row
 
 log = logging.getLogger(__name__)
@@ -153,10 +163,16 @@ def _text(v) -> str:
 def lookup_fields(r: dict) -> dict:
     """The Row fields of a quilt_1M_lookup.csv row's own columns (a released lookup's, or the
     release stage's rebuilt rows, which carry them): lists parsed as data, blanks as empty."""
-    return {"subset": _text(r.get("subset")) or "quilt", "source_split": _text(r.get("split")),
-            "pathology": _listish(r.get("pathology")), "roi_text": _text(r.get("roi_text")),
-            "noisy_text": _text(r.get("noisy_text")), "corrected_text": _text(r.get("corrected_text")),
-            "med_umls_ids": _listish(r.get("med_umls_ids")), "magnification": _text(r.get("magnification")) or None}
+    return {
+        "subset": _text(r.get("subset")) or "quilt",
+        "source_split": _text(r.get("split")),
+        "pathology": _listish(r.get("pathology")),
+        "roi_text": _text(r.get("roi_text")),
+        "noisy_text": _text(r.get("noisy_text")),
+        "corrected_text": _text(r.get("corrected_text")),
+        "med_umls_ids": _listish(r.get("med_umls_ids")),
+        "magnification": _text(r.get("magnification")) or None,
+    }
 
 
 def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
@@ -195,8 +211,14 @@ def video_provenance(download_dir: Path | None) -> dict[str, dict]:
         except ContractError as err:
             log.warning("provenance: %s", err)
             continue
-        out[rec.video_id] = {"url": rec.webpage_url or rec.url, "title": rec.title, "channel": rec.channel,
-                             "uploader": rec.uploader or "", "license": rec.license or "", "upload_date": rec.upload_date or ""}
+        out[rec.video_id] = {
+            "url": rec.webpage_url or rec.url,
+            "title": rec.title,
+            "channel": rec.channel,
+            "uploader": rec.uploader or "",
+            "license": rec.license or "",
+            "upload_date": rec.upload_date or "",
+        }
     return out
 
 
@@ -219,13 +241,33 @@ def video_rows(pairs_dir: Path, root: Path, download_dir: Path | None = None) ->
             if not p.caption.strip():
                 sk.add("empty caption", f"{f.name}: {p.pair_id}")
                 continue
-            rows.append(Row(
-                source="quilt_video", source_kind="quilt_video", pair_id=p.pair_id, image=img, origin=p.image_path,
-                caption=p.caption.strip(), text_kind="sentence", video_id=p.video_id, subset="quilt",
-                pathology=list(p.pathology), roi_text=p.roi_text, med_text=p.med_text, keywords=list(p.keywords),
-                noisy_text=p.noisy_text, corrected_text=p.corrected_text,
-                med_umls_ids=list(p.med_umls_ids), magnification=p.magnification, start=p.start, end=p.end,
-                aligner=p.aligner, score=p.score, source_image_id=p.image_id, **prov.get(p.video_id, {})))
+            rows.append(
+                Row(
+                    source="quilt_video",
+                    source_kind="quilt_video",
+                    pair_id=p.pair_id,
+                    image=img,
+                    origin=p.image_path,
+                    caption=p.caption.strip(),
+                    text_kind="sentence",
+                    video_id=p.video_id,
+                    subset="quilt",
+                    pathology=list(p.pathology),
+                    roi_text=p.roi_text,
+                    med_text=p.med_text,
+                    keywords=list(p.keywords),
+                    noisy_text=p.noisy_text,
+                    corrected_text=p.corrected_text,
+                    med_umls_ids=list(p.med_umls_ids),
+                    magnification=p.magnification,
+                    start=p.start,
+                    end=p.end,
+                    aligner=p.aligner,
+                    score=p.score,
+                    source_image_id=p.image_id,
+                    **prov.get(p.video_id, {}),
+                )
+            )
     return Loaded(rows, sk.counts)
 
 
@@ -256,12 +298,26 @@ def release_rows(release_dir: Path, root: Path) -> Loaded:
         if found is None:
             continue
         img, cap = found
-        rows.append(Row(
-            source="quilt_release", source_kind="quilt_release", pair_id=f"quilt_release-{i}", image=img, origin=_rel(img, root),
-            caption=cap, text_kind="sentence", video_id=_text(r.get("video_id")), **lookup_fields(r),
-            start=_time(r, "start", path, i), end=_time(r, "end", path, i),
-            url=_text(r.get("url")), title=_text(r.get("title")), channel=_text(r.get("channel")), license=_text(r.get("license")),
-            source_image_id=_text(r.get("image_path"))))
+        rows.append(
+            Row(
+                source="quilt_release",
+                source_kind="quilt_release",
+                pair_id=f"quilt_release-{i}",
+                image=img,
+                origin=_rel(img, root),
+                caption=cap,
+                text_kind="sentence",
+                video_id=_text(r.get("video_id")),
+                **lookup_fields(r),
+                start=_time(r, "start", path, i),
+                end=_time(r, "end", path, i),
+                url=_text(r.get("url")),
+                title=_text(r.get("title")),
+                channel=_text(r.get("channel")),
+                license=_text(r.get("license")),
+                source_image_id=_text(r.get("image_path")),
+            )
+        )
     return Loaded(rows, sk.counts)
 
 
@@ -277,8 +333,17 @@ def openclip_csv_rows(spec: SourceSpec, root: Path) -> Loaded:
         if found is None:
             continue
         img, cap = found
-        rows.append(Row(source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{spec.path.stem}-{i}",
-                        image=img, origin=_rel(img, root), caption=cap, subset=spec.path.stem))
+        rows.append(
+            Row(
+                source=spec.raw,
+                source_kind=spec.kind,
+                pair_id=f"{spec.kind}-{spec.path.stem}-{i}",
+                image=img,
+                origin=_rel(img, root),
+                caption=cap,
+                subset=spec.path.stem,
+            )
+        )
     return Loaded(rows, sk.counts)
 
 
@@ -298,8 +363,17 @@ def quilt_lookup_rows(spec: SourceSpec, root: Path) -> Loaded:
         if found is None:
             continue
         img, cap = found
-        rows.append(Row(source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{spec.path.stem}-{i}", image=img,
-                        origin=_rel(img, root), caption=cap, **lookup_fields(r)))
+        rows.append(
+            Row(
+                source=spec.raw,
+                source_kind=spec.kind,
+                pair_id=f"{spec.kind}-{spec.path.stem}-{i}",
+                image=img,
+                origin=_rel(img, root),
+                caption=cap,
+                **lookup_fields(r),
+            )
+        )
     return Loaded(rows, sk.counts)
 
 
@@ -329,7 +403,9 @@ def img2dataset_parquet_rows(spec: SourceSpec, root: Path) -> Loaded:
         cols = pf.schema_arrow.names
         img_col = next((c for c in IMAGE_EXTS if c in cols), None)
         if img_col is None or "caption" not in cols:
-            raise SourceError(f"{f}: not an img2dataset parquet (need an image column {IMAGE_EXTS} and caption; has {cols})")
+            raise SourceError(
+                f"{f}: not an img2dataset parquet (need an image column {IMAGE_EXTS} and caption; has {cols})"
+            )
         # batch by batch: an img2dataset shard holds thousands of encoded images
         batches = (r for b in pf.iter_batches(batch_size=512) for r in b.to_pylist())
         for i, r in enumerate(batches):
@@ -344,9 +420,18 @@ def img2dataset_parquet_rows(spec: SourceSpec, root: Path) -> Loaded:
             if not cap:
                 sk.add("empty caption", f"{f.name}: {key}")
                 continue
-            rows.append(Row(source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{f.stem}-{key}",
-                            image=bytes(data), origin=f"{_rel(f, root)}:{key}", caption=cap,
-                            subset=spec.path.stem, url=_text(r.get("url"))))
+            rows.append(
+                Row(
+                    source=spec.raw,
+                    source_kind=spec.kind,
+                    pair_id=f"{spec.kind}-{f.stem}-{key}",
+                    image=bytes(data),
+                    origin=f"{_rel(f, root)}:{key}",
+                    caption=cap,
+                    subset=spec.path.stem,
+                    url=_text(r.get("url")),
+                )
+            )
     return Loaded(rows, sk.counts)
 
 
@@ -368,7 +453,9 @@ def img2dataset_wds_rows(spec: SourceSpec, root: Path) -> Loaded:
                     fh = tar.extractfile(m)
                     if fh is not None:
                         samples.setdefault(key, {})[ext.lower()] = fh.read()
-        except (tarfile.TarError, OSError, EOFError) as err:  # EOFError: a compressed shard cut short
+        # EOFError: a compressed shard cut short; LZMAError / zlib.error: a flipped byte inside an
+        # xz or gzip stream (bz2 raises OSError)
+        except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib.error) as err:
             raise SourceError(f"{f}: not a readable tar: {err}") from None
         for key in sorted(samples):
             s = samples[key]
@@ -394,9 +481,18 @@ def img2dataset_wds_rows(spec: SourceSpec, root: Path) -> Loaded:
             if not cap:
                 sk.add("empty caption", f"{f.name}: {key}")
                 continue
-            rows.append(Row(source=spec.raw, source_kind=spec.kind, pair_id=f"{spec.kind}-{f.stem}-{key}", image=img,
-                            origin=f"{_rel(f, root)}:{key}", caption=cap, subset=spec.path.stem,
-                            url=_text(meta.get("url"))))
+            rows.append(
+                Row(
+                    source=spec.raw,
+                    source_kind=spec.kind,
+                    pair_id=f"{spec.kind}-{f.stem}-{key}",
+                    image=img,
+                    origin=f"{_rel(f, root)}:{key}",
+                    caption=cap,
+                    subset=spec.path.stem,
+                    url=_text(meta.get("url")),
+                )
+            )
     return Loaded(rows, sk.counts)
 
 

@@ -8,6 +8,7 @@ duplicate can never sit on both sides of a split. Each merged group then lands i
 hash of (seed, source, group id) mapped to [0, 1): deterministic, independent of row order,
 and stable when data is added (no existing group ever moves).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,9 @@ def group_key(source: str, video_id: str | None, image_id: str) -> str:
     return f"video:{video_id}" if video_id else f"{source}|image:{image_id}"
 
 
-def assign_splits(groups: list[str], image_ids: list[str], seed: int, val_fraction: float,
-                  test_fraction: float) -> list[str]:
+def assign_splits(
+    groups: list[str], image_ids: list[str], seed: int, val_fraction: float, test_fraction: float
+) -> list[str]:
     """One split per row, given each row's group key and (deduplicated) image id."""
     keys = sorted(set(groups))
     index = {k: i for i, k in enumerate(keys)}

@@ -5,6 +5,7 @@ Shards are plain tars that webdataset and open_clip read as they are: per sample
 or mode noise, and samples are written in a fixed order, so the same dataset gives the same
 bytes and DVC sees no change where there is none.
 """
+
 from __future__ import annotations
 
 import io
@@ -48,11 +49,13 @@ def write_shards(shard_dir: Path, split: str, samples: list[dict], images_dir: P
     for n, lo in enumerate(range(0, len(samples), shard_size)):
         name = f"{split}-{n:06d}.tar"
         with tarfile.open(shard_dir / name, "w", format=tarfile.PAX_FORMAT) as tar:
-            for s in samples[lo:lo + shard_size]:
+            for s in samples[lo : lo + shard_size]:
                 key = s["key"]
                 _member(tar, f"{key}.png", (images_dir / f"{s['image_id']}.png").read_bytes())
                 _member(tar, f"{key}.txt", s["caption"].encode("utf-8"))
-                _member(tar, f"{key}.json", json.dumps(s, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+                _member(
+                    tar, f"{key}.json", json.dumps(s, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+                )
         names.append(name)
     return names
 

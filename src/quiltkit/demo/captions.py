@@ -6,13 +6,18 @@ back-to-back glands". Each caption names the tissue (a synonym of the class) so 
 retrieval evaluations have a fair target, and the wording varies so a model cannot key on one
 template.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from quiltkit.demo.tissue_classes import CLASS_INFO
 
-MAG_TEXT = {"low": ["4x", "low power", "low magnification"], "medium": ["10x", "medium power", "intermediate power"], "high": ["40x", "high power", "high magnification"]}
+MAG_TEXT = {
+    "low": ["4x", "low power", "low magnification"],
+    "medium": ["10x", "medium power", "intermediate power"],
+    "high": ["40x", "high power", "high magnification"],
+}
 
 TEMPLATES = [
     "H&E stained section of {syn} showing {feature}.",
@@ -46,5 +51,9 @@ def caption(rng: np.random.Generator, tissue_class: str, magnification: str | No
 
 
 def package_caption(rng: np.random.Generator, stain: str, description: str) -> str:
-    opts = [f"{stain} image: {description}.", f"Example {stain} field ({description}).", f"Real {stain} micrograph, {description}."]
+    opts = [
+        f"{stain} image: {description}.",
+        f"Example {stain} field ({description}).",
+        f"Real {stain} micrograph, {description}.",
+    ]
     return opts[int(rng.integers(0, len(opts)))]

@@ -16,6 +16,7 @@ one with a different layout, serif and STIX type and arrows instead of outlines 
 `pip_over_slide` is the one non-histology painter here: a webcam over a bullet slide, the frame
 the webcam boxes must not teach the classifier to call tissue.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -38,8 +39,10 @@ def _tissue(ctx: PaintContext, painter: str) -> np.ndarray:
     """The picture under the viewport, which styles.paint sets from the style's `tissue:`."""
     if ctx.tissue_picture is None:
         names = [st.name for st in all_styles().values() if st.painter == f"chrome:{painter}"]
-        raise ValueError(f"chrome:{painter} (style {', '.join(names) or '?'}) needs ctx.tissue_picture; "
-                         "styles.paint sets it from the style's tissue:")
+        raise ValueError(
+            f"chrome:{painter} (style {', '.join(names) or '?'}) needs ctx.tissue_picture; "
+            "styles.paint sets it from the style's tissue:"
+        )
     return ctx.tissue_picture
 
 
@@ -88,8 +91,11 @@ def _icon(d: ImageDraw.ImageDraw, box: Box, kind: int, fill, width: int) -> None
     elif kind == 3:
         d.ellipse([cx - r, cy - r * 0.75, cx + r, cy + r * 0.75], outline=fill, width=width)
     elif kind == 4:
-        d.polygon([(cx - r, cy + r * 0.6), (cx - r * 0.3, cy - r), (cx + r, cy - r * 0.3), (cx + r * 0.4, cy + r)],
-                  outline=fill, width=width)
+        d.polygon(
+            [(cx - r, cy + r * 0.6), (cx - r * 0.3, cy - r), (cx + r, cy - r * 0.3), (cx + r * 0.4, cy + r)],
+            outline=fill,
+            width=width,
+        )
     elif kind == 5:
         d.line([(cx - r, cy + r), (cx + r, cy - r)], fill=fill, width=width + 1)
         d.ellipse([cx - r, cy + r * 0.4, cx - r * 0.4, cy + r], fill=fill)
@@ -99,7 +105,10 @@ def _icon(d: ImageDraw.ImageDraw, box: Box, kind: int, fill, width: int) -> None
             d.line([(cx + t * r * 2 - r * 0.2, cy - t * r), (cx + t * r * 2, cy - t * r + r * 0.4)], fill=fill, width=1)
     elif kind == 7:
         for dx, dy in ((-0.5, -0.4), (0.4, -0.6), (0, 0.5)):
-            d.ellipse([cx + dx * r - r * 0.22, cy + dy * r - r * 0.22, cx + dx * r + r * 0.22, cy + dy * r + r * 0.22], fill=fill)
+            d.ellipse(
+                [cx + dx * r - r * 0.22, cy + dy * r - r * 0.22, cx + dx * r + r * 0.22, cy + dy * r + r * 0.22],
+                fill=fill,
+            )
     elif kind == 8:
         for t in (-1, 0, 1):
             d.line([(cx + t * r * 0.7, cy - r), (cx + t * r * 0.7, cy + r)], fill=fill, width=1)
@@ -109,8 +118,9 @@ def _icon(d: ImageDraw.ImageDraw, box: Box, kind: int, fill, width: int) -> None
         d.ellipse([cx - r * 0.25, cy - r * 0.25, cx + r * 0.25, cy + r * 0.25], fill=fill)
 
 
-def _scale_bar(d: ImageDraw.ImageDraw, viewport, rng: np.random.Generator, family: str, corner: str, fill,
-               backing=None) -> None:
+def _scale_bar(
+    d: ImageDraw.ImageDraw, viewport, rng: np.random.Generator, family: str, corner: str, fill, backing=None
+) -> None:
     """A scale bar with its length in micrometres in a corner of the viewport (DejaVu and STIX
     both have the micro sign)."""
     x, y, vw, vh = viewport
@@ -149,18 +159,37 @@ def viewer_dark(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> 
     _side_panel_dark(img, d, (px0, tb, px0 + pw, h - sb), tissue, rng, ctx, text, muted)
     d.rectangle([0, h - sb, w, h], fill=_mix(ui, (0, 0, 0), 0.4))
     zoom = _pick(rng, ("5.0x", "10.0x", "20.0x", "40.0x"))
-    status = f"x: {int(rng.integers(1000, 90000))}  y: {int(rng.integers(1000, 60000))}    {rng.uniform(0.24, 0.52):.3f} µm/px    {zoom}"
+    status = (
+        f"x: {int(rng.integers(1000, 90000))}  y: {int(rng.integers(1000, 60000))}    "
+        f"{rng.uniform(0.24, 0.52):.3f} µm/px    {zoom}"
+    )
     _put(d, (h * 0.02, h - sb / 2), status, _font("mono", sb * 0.55), muted, anchor="lm")
-    d.rectangle([viewport[0], viewport[1], viewport[0] + viewport[2] - 1, viewport[1] + viewport[3] - 1], fill=(0, 0, 0))
+    d.rectangle(
+        [viewport[0], viewport[1], viewport[0] + viewport[2] - 1, viewport[1] + viewport[3] - 1], fill=(0, 0, 0)
+    )
     layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     ld = ImageDraw.Draw(layer)
-    _scale_bar(ld, viewport, rng, "sans", _pick(rng, ("bl", "br")), _pick(rng, ((255, 255, 255, 255), (10, 10, 10, 255))))
+    _scale_bar(
+        ld, viewport, rng, "sans", _pick(rng, ("bl", "br")), _pick(rng, ((255, 255, 255, 255), (10, 10, 10, 255)))
+    )
     if rng.random() < 0.7:
         vx, vy, vw, vh = viewport
-        outline = _blob(rng, vx + vw * rng.uniform(0.35, 0.65), vy + vh * rng.uniform(0.35, 0.6), vh * rng.uniform(0.15, 0.3),
-                        0.35, n=40, elong=rng.uniform(1.0, 1.6), angle=rng.uniform(0, np.pi))
-        ld.line([tuple(p) for p in outline] + [tuple(outline[0])], fill=_pick(rng, ANNOTATION_COLOURS) + (255,),
-                width=max(1, int(round(h / 180))), joint="curve")
+        outline = _blob(
+            rng,
+            vx + vw * rng.uniform(0.35, 0.65),
+            vy + vh * rng.uniform(0.35, 0.6),
+            vh * rng.uniform(0.15, 0.3),
+            0.35,
+            n=40,
+            elong=rng.uniform(1.0, 1.6),
+            angle=rng.uniform(0, np.pi),
+        )
+        ld.line(
+            [tuple(p) for p in outline] + [tuple(outline[0])],
+            fill=_pick(rng, ANNOTATION_COLOURS) + (255,),
+            width=max(1, int(round(h / 180))),
+            joint="curve",
+        )
     return Chrome(np.asarray(img).copy(), viewport, *_overlay(layer))
 
 
@@ -177,18 +206,34 @@ def _toolbar_dark(d: ImageDraw.ImageDraw, w: int, tb: int, rng: np.random.Genera
             x += tb * 0.25
         box = (x, (tb - s) / 2, x + s, (tb + s) / 2)
         if i == pressed:
-            d.rounded_rectangle([box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2], radius=3, fill=_mix(ui, (80, 140, 230), 0.6))
+            d.rounded_rectangle(
+                [box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2], radius=3, fill=_mix(ui, (80, 140, 230), 0.6)
+            )
         pad = s * 0.2
         _icon(d, (box[0] + pad, box[1] + pad, box[2] - pad, box[3] - pad), int(kind), text, max(1, int(tb / 24)))
         x += s + tb * 0.18
     font = _font("sans", tb * 0.34)
     zx = x + tb * 0.4
-    d.rounded_rectangle([zx, tb * 0.22, zx + tb * 1.6, tb * 0.78], radius=3, fill=_mix(ui, (0, 0, 0), 0.45),
-                        outline=_mix(ui, (255, 255, 255), 0.25))
+    d.rounded_rectangle(
+        [zx, tb * 0.22, zx + tb * 1.6, tb * 0.78],
+        radius=3,
+        fill=_mix(ui, (0, 0, 0), 0.45),
+        outline=_mix(ui, (255, 255, 255), 0.25),
+    )
     _put(d, (zx + tb * 0.15, tb / 2), _pick(rng, ("100%", "50%", "25%", "12.5%")), font, text, anchor="lm")
     d.polygon([(zx + tb * 1.3, tb * 0.44), (zx + tb * 1.48, tb * 0.44), (zx + tb * 1.39, tb * 0.56)], fill=text)
-    name = f"{_pick(rng, ('CRC', 'COLON', 'GI', 'BX'))}_{int(rng.integers(100, 9999)):04d}.{_pick(rng, ('svs', 'ndpi', 'tif', 'mrxs'))}"
-    _put(d, (w - tb * 0.3, tb / 2), _ellipsize(d, name, font, max(10, w - zx - tb * 2.2)), font, (170, 174, 182), anchor="rm")
+    name = (
+        f"{_pick(rng, ('CRC', 'COLON', 'GI', 'BX'))}_{int(rng.integers(100, 9999)):04d}."
+        f"{_pick(rng, ('svs', 'ndpi', 'tif', 'mrxs'))}"
+    )
+    _put(
+        d,
+        (w - tb * 0.3, tb / 2),
+        _ellipsize(d, name, font, max(10, w - zx - tb * 2.2)),
+        font,
+        (170, 174, 182),
+        anchor="rm",
+    )
 
 
 def _side_panel_dark(img, d, box: Box, tissue, rng: np.random.Generator, ctx: PaintContext, text, muted) -> None:
@@ -212,13 +257,20 @@ def _side_panel_dark(img, d, box: Box, tissue, rng: np.random.Generator, ctx: Pa
         if y + body.size * 1.4 > y1:
             return
         sw = body.size * 0.8
-        d.rectangle([x0 + m, y + body.size * 0.15, x0 + m + sw, y + body.size * 0.15 + sw], fill=ANNOTATION_COLOURS[i % 5])
+        d.rectangle(
+            [x0 + m, y + body.size * 0.15, x0 + m + sw, y + body.size * 0.15 + sw], fill=ANNOTATION_COLOURS[i % 5]
+        )
         label = f"{name.capitalize()} ({int(rng.integers(1, 30))})"
         _put(d, (x0 + m + sw * 1.6, y), _ellipsize(d, label, body, pw - 2 * m - sw * 1.6), body, text)
         y += body.size * 1.45
     y += m * 0.5
-    props = [f"Pixel width {rng.uniform(0.24, 0.52):.4f} µm", f"Magnification {_pick(rng, ('20', '40'))}x",
-             f"Width {int(rng.integers(40, 120)) * 1000} px", f"Height {int(rng.integers(30, 90)) * 1000} px", "Stain H&E"]
+    props = [
+        f"Pixel width {rng.uniform(0.24, 0.52):.4f} µm",
+        f"Magnification {_pick(rng, ('20', '40'))}x",
+        f"Width {int(rng.integers(40, 120)) * 1000} px",
+        f"Height {int(rng.integers(30, 90)) * 1000} px",
+        "Stain H&E",
+    ]
     if y + head.size * 1.5 < y1:
         _put(d, (x0 + m, y), "Image", head, text)
         y += head.size * 1.5
@@ -240,7 +292,12 @@ def viewer_light(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) ->
     tissue = _tissue(ctx, "viewer_light")
     ui = _jitter(rng, (222, 223, 226), 4)
     ink, muted = (30, 32, 40), (96, 100, 110)
-    tab, tb, bb, lw = int(h * rng.uniform(0.055, 0.07)), int(h * rng.uniform(0.065, 0.08)), int(h * 0.035), int(w * rng.uniform(0.19, 0.23))
+    tab, tb, bb, lw = (
+        int(h * rng.uniform(0.055, 0.07)),
+        int(h * rng.uniform(0.065, 0.08)),
+        int(h * 0.035),
+        int(w * rng.uniform(0.19, 0.23)),
+    )
     viewport = (lw, tab + tb, w - lw, h - tab - tb - bb)
     img = Image.new("RGB", (w, h), ui)
     d = ImageDraw.Draw(img)
@@ -254,20 +311,35 @@ def viewer_light(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) ->
     y = column[1] + m
     _put(d, (m, y), "Slide properties", title, ink)
     y += title.size * 1.6
-    props = [f"Case {int(rng.integers(10, 25))}-{int(rng.integers(100, 999))}", f"Stain: {_pick(rng, ('PAS', 'PAS-D', 'H&E'))}",
-             f"Scanned at {_pick(rng, ('20', '40'))}x", f"MPP {rng.uniform(0.22, 0.5):.3f}", f"Block {_pick(rng, 'ABC')}{int(rng.integers(1, 6))}"]
+    props = [
+        f"Case {int(rng.integers(10, 25))}-{int(rng.integers(100, 999))}",
+        f"Stain: {_pick(rng, ('PAS', 'PAS-D', 'H&E'))}",
+        f"Scanned at {_pick(rng, ('20', '40'))}x",
+        f"MPP {rng.uniform(0.22, 0.5):.3f}",
+        f"Block {_pick(rng, 'ABC')}{int(rng.integers(1, 6))}",
+    ]
     thumb_top = column[1] + (column[3] - column[1]) * 0.55
     for line in props:
         if y + font.size * 1.4 > thumb_top:
             break
         _put(d, (m, y), _ellipsize(d, line, font, lw - 2 * m), font, muted)
         y += font.size * 1.45
-    d.rectangle([m * 0.5, thumb_top, lw - m * 0.5, column[3] - m * 0.5], fill=(250, 250, 250), outline=_mix(ui, (0, 0, 0), 0.3))
+    d.rectangle(
+        [m * 0.5, thumb_top, lw - m * 0.5, column[3] - m * 0.5], fill=(250, 250, 250), outline=_mix(ui, (0, 0, 0), 0.3)
+    )
     _navigator(img, tissue, (m, thumb_top + m * 0.5, lw - m, column[3] - m), rng, (150, 150, 155), (30, 90, 220))
     d.rectangle([0, h - bb, w, h], fill=_mix(ui, (0, 0, 0), 0.08))
-    _put(d, (w - m, h - bb / 2), f"{_pick(rng, ('Ready', 'Loaded', 'Tiles cached'))}  |  {int(rng.integers(1, 9))} annotations",
-         _font("stix", bb * 0.62), muted, anchor="rm")
-    d.rectangle([viewport[0], viewport[1], viewport[0] + viewport[2] - 1, viewport[1] + viewport[3] - 1], fill=(255, 255, 255))
+    _put(
+        d,
+        (w - m, h - bb / 2),
+        f"{_pick(rng, ('Ready', 'Loaded', 'Tiles cached'))}  |  {int(rng.integers(1, 9))} annotations",
+        _font("stix", bb * 0.62),
+        muted,
+        anchor="rm",
+    )
+    d.rectangle(
+        [viewport[0], viewport[1], viewport[0] + viewport[2] - 1, viewport[1] + viewport[3] - 1], fill=(255, 255, 255)
+    )
     layer = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     ld = ImageDraw.Draw(layer)
     _scale_bar(ld, viewport, rng, "stix", _pick(rng, ("tr", "br")), (0, 0, 0, 255), backing=(255, 255, 255, 220))
@@ -280,8 +352,14 @@ def viewer_light(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) ->
         tail = tip + vh * rng.uniform(0.12, 0.22) * np.array([np.cos(a), np.sin(a)])
         _arrow(ld, tail, tip, colour, max(2, int(round(h / 150))), max(6, vh * 0.035))
         if rng.random() < 0.5:
-            _put(ld, tuple(tail + [0, -label_font.size * 0.3]), _pick(rng, ("gland", "goblet cells", "see inset", "mucin")),
-                 label_font, colour, anchor="mb")
+            _put(
+                ld,
+                tuple(tail + [0, -label_font.size * 0.3]),
+                _pick(rng, ("gland", "goblet cells", "see inset", "mucin")),
+                label_font,
+                colour,
+                anchor="mb",
+            )
     return Chrome(np.asarray(img).copy(), viewport, *_overlay(layer))
 
 
@@ -297,7 +375,9 @@ def _tab_bar(d, w: int, tab: int, rng: np.random.Generator, ui, ink) -> None:
         if x + tw > w - tab:
             break
         fill = ui if i == 0 else _mix(ui, (0, 0, 0), 0.06)
-        d.rounded_rectangle([x, tab * 0.15, x + tw, tab + 4], radius=tab * 0.2, fill=fill, outline=_mix(ui, (0, 0, 0), 0.3))
+        d.rounded_rectangle(
+            [x, tab * 0.15, x + tw, tab + 4], radius=tab * 0.2, fill=fill, outline=_mix(ui, (0, 0, 0), 0.3)
+        )
         _put(d, (x + tab * 0.4, tab * 0.6), name, font, ink if i == 0 else (110, 110, 118), anchor="lm")
         cx = x + tw - tab * 0.45
         d.line([(cx - tab * 0.12, tab * 0.48), (cx + tab * 0.12, tab * 0.72)], fill=(120, 120, 126))
@@ -323,7 +403,9 @@ def _toolbar_light(d, box: Box, rng: np.random.Generator, ui, ink) -> None:
     d.line([(sx0, cy), (sx1, cy)], fill=(140, 142, 150), width=max(2, int(tb / 14)))
     k = sx0 + (sx1 - sx0) * rng.uniform(0.1, 0.9)
     d.line([(sx0, cy), (k, cy)], fill=(40, 110, 210), width=max(2, int(tb / 14)))
-    d.ellipse([k - tb * 0.17, cy - tb * 0.17, k + tb * 0.17, cy + tb * 0.17], fill=(250, 250, 250), outline=(90, 92, 100))
+    d.ellipse(
+        [k - tb * 0.17, cy - tb * 0.17, k + tb * 0.17, cy + tb * 0.17], fill=(250, 250, 250), outline=(90, 92, 100)
+    )
     _put(d, (x1 - tb * 0.3, cy), _pick(rng, ("2x", "5x", "10x", "20x", "40x")), font, ink, anchor="rm")
 
 
@@ -334,7 +416,9 @@ def _toolbar_light(d, box: Box, rng: np.random.Generator, ui, ink) -> None:
 CORNERS = {"tl": (0, 0), "tr": (1, 0), "bl": (0, 1), "br": (1, 1)}
 
 
-def _box_place(w: int, h: int, rng: np.random.Generator, corners: tuple[str, ...], aspect: float) -> tuple[int, int, int, int]:
+def _box_place(
+    w: int, h: int, rng: np.random.Generator, corners: tuple[str, ...], aspect: float
+) -> tuple[int, int, int, int]:
     """(x, y, bw, bh) of a webcam box 20-28% of the frame wide in one of `corners`, a small margin
     from the edges as meeting software leaves."""
     bw = int(w * rng.uniform(0.2, 0.28))
@@ -370,11 +454,20 @@ def pip_photo_over_tissue(w: int, h: int, rng: np.random.Generator, ctx: PaintCo
     _tissue(ctx, "pip_photo_over_tissue")
     x, y, bw, bh = _box_place(w, h, rng, ("tl", "tr"), _pick(rng, (16 / 9, 4 / 3, 1.0)))
     name = _pick(rng, ctx.sources or ("skimage:astronaut.png",))
-    photo = crop_to_frame(load_source(name, ctx.raw_root), bw, bh, rng, zoom=rng.uniform(1.1, 1.5),
-                          focus=FACES.get(name, (0.5, 0.4)), wander=0.3)
+    photo = crop_to_frame(
+        load_source(name, ctx.raw_root),
+        bw,
+        bh,
+        rng,
+        zoom=rng.uniform(1.1, 1.5),
+        focus=FACES.get(name, (0.5, 0.4)),
+        wander=0.3,
+    )
     photo = camera_look(photo, rng, blur=(0.5, 1.0), noise=(2, 4.5), cast=0.08)
     big = Image.new("L", (bw * 4, bh * 4), 0)
-    ImageDraw.Draw(big).rounded_rectangle([0, 0, bw * 4 - 1, bh * 4 - 1], radius=int(bh * 4 * rng.uniform(0.08, 0.16)), fill=255)
+    ImageDraw.Draw(big).rounded_rectangle(
+        [0, 0, bw * 4 - 1, bh * 4 - 1], radius=int(bh * 4 * rng.uniform(0.08, 0.16)), fill=255
+    )
     mask = np.asarray(big.resize((bw, bh), Image.BOX), np.float32) / 255
     rgb = np.zeros((h, w, 3), np.uint8)
     alpha = np.zeros((h, w), np.float32)

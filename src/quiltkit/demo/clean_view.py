@@ -1,6 +1,7 @@
 """A demo video's frames as the renderer drew them minus the lecturer's pointer: the truth any
 rebuilt or curated image of the demo is measured against (benchmarks/median_bench.py, the
 release fixture)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,7 +28,9 @@ def clean_source(gt: GroundTruth, index: int, seed: int, demo: DemoParams, raw_r
     pics, views = {}, []
     for s in shots:
         if s.image_key not in pics:
-            pics[s.image_key] = shot_picture(s, w, h, np.random.default_rng([seed, index, 2, len(pics)]), title, classes, raw_root)
+            pics[s.image_key] = shot_picture(
+                s, w, h, np.random.default_rng([seed, index, 2, len(pics)]), title, classes, raw_root
+            )
         v = make_view(s, pics[s.image_key], w, h, rng)
         v.pointer_path = None
         views.append(v)

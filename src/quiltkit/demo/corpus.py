@@ -5,6 +5,7 @@ The corpus is written into a temporary sibling directory and swapped in at the e
 run never leaves a half corpus that a later stage would trust, and a re-run replaces the old
 corpus cleanly instead of mixing old and new files.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,7 +26,7 @@ from quiltkit.demo.lecture import make_video
 from quiltkit.demo.package_images import check as package_images_present
 from quiltkit.demo.plan import package_images
 from quiltkit.demo.tissue_classes import CLASS_INFO
-from quiltkit.execution.runner import TaskResult, VideoTask
+from quiltkit.execution.tasks import TaskResult, VideoTask
 from quiltkit.io import atomic_write_text, write_json
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,16 @@ def _eval_set(name: str, work: Path, rel, demo_dict: dict, seed: int, raw_root: 
     raise ValueError(f"unknown image set {name!r}; known: {EVAL_SETS}")
 
 
-def build_corpus(demo: DemoParams, seed: int, out: Path | str = "data/demo", root: Path | str = ".", raw_root: Path | str | None = None, workers: int = 1,
-                 sets: tuple[str, ...] = EVAL_SETS, prefix: str = "demo") -> dict:
+def build_corpus(
+    demo: DemoParams,
+    seed: int,
+    out: Path | str = "data/demo",
+    root: Path | str = ".",
+    raw_root: Path | str | None = None,
+    workers: int = 1,
+    sets: tuple[str, ...] = EVAL_SETS,
+    prefix: str = "demo",
+) -> dict:
     """Write the corpus to `out`; CSV paths are relative to `root`. Returns the metrics dict.
     `sets` are the still-image sets to write besides the videos (the held-out corpus has none:
     it is only scored); `prefix` names the videos (demo_000, holdout_000, ...)."""
@@ -105,7 +114,10 @@ def build_corpus(demo: DemoParams, seed: int, out: Path | str = "data/demo", roo
     out, root = Path(out), Path(root)
     raw_root = Path(raw_root) if raw_root is not None else root
     if not package_images_present(raw_root):
-        raise FileNotFoundError(f"{raw_root / 'data/raw/package_images'}: package images missing; run `python -m quiltkit.demo.package_images`")
+        raise FileNotFoundError(
+            f"{raw_root / 'data/raw/package_images'}: package images missing; "
+            "run `python -m quiltkit.demo.package_images`"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     # a killed earlier run leaves its temp or old copy behind: remove them, they are never read
     for stale in [*out.parent.glob(f".{out.name}.tmp-*"), *out.parent.glob(f".{out.name}.old-*")]:
@@ -128,17 +140,39 @@ def build_corpus(demo: DemoParams, seed: int, out: Path | str = "data/demo", roo
         os.replace(work, out)
     metrics["generation_seconds"] = round(time.time() - t0, 2)
     metrics["bytes"] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    log.info("demo corpus in %s: %d videos (%d failed), %d shots, %d sentences, %d MB, %.1f s", out, metrics["videos"], metrics["videos_failed"], metrics["shots"], metrics["sentences"], metrics["bytes"] // 2**20, metrics["generation_seconds"])
+    log.info(
+        "demo corpus in %s: %d videos (%d failed), %d shots, %d sentences, %d MB, %.1f s",
+        out,
+        metrics["videos"],
+        metrics["videos_failed"],
+        metrics["shots"],
+        metrics["sentences"],
+        metrics["bytes"] // 2**20,
+        metrics["generation_seconds"],
+    )
     return metrics
 
 
-def _build(demo: DemoParams, seed: int, out: Path, work: Path, root: Path, raw_root: Path, workers: int, sets, prefix: str) -> dict:
+def _build(
+    demo: DemoParams, seed: int, out: Path, work: Path, root: Path, raw_root: Path, workers: int, sets, prefix: str
+) -> dict:
     rel = eval_sets.relative_to(root, out, work)
     videos, gt_dir = work / "videos", work / "ground_truth"
     videos.mkdir()
     gt_dir.mkdir()
     tasks = [
-        VideoTask(video_id(i, prefix), videos / f"{video_id(i, prefix)}.mp4", {"index": i, "seed": seed, "demo": demo.model_dump(), "videos": str(videos), "gt": str(gt_dir), "raw_root": str(raw_root)})
+        VideoTask(
+            video_id(i, prefix),
+            videos / f"{video_id(i, prefix)}.mp4",
+            {
+                "index": i,
+                "seed": seed,
+                "demo": demo.model_dump(),
+                "videos": str(videos),
+                "gt": str(gt_dir),
+                "raw_root": str(raw_root),
+            },
+        )
         for i in range(demo.n_videos)
     ]
     # Videos and the still-image sets are independent: one pool runs them all. A failed video is
@@ -163,14 +197,27 @@ def _build(demo: DemoParams, seed: int, out: Path, work: Path, root: Path, raw_r
     statuses = {r.video_id: {"status": r.status, "error": r.error, **r.summary} for r in results}
     ok = [r for r in results if r.status == "ok"]
     if not ok:
-        raise RuntimeError("no demo video could be generated: " + "; ".join(f"{r.video_id}: {(r.error or '').splitlines()[0]}" for r in results))
+        raise RuntimeError(
+            "no demo video could be generated: "
+            + "; ".join(f"{r.video_id}: {(r.error or '').splitlines()[0]}" for r in results)
+        )
 
     buf = io.StringIO()
     wr = csv.writer(buf, lineterminator="\n")
     wr.writerow(["video_id", "url", "title", "channel", "duration", "uploader", "license", "upload_date"])
     for r in ok:
-        wr.writerow([r.video_id, rel(videos / f"{r.video_id}.mp4"), r.summary["title"], DEMO_CHANNEL, f"{r.summary['duration']:.3f}",
-                     DEMO_UPLOADER, DEMO_LICENSE, DEMO_UPLOAD_DATE])
+        wr.writerow(
+            [
+                r.video_id,
+                rel(videos / f"{r.video_id}.mp4"),
+                r.summary["title"],
+                DEMO_CHANNEL,
+                f"{r.summary['duration']:.3f}",
+                DEMO_UPLOADER,
+                DEMO_LICENSE,
+                DEMO_UPLOAD_DATE,
+            ]
+        )
     atomic_write_text(work / "video_list.csv", buf.getvalue())
 
     write_json(work / "eval" / "classnames.json", list(demo.tissue_classes))
@@ -188,7 +235,11 @@ def _build(demo: DemoParams, seed: int, out: Path, work: Path, root: Path, raw_r
         "video_seconds": round(sum(r.summary["duration"] for r in ok), 3),
         "speech_seconds": round(sum(r.summary["speech_seconds"] for r in ok), 3),
         **counts,
-        **({"external_exact_duplicates": len(exact), "external_near_duplicates": len(near)} if "external" in sets else {}),
+        **(
+            {"external_exact_duplicates": len(exact), "external_near_duplicates": len(near)}
+            if "external" in sets
+            else {}
+        ),
         "shots_by_style": _style_counts(gt_dir),
     }
     manifest = {
@@ -196,10 +247,25 @@ def _build(demo: DemoParams, seed: int, out: Path, work: Path, root: Path, raw_r
         "params": demo.model_dump(),
         "counts": metrics,
         "videos": statuses,
-        "classes": {c: {"description": CLASS_INFO[c].description, "terms": list(CLASS_INFO[c].terms), "synonyms": list(CLASS_INFO[c].synonyms)} for c in demo.tissue_classes},
+        "classes": {
+            c: {
+                "description": CLASS_INFO[c].description,
+                "terms": list(CLASS_INFO[c].terms),
+                "synonyms": list(CLASS_INFO[c].synonyms),
+            }
+            for c in demo.tissue_classes
+        },
         "style_split": demo.style_split,
-        "package_images": [{"file": f"data/raw/package_images/{p.name}", "stain": p.stain, "tissue_class": p.tissue_class, "label": f"{p.stain} package sample", "source": p.package}
-                           for p in package_images(demo.style_split)],
+        "package_images": [
+            {
+                "file": f"data/raw/package_images/{p.name}",
+                "stain": p.stain,
+                "tissue_class": p.tissue_class,
+                "label": f"{p.stain} package sample",
+                "source": p.package,
+            }
+            for p in package_images(demo.style_split)
+        ],
         "external_duplicates": {"exact": exact, "near": near},
     }
     write_json(work / "manifest.json", manifest)

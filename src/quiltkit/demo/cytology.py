@@ -20,6 +20,7 @@ for the transmitted colour each dye gives at moderate density.
 Each painter returns a picture 1.6x the frame each side, so the renderer can pan and zoom over it
 as a stage would move; cell sizes follow ctx.magnification and the frame height.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -72,8 +73,18 @@ class Dyes:
 
     def ellipse(self, dye: str, cx, cy, ax, ay, angle, amount: float) -> None:
         """Set (not add) a filled ellipse: a nucleus is opaque to what lies under it."""
-        cv2.ellipse(self.maps[dye], (int(cx * 4), int(cy * 4)), (max(1, int(ax * 4)), max(1, int(ay * 4))), float(angle),
-                    0, 360, float(amount), -1, cv2.LINE_AA, 2)
+        cv2.ellipse(
+            self.maps[dye],
+            (int(cx * 4), int(cy * 4)),
+            (max(1, int(ax * 4)), max(1, int(ay * 4))),
+            float(angle),
+            0,
+            360,
+            float(amount),
+            -1,
+            cv2.LINE_AA,
+            2,
+        )
 
     def discs(self, dye: str, xs, ys, r, amount, pallor: float = 0.0) -> None:
         """Thousands of round cells at once (a blood film's red cells): the radii are quantised
@@ -90,14 +101,20 @@ class Dyes:
             yy, xx = np.mgrid[-k : k + 1, -k : k + 1].astype(np.float32)
             d = np.hypot(xx, yy) / rad
             inside = d <= 1.0
-            prof = (1 - pallor * np.exp(-(d[inside] / 0.45) ** 2)) * np.clip((1 - d[inside]) * rad * 1.5, 0.35, 1)
+            prof = (1 - pallor * np.exp(-((d[inside] / 0.45) ** 2))) * np.clip((1 - d[inside]) * rad * 1.5, 0.35, 1)
             Y = np.round(np.asarray(ys)[sel])[:, None].astype(np.int32) + yy[inside].astype(np.int32)[None]
             X = np.round(np.asarray(xs)[sel])[:, None].astype(np.int32) + xx[inside].astype(np.int32)[None]
             ok = (Y >= 0) & (Y < self.h) & (X >= 0) & (X < self.w)
             m[Y[ok], X[ok]] = (amount[sel][:, None] * prof[None])[ok]
 
-    def to_rgb(self, vectors: dict[str, np.ndarray], rng: np.random.Generator, scale: float, background: float,
-               blur: float = 0.7) -> np.ndarray:
+    def to_rgb(
+        self,
+        vectors: dict[str, np.ndarray],
+        rng: np.random.Generator,
+        scale: float,
+        background: float,
+        blur: float = 0.7,
+    ) -> np.ndarray:
         """Beer-Lambert: absorbance adds over dyes, with a little uneven stain uptake (grain) and
         the faint absorbance of glass and mountant everywhere."""
         od = np.zeros((self.h, self.w, 3), np.float32)
@@ -170,12 +187,23 @@ def pap_smear(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np
             dy.add_poly("light_green", poly, amount, edge=0.15)
         if rng.random() < 0.25:  # a fold across the cell
             i, j = rng.choice(len(poly), 2, replace=False)
-            dy.add_poly("eosin" if pink else "light_green", np.stack([poly[i], poly[j], (poly[i] + poly[j]) / 2 + 1]),
-                        0, edge=0.25)
+            dy.add_poly(
+                "eosin" if pink else "light_green",
+                np.stack([poly[i], poly[j], (poly[i] + poly[j]) / 2 + 1]),
+                0,
+                edge=0.25,
+            )
         nr = s * (rng.uniform(1.8, 2.6) if pink else rng.uniform(3.0, 4.2))  # pyknotic vs vesicular
         ncx, ncy = cx + rng.normal(0, r * 0.12), cy + rng.normal(0, r * 0.12)
-        dy.ellipse("hematoxylin", ncx, ncy, nr * rng.uniform(1.0, 1.25), nr, rng.uniform(0, 180),
-                   rng.uniform(1.4, 2.0) if pink else rng.uniform(0.8, 1.2))
+        dy.ellipse(
+            "hematoxylin",
+            ncx,
+            ncy,
+            nr * rng.uniform(1.0, 1.25),
+            nr,
+            rng.uniform(0, 180),
+            rng.uniform(1.4, 2.0) if pink else rng.uniform(0.8, 1.2),
+        )
     for _ in range(int(rng.integers(2, 5))):  # clusters of small cells, crowded and overlapping
         ccx, ccy = rng.uniform(0.1, 0.9) * W, rng.uniform(0.1, 0.9) * H
         for _ in range(int(rng.integers(8, 20))):
@@ -186,8 +214,15 @@ def pap_smear(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np
     m = int(rng.integers(20, 80) * W * H / 1e6)
     for cx, cy in rng.uniform(0, 1, (m, 2)) * [W, H]:  # neutrophils: two or three tiny dark lobes
         for _ in range(int(rng.integers(2, 4))):
-            dy.ellipse("hematoxylin", cx + rng.normal(0, 1.6 * s), cy + rng.normal(0, 1.6 * s), 1.3 * s, 1.1 * s, 0,
-                       rng.uniform(1.2, 1.7))
+            dy.ellipse(
+                "hematoxylin",
+                cx + rng.normal(0, 1.6 * s),
+                cy + rng.normal(0, 1.6 * s),
+                1.3 * s,
+                1.1 * s,
+                0,
+                rng.uniform(1.2, 1.7),
+            )
     _mucus(dy, rng, s)
     return dy.to_rgb(PAP, rng, s, background=rng.uniform(0.015, 0.045))
 
@@ -200,12 +235,18 @@ def _mucus(dy: Dyes, rng: np.random.Generator, s: float) -> None:
         p = rng.uniform(0, 1, 2) * [dy.w, dy.h]
         a = rng.uniform(0, 2 * np.pi)
         pts = [p.copy()]
-        for k in range(40):
+        for _ in range(40):
             a += rng.normal(0, 0.18)
             p = p + 10 * s * np.array([np.cos(a), np.sin(a)])
             pts.append(p.copy())
-        cv2.polylines(layer, [np.round(np.array(pts)).astype(np.int32)], False, float(rng.uniform(0.08, 0.18)),
-                      max(1, int(rng.uniform(2, 6) * s)), cv2.LINE_AA)
+        cv2.polylines(
+            layer,
+            [np.round(np.array(pts)).astype(np.int32)],
+            False,
+            float(rng.uniform(0.08, 0.18)),
+            max(1, int(rng.uniform(2, 6) * s)),
+            cv2.LINE_AA,
+        )
     dy.maps["light_green" if rng.random() < 0.6 else "eosin"] += cv2.GaussianBlur(layer, (0, 0), 2.5 * s)
 
 
@@ -228,17 +269,32 @@ def giemsa_smear(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) ->
     xs, ys = rng.uniform(0, W, n * 2), rng.uniform(0, H, n * 2)
     keep = rng.random(n * 2) < np.clip(density[ys.astype(int), xs.astype(int)], 0, 1) / max(float(density.max()), 1e-6)
     xs, ys = xs[keep][:n], ys[keep][:n]
-    dy.discs("eosin", xs, ys, r_rbc * rng.uniform(0.85, 1.1, len(xs)), rng.uniform(0.45, 0.7, len(xs)),
-             pallor=rng.uniform(0.4, 0.7))
+    dy.discs(
+        "eosin",
+        xs,
+        ys,
+        r_rbc * rng.uniform(0.85, 1.1, len(xs)),
+        rng.uniform(0.45, 0.7, len(xs)),
+        pallor=rng.uniform(0.4, 0.7),
+    )
     n_wbc = int(rng.uniform(40, 100) * H * W / 1e6 / max(s, 0.3) ** 2 * 3)
     for cx, cy in _smear_centres(rng, H, W, n_wbc, int(rng.integers(2, 6)), 0.25):
         kind = rng.choice(3, p=[0.6, 0.3, 0.1])
         if kind == 0:  # lymphocyte
             r = rng.uniform(6, 8.5) * s
             dy.add_poly("methylene_blue", _blob(rng, cx, cy, r, 0.05, n=20).astype(np.float32), rng.uniform(0.25, 0.45))
-            dy.ellipse("azure", cx + rng.normal(0, r * 0.08), cy + rng.normal(0, r * 0.08), r * 0.8, r * 0.74,
-                       rng.uniform(0, 180), rng.uniform(1.0, 1.5))
-            y0, y1, x0, x1 = (int(np.clip(v, 0, lim)) for v, lim in ((cy - r, H), (cy + r, H), (cx - r, W), (cx + r, W)))
+            dy.ellipse(
+                "azure",
+                cx + rng.normal(0, r * 0.08),
+                cy + rng.normal(0, r * 0.08),
+                r * 0.8,
+                r * 0.74,
+                rng.uniform(0, 180),
+                rng.uniform(1.0, 1.5),
+            )
+            y0, y1, x0, x1 = (
+                int(np.clip(v, 0, lim)) for v, lim in ((cy - r, H), (cy + r, H), (cx - r, W), (cx + r, W))
+            )
             dy.maps["eosin"][y0:y1, x0:x1] *= 0.3  # it lies on top: the red cells under it do not show
         elif kind == 1:  # neutrophil
             r = rng.uniform(10, 13) * s
@@ -247,12 +303,18 @@ def giemsa_smear(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) ->
             a0 = rng.uniform(0, 2 * np.pi)
             for k in range(int(rng.integers(3, 6))):
                 a = a0 + k * rng.uniform(1.0, 1.5)
-                dy.ellipse("azure", cx + np.cos(a) * r * 0.42, cy + np.sin(a) * r * 0.42, r * 0.28, r * 0.22, np.degrees(a),
-                           rng.uniform(1.0, 1.4))
+                dy.ellipse(
+                    "azure",
+                    cx + np.cos(a) * r * 0.42,
+                    cy + np.sin(a) * r * 0.42,
+                    r * 0.28,
+                    r * 0.22,
+                    np.degrees(a),
+                    rng.uniform(1.0, 1.4),
+                )
         else:  # monocyte: large, grey-blue cytoplasm, a folded kidney-shaped nucleus
             r = rng.uniform(13, 17) * s
             dy.add_poly("methylene_blue", _blob(rng, cx, cy, r, 0.1, n=24).astype(np.float32), rng.uniform(0.3, 0.45))
             nuc = _blob(rng, cx, cy, r * 0.6, 0.25, n=24, elong=1.3, angle=rng.uniform(0, np.pi)).astype(np.float32)
             dy.add_poly("azure", nuc, rng.uniform(0.7, 1.0))
     return dy.to_rgb(GIEMSA, rng, s, background=rng.uniform(0.02, 0.05), blur=0.6)
-

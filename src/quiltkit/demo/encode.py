@@ -1,4 +1,5 @@
 """H.264 + AAC into mp4 with PyAV, reproducibly (single-threaded x264 gives identical bytes)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +15,18 @@ from quiltkit.io import atomic_path
 # encode
 
 
-def encode(path: Path, frames: Callable[[int], np.ndarray], n_frames: int, audio: np.ndarray, sr: int, w: int, h: int, fps: int, crf: int, title: str = "") -> None:
+def encode(
+    path: Path,
+    frames: Callable[[int], np.ndarray],
+    n_frames: int,
+    audio: np.ndarray,
+    sr: int,
+    w: int,
+    h: int,
+    fps: int,
+    crf: int,
+    title: str = "",
+) -> None:
     with atomic_path(path, suffix=".mp4") as tmp:
         with av.open(str(tmp), mode="w", format="mp4") as c:
             if title:  # what a downloader would read as the video's title

@@ -6,6 +6,7 @@ Held-out means held-out: every image here comes from a SeedSequence branch the v
 (videos draw from [seed, video_index, ...]; these from [seed, 1000 + set_id, ...]), so no texture
 tile, stain or crop can leak from a video into an evaluation.
 """
+
 from __future__ import annotations
 
 import csv
@@ -44,13 +45,17 @@ def save_jpg(path: Path, rgb: np.ndarray, quality: int = 90) -> None:
     Image.fromarray(rgb).save(path, format="JPEG", quality=quality)
 
 
-def tissue_still(rng: np.random.Generator, tissue_class: str, h: int, w: int, mags=("medium", "high")) -> tuple[np.ndarray, str]:
+def tissue_still(
+    rng: np.random.Generator, tissue_class: str, h: int, w: int, mags=("medium", "high")
+) -> tuple[np.ndarray, str]:
     """A still at a random magnification and stain: rendered larger, then reduced, as a scanner
     tile would be (downsampling also anti-aliases the drawn nuclei)."""
     mag = mags[int(rng.integers(0, len(mags)))]
     over = 1.5 if max(h, w) <= 400 else 1.0  # small tiles: oversample; frame-sized: already fine
     scale = MAGNIFICATION_SCALE[mag] * rng.uniform(0.85, 1.15) * over * (max(h, w) / 360) ** 0.5
-    big = render_tissue(tissue_class, int(rng.integers(0, 2**31)), int(h * over), int(w * over), scale, Stain.random(rng))
+    big = render_tissue(
+        tissue_class, int(rng.integers(0, 2**31)), int(h * over), int(w * over), scale, Stain.random(rng)
+    )
     return (cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA) if over != 1.0 else big), mag
 
 
@@ -175,8 +180,13 @@ def write_classifier_frames(out: Path, rel, demo, seed: int, raw_root: Path) -> 
             rng = _rng(seed, SET_CLASSIFIER, int(label == "other"), j)
             st = pool[j % len(pool)]
             c = classes[(j // len(pool)) % len(classes)]
-            ctx = PaintContext(title=f"Lecture {j}: {c}", classes=classes, raw_root=raw_root, tissue_class=c,
-                               magnification=("low", "medium", "high")[int(rng.integers(0, 3))])
+            ctx = PaintContext(
+                title=f"Lecture {j}: {c}",
+                classes=classes,
+                raw_root=raw_root,
+                tissue_class=c,
+                magnification=("low", "medium", "high")[int(rng.integers(0, 3))],
+            )
             img = still_frame(styles.paint(st.name, w, h, rng, ctx), w, h, rng)
             if label == "histology" and rng.random() < 0.3:
                 slides.overlay(img, sprite[0], sprite[1], int(rng.integers(0, w)), int(rng.integers(0, h)))

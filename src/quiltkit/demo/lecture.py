@@ -14,6 +14,7 @@ The order of work is what makes the ground truth exact:
 Steps 1-2 live in plan.py, 3 in render.py, 4 in encode.py; this module strings them together
 and writes the GroundTruth.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +27,21 @@ from quiltkit.demo.plan import SILENCE_MIN, Shot, fit_durations, place_speech, p
 from quiltkit.demo.render import FrameSource, View, make_view, shot_picture
 from quiltkit.demo.styles import style
 
-PRESENTER_NAMES = ["Doctor Rivera", "Doctor Okafor", "Doctor Lindqvist", "Doctor Tanaka", "Doctor Moreau", "Doctor Patel"]
-TOPICS = ["colorectal pathology", "benign and malignant colon histology", "the histology of the large bowel", "tumors of the colon", "basic gastrointestinal pathology"]
+PRESENTER_NAMES = [
+    "Doctor Rivera",
+    "Doctor Okafor",
+    "Doctor Lindqvist",
+    "Doctor Tanaka",
+    "Doctor Moreau",
+    "Doctor Patel",
+]
+TOPICS = [
+    "colorectal pathology",
+    "benign and malignant colon histology",
+    "the histology of the large bowel",
+    "tumors of the colon",
+    "basic gastrointestinal pathology",
+]
 
 
 def speak(texts: list[str], rate_wpm: int, pitch: int, voice: str = "en-us") -> tuple[list[np.ndarray], int]:
@@ -48,14 +62,23 @@ def plan_lecture(index: int, seed: int, demo):
     classes = list(demo.tissue_classes)
     topic = TOPICS[int(rng.integers(0, len(TOPICS)))]
     title = f"{topic[:1].upper() + topic[1:]}: lecture {index + 1}"
-    shots = plan_shots(rng, classes, demo.video_seconds, index, split=demo.style_split, extra_shots=demo.extra_shots,
-                       style_rng=np.random.default_rng([seed, index, 3]))
+    shots = plan_shots(
+        rng,
+        classes,
+        demo.video_seconds,
+        index,
+        split=demo.style_split,
+        extra_shots=demo.extra_shots,
+        style_rng=np.random.default_rng([seed, index, 3]),
+    )
     presenter_name = PRESENTER_NAMES[int(rng.integers(0, len(PRESENTER_NAMES)))]
     write_lines(rng, shots, topic, presenter_name, classes)
     return rng, topic, title, shots, presenter_name
 
 
-def make_video(video_id: str, index: int, seed: int, demo, out_videos: Path, out_gt: Path, raw_root: Path) -> GroundTruth:
+def make_video(
+    video_id: str, index: int, seed: int, demo, out_videos: Path, out_gt: Path, raw_root: Path
+) -> GroundTruth:
     rng, topic, title, shots, presenter_name = plan_lecture(index, seed, demo)
     w, h, fps = demo.width, demo.height, demo.fps
     classes = list(demo.tissue_classes)
@@ -78,9 +101,22 @@ def make_video(video_id: str, index: int, seed: int, demo, out_videos: Path, out
     views: list[View] = []
     for s in shots:
         if s.image_key not in pics:
-            pics[s.image_key] = shot_picture(s, w, h, np.random.default_rng([seed, index, 2, len(pics)]), title, classes, raw_root)
+            pics[s.image_key] = shot_picture(
+                s, w, h, np.random.default_rng([seed, index, 2, len(pics)]), title, classes, raw_root
+            )
         views.append(make_view(s, pics[s.image_key], w, h, rng))
-    encode(out_videos / f"{video_id}.mp4", FrameSource(shots, views, w, h, fps), n_frames, track, sr, w, h, fps, demo.crf, title)
+    encode(
+        out_videos / f"{video_id}.mp4",
+        FrameSource(shots, views, w, h, fps),
+        n_frames,
+        track,
+        sr,
+        w,
+        h,
+        fps,
+        demo.crf,
+        title,
+    )
 
     gt = ground_truth(video_id, title, duration, demo, shots, sr)
     gt.write(out_gt / f"{video_id}.json")
@@ -92,10 +128,20 @@ def ground_truth(video_id: str, title: str, duration: float, demo, shots: list[S
     for i, s in enumerate(shots):
         gshots.append(
             GtShot(
-                index=i, start=round(s.start, 6), end=round(s.end, 6), kind=s.kind, transition_in="none" if i == 0 else s.transition_in,
-                tissue_class=s.tissue_class, image_key=s.image_key, source=s.source,
-                magnification=s.magnification if s.kind == "histology" else None, pointer=s.pointer, motion=s.motion,
-                label=s.label if s.kind == "histology" else None, style=s.style, style_group=style(s.style).group,
+                index=i,
+                start=round(s.start, 6),
+                end=round(s.end, 6),
+                kind=s.kind,
+                transition_in="none" if i == 0 else s.transition_in,
+                tissue_class=s.tissue_class,
+                image_key=s.image_key,
+                source=s.source,
+                magnification=s.magnification if s.kind == "histology" else None,
+                pointer=s.pointer,
+                motion=s.motion,
+                label=s.label if s.kind == "histology" else None,
+                style=s.style,
+                style_group=style(s.style).group,
             )
         )
         idx = []
@@ -103,8 +149,14 @@ def ground_truth(video_id: str, title: str, duration: float, demo, shots: list[S
             idx.append(len(sents))
             sents.append(
                 GtSentence(
-                    index=len(sents), start=round(pos / sr, 6), end=round((pos + a.size) / sr, 6), text=line.text, shot_index=i,
-                    terms=line.terms, negated_terms=line.negated_terms, role=line.role,
+                    index=len(sents),
+                    start=round(pos / sr, 6),
+                    end=round((pos + a.size) / sr, 6),
+                    text=line.text,
+                    shot_index=i,
+                    terms=line.terms,
+                    negated_terms=line.negated_terms,
+                    role=line.role,
                 )
             )
         if s.kind == "histology":
@@ -117,6 +169,14 @@ def ground_truth(video_id: str, title: str, duration: float, demo, shots: list[S
             silences.append((round(prev, 6), round(nxt, 6)))
         prev = prev if st is None else st.end
     return GroundTruth(
-        video_id=video_id, title=title, duration=duration, fps=float(demo.fps), width=demo.width, height=demo.height,
-        shots=gshots, sentences=sents, expected_pairs=pairs, silences=silences,
+        video_id=video_id,
+        title=title,
+        duration=duration,
+        fps=float(demo.fps),
+        width=demo.width,
+        height=demo.height,
+        shots=gshots,
+        sentences=sents,
+        expected_pairs=pairs,
+        silences=silences,
     )

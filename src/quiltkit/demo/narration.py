@@ -6,6 +6,7 @@ see crowded atypical glands") from general medical statements (true regardless o
 as present. So every sentence is built from a small grammar whose choices are random but whose
 meaning is recorded: role, the vocabulary terms spoken, and the terms spoken as absent.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,7 +15,11 @@ import numpy as np
 
 from quiltkit.demo.tissue_classes import CLASS_INFO
 
-MAG_WORDS = {"low": ("low power", "low magnification", "scanning power"), "medium": ("medium power", "intermediate magnification", "medium magnification"), "high": ("high power", "high magnification", "higher power")}
+MAG_WORDS = {
+    "low": ("low power", "low magnification", "scanning power"),
+    "medium": ("medium power", "intermediate magnification", "medium magnification"),
+    "high": ("high power", "high magnification", "higher power"),
+}
 
 
 @dataclass
@@ -74,7 +79,13 @@ NEG_TEMPLATES = [
     "I would point out the absence of {absent}.",
     "There is no {absent} in this section.",
 ]
-MEDICAL_TEMPLATES = ["{fact}.", "Remember that {fact}.", "As a general rule, {fact}.", "It is worth knowing that {fact}.", "Keep in mind that {fact}."]
+MEDICAL_TEMPLATES = [
+    "{fact}.",
+    "Remember that {fact}.",
+    "As a general rule, {fact}.",
+    "It is worth knowing that {fact}.",
+    "Keep in mind that {fact}.",
+]
 REPEAT_TEMPLATES = [
     "Let's go back to the {syn} we looked at earlier.",
     "Returning to the earlier image of {syn}, compare it with what we just saw.",
@@ -89,7 +100,16 @@ CHATTER = [
 ]
 
 
-def histology_lines(rng: np.random.Generator, tissue_class: str | None, magnification: str | None, pointer: bool, repeat: bool, max_lines: int, label: str | None = None, force_negation: bool = False) -> list[Line]:
+def histology_lines(
+    rng: np.random.Generator,
+    tissue_class: str | None,
+    magnification: str | None,
+    pointer: bool,
+    repeat: bool,
+    max_lines: int,
+    label: str | None = None,
+    force_negation: bool = False,
+) -> list[Line]:
     """1..max_lines sentences for one histology shot: ROI first, then maybe a negation or fact."""
     lines: list[Line] = []
     if tissue_class is None:  # a package image: real H&E/IHC, not one of our classes
@@ -101,9 +121,21 @@ def histology_lines(rng: np.random.Generator, tissue_class: str | None, magnific
         ]
         lines.append(Line(_pick(rng, opts), "roi"))
         if max_lines > 1 and "immuno" in what:
-            lines.append(Line("Brown staining marks the cells that express the antigen, and the nuclei are counterstained blue.", "medical", ["immunohistochemistry"]))
+            lines.append(
+                Line(
+                    "Brown staining marks the cells that express the antigen, and the nuclei are counterstained blue.",
+                    "medical",
+                    ["immunohistochemistry"],
+                )
+            )
         elif max_lines > 1:
-            lines.append(Line("Hematoxylin stains the nuclei purple and eosin stains the cytoplasm and stroma pink.", "medical", ["hematoxylin", "eosin"]))
+            lines.append(
+                Line(
+                    "Hematoxylin stains the nuclei purple and eosin stains the cytoplasm and stroma pink.",
+                    "medical",
+                    ["hematoxylin", "eosin"],
+                )
+            )
         for ln in lines:
             ln.terms = ln.terms or _terms_in(ln.text, None)
         return lines[:max_lines]
@@ -127,7 +159,14 @@ def histology_lines(rng: np.random.Generator, tissue_class: str | None, magnific
         elif kind == "fact":
             lines.append(Line(_pick(rng, MEDICAL_TEMPLATES).format(fact=_pick(rng, info.facts)), "medical"))
         elif kind == "roi2":
-            lines.append(Line(_cap(_pick(rng, ["we can also see ", "there are also ", "in addition, note the "])) + _pick(rng, info.features) + ".", "roi"))
+            lines.append(
+                Line(
+                    _cap(_pick(rng, ["we can also see ", "there are also ", "in addition, note the "]))
+                    + _pick(rng, info.features)
+                    + ".",
+                    "roi",
+                )
+            )
         else:
             lines.append(Line(_pick(rng, CHATTER), "other"))
     for ln in lines:
@@ -137,24 +176,48 @@ def histology_lines(rng: np.random.Generator, tissue_class: str | None, magnific
 
 
 def title_lines(rng, topic: str) -> list[Line]:
-    opts = [f"Welcome to this lecture on {topic}.", f"Hello everyone, today we talk about {topic}.", f"In this session we review {topic}."]
+    opts = [
+        f"Welcome to this lecture on {topic}.",
+        f"Hello everyone, today we talk about {topic}.",
+        f"In this session we review {topic}.",
+    ]
     return [Line(_pick(rng, opts), "other")]
 
 
 def presenter_lines(rng, name: str) -> list[Line]:
-    opts = [f"My name is {name} and I am a gastrointestinal pathologist.", f"I am {name}, and I will walk you through some slides.", f"I'm {name}; let's look at some histology together."]
+    opts = [
+        f"My name is {name} and I am a gastrointestinal pathologist.",
+        f"I am {name}, and I will walk you through some slides.",
+        f"I'm {name}; let's look at some histology together.",
+    ]
     return [Line(_pick(rng, opts), "other")]
 
 
 def presenter_back_lines(rng) -> list[Line]:
-    opts = ["So what have we learned from these images?", "Let me pause here for a moment before we finish.", "I hope these examples were helpful."]
+    opts = [
+        "So what have we learned from these images?",
+        "Let me pause here for a moment before we finish.",
+        "I hope these examples were helpful.",
+    ]
     return [Line(_pick(rng, opts), "other")]
 
 
 def slide_lines(rng, classes: list[str]) -> list[Line]:
     c = _pick(rng, classes)
     info = CLASS_INFO[c]
-    out = [Line(_pick(rng, ["Our goal today is to recognize the main patterns in colon biopsies.", "First, a few learning objectives.", "We will compare benign and malignant patterns."]), "other")]
+    out = [
+        Line(
+            _pick(
+                rng,
+                [
+                    "Our goal today is to recognize the main patterns in colon biopsies.",
+                    "First, a few learning objectives.",
+                    "We will compare benign and malignant patterns.",
+                ],
+            ),
+            "other",
+        )
+    ]
     out.append(Line(_cap(_pick(rng, MEDICAL_TEMPLATES).format(fact=_pick(rng, info.facts))), "medical"))
     for ln in out:
         ln.terms = _terms_in(ln.text, None)
@@ -162,4 +225,16 @@ def slide_lines(rng, classes: list[str]) -> list[Line]:
 
 
 def summary_lines(rng) -> list[Line]:
-    return [Line(_pick(rng, ["To summarize, always look at architecture first and cytology second.", "That brings us to the end of this lecture, thank you.", "In summary, low power architecture guides the diagnosis."]), "other")]
+    return [
+        Line(
+            _pick(
+                rng,
+                [
+                    "To summarize, always look at architecture first and cytology second.",
+                    "That brings us to the end of this lecture, thank you.",
+                    "In summary, low power architecture guides the diagnosis.",
+                ],
+            ),
+            "other",
+        )
+    ]

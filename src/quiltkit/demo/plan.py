@@ -4,6 +4,7 @@ Planning comes before any pixel or sample exists: which shots, in which order, w
 transitions; then, once the sentences are synthesised and their exact lengths known, how long
 each shot lasts (every boundary on the frame grid) and where each sentence starts (in samples).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -54,8 +55,15 @@ def package_images(split: str) -> list[PackageImage]:
     return [p for p in PACKAGE_IMAGES if f"package:{p.name}" in allowed]
 
 
-def plan_shots(rng: np.random.Generator, classes: list[str], seconds: float, video_index: int, split: str = "train",
-               extra_shots: int = 0, style_rng: np.random.Generator | None = None) -> list[Shot]:
+def plan_shots(
+    rng: np.random.Generator,
+    classes: list[str],
+    seconds: float,
+    video_index: int,
+    split: str = "train",
+    extra_shots: int = 0,
+    style_rng: np.random.Generator | None = None,
+) -> list[Shot]:
     """The shot list. Short videos (tests) drop the optional slides but keep every feature.
 
     `split` says which styles (styles.yaml) may paint the shots; the styles and the `extra_shots`
@@ -81,7 +89,16 @@ def plan_shots(rng: np.random.Generator, classes: list[str], seconds: float, vid
     if n_hist >= 3 and pkgs:  # a real package image in the middle of the histology block
         pkg = pkgs[video_index % len(pkgs)]
         label = f"{pkg.stain} package sample"
-        p = Shot("histology", 8.0, tissue_class=pkg.tissue_class, source=f"package:{pkg.name}", magnification=pkg.magnification, motion="pan", label=label, package=pkg.name)
+        p = Shot(
+            "histology",
+            8.0,
+            tissue_class=pkg.tissue_class,
+            source=f"package:{pkg.name}",
+            magnification=pkg.magnification,
+            motion="pan",
+            label=label,
+            package=pkg.name,
+        )
         p.seed = int(rng.integers(0, 2**31))
         hist_shots.insert(len(hist_shots) // 2 + 1, p)
     # pointer in some histology shots (at least one), crossfade into the second histology shot
@@ -107,13 +124,15 @@ def plan_shots(rng: np.random.Generator, classes: list[str], seconds: float, vid
     if long_video:
         shots.append(Shot("slide", 5.0, label="summary"))
     repeat.repeat_of = shots.index(hist_shots[0])
-    for i, s in enumerate(shots):
+    for s in shots:
         if s.repeat_of is not None:
             src = shots[s.repeat_of]
             for f in ("tissue_class", "source", "magnification", "pointer", "motion", "label", "package", "seed"):
                 setattr(s, f, getattr(src, f))
     for i, s in enumerate(shots):
-        s.image_key = shots[s.repeat_of].image_key if s.repeat_of is not None else f"v{video_index:03d}_s{i:02d}_{s.kind}"
+        s.image_key = (
+            shots[s.repeat_of].image_key if s.repeat_of is not None else f"v{video_index:03d}_s{i:02d}_{s.kind}"
+        )
     assign_styles(shots, split, video_index)
     return shots
 
@@ -141,7 +160,9 @@ def assign_styles(shots: list[Shot], split: str, video_index: int) -> None:
             continue
         role = shot_role(s)
         if role == "package":
-            s.style = next(st.name for st in styles.styles(split, role="package") if f"package:{s.package}" in st.sources)
+            s.style = next(
+                st.name for st in styles.styles(split, role="package") if f"package:{s.package}" in st.sources
+            )
             continue
         names = [st.name for st in styles.styles(split, role=role)]
         if not names:
@@ -162,7 +183,11 @@ def _need(s: Shot, nxt: Shot | None, sr: int) -> float:
     """Seconds a shot needs to hold its sentences with the lead, gaps and tail margins."""
     speech = sum(a.size for a in s.clips) / sr + SPEECH_GAP * max(0, len(s.clips) - 1)
     lead, tail = _margins(s, nxt)
-    return max(MIN_SECONDS[s.kind], lead + speech + tail + (0.2 if s.clips else 0.0)) if not s.silent else SILENT_SHOT_SECONDS
+    return (
+        max(MIN_SECONDS[s.kind], lead + speech + tail + (0.2 if s.clips else 0.0))
+        if not s.silent
+        else SILENT_SHOT_SECONDS
+    )
 
 
 def _margins(s: Shot, nxt: Shot | None) -> tuple[float, float]:
@@ -175,6 +200,7 @@ def fit_durations(shots: list[Shot], seconds: float, fps: int, sr: int) -> float
     """Give each shot the time its narration needs, drop sentences while the video would be too
     long (see drop_rank), then spread the slack by weight, and snap every boundary to the frame
     grid."""
+
     def needs():
         return [_need(s, shots[i + 1] if i + 1 < len(shots) else None, sr) for i, s in enumerate(shots)]
 
@@ -185,7 +211,15 @@ def fit_durations(shots: list[Shot], seconds: float, fps: int, sr: int) -> float
         side's negation handling is for). A histology shot always keeps its first sentence."""
         last = s.lines[-1]
         if s.kind == "histology":
-            rank = 0 if last.role == "other" else 1 if last.role == "roi" and not last.negated_terms else 2 if last.role == "medical" else 4
+            rank = (
+                0
+                if last.role == "other"
+                else 1
+                if last.role == "roi" and not last.negated_terms
+                else 2
+                if last.role == "medical"
+                else 4
+            )
         else:
             rank = 1.5 if len(s.lines) > 1 else 3
         return (rank, -sum(a.size for a in s.clips))
@@ -193,7 +227,9 @@ def fit_durations(shots: list[Shot], seconds: float, fps: int, sr: int) -> float
     while sum(needs()) > seconds:
         cands = [s for s in shots if len(s.lines) > (1 if s.kind == "histology" else 0)]
         if not cands:
-            raise ValueError(f"video_seconds={seconds} is too short for the planned shots ({sum(needs()):.1f} s needed)")
+            raise ValueError(
+                f"video_seconds={seconds} is too short for the planned shots ({sum(needs()):.1f} s needed)"
+            )
         victim = min(cands, key=drop_rank)
         victim.lines.pop()
         victim.clips.pop()
@@ -214,7 +250,9 @@ def fit_durations(shots: list[Shot], seconds: float, fps: int, sr: int) -> float
 # narration
 
 
-def write_lines(rng: np.random.Generator, shots: list[Shot], topic: str, presenter_name: str, classes: list[str]) -> None:
+def write_lines(
+    rng: np.random.Generator, shots: list[Shot], topic: str, presenter_name: str, classes: list[str]
+) -> None:
     negation_planned = False
     for s in shots:
         if s.silent:
@@ -233,7 +271,16 @@ def write_lines(rng: np.random.Generator, shots: list[Shot], topic: str, present
         else:
             # one procedural shot per video is sure to say what is *not* there
             force = s.tissue_class is not None and s.repeat_of is None and not negation_planned
-            s.lines = narration.histology_lines(rng, s.tissue_class, s.magnification, s.pointer, s.repeat_of is not None, max_lines, s.label, force_negation=force)
+            s.lines = narration.histology_lines(
+                rng,
+                s.tissue_class,
+                s.magnification,
+                s.pointer,
+                s.repeat_of is not None,
+                max_lines,
+                s.label,
+                force_negation=force,
+            )
             negation_planned = negation_planned or force
 
 

@@ -18,6 +18,7 @@ compares with them. Captions are the shot's narrated sentences, so the rebuilt r
 `missing_videos` more videos are listed whose source does not exist (their metadata is a copy
 of a real video's under a new id): the rebuild must count what each costs.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,7 +29,7 @@ from pathlib import Path
 import cv2
 
 from quiltkit.config import DemoParams, ReleaseParams
-from quiltkit.contracts import GroundTruth
+from quiltkit.contracts import QUILT_LOOKUP_COLUMNS, GroundTruth
 from quiltkit.demo.clean_view import clean_source
 from quiltkit.demo.render import FrameSource
 from quiltkit.io import atomic_path, write_json
@@ -38,9 +39,19 @@ from quiltkit.release.rebuild import FALLBACK_STREAM, crop_rng, distinct_keyfram
 NAMES = uuid.UUID("5b0c4d36-8a5e-4a53-9d55-2f3c1e0c9a71")  # uuid5 namespace of the fixture's image names
 
 RECON_HEADER = ["video_id", "key_frame_times", "predictions", "stable_times"]
-DATA_HEADER = ["video_id", "chunk_id", "image_path", "pair_chunk_time", "height", "width", "fps", "it_pair", "medical_text"]
-LOOKUP_HEADER = ["caption", "image_path", "subset", "split", "pathology", "roi_text", "noisy_text", "corrected_text",
-                 "med_umls_ids", "magnification", "height", "width", "single_wsi", "not_histology"]
+DATA_HEADER = [
+    "video_id",
+    "chunk_id",
+    "image_path",
+    "pair_chunk_time",
+    "height",
+    "width",
+    "fps",
+    "it_pair",
+    "medical_text",
+]
+# the release's lookup: its pair columns (quiltkit.contracts), then two flags of its own
+LOOKUP_HEADER = [*QUILT_LOOKUP_COLUMNS, "single_wsi", "not_histology"]
 
 
 def _name(video_id: str, chunk: int, slot: int) -> str:
@@ -73,15 +84,44 @@ def describe_video(gt: GroundTruth, video_id: str, src: FrameSource, seed: int, 
         usable = [(a, b, s) for a, b, s in ivs if b - a >= p.min_stable_seconds]
         for k, (a, b, s) in enumerate(usable):
             mid = (a + b) / 2
-            names.append({"chunk_id": c, "slot": k, "method": "median", "frame": int(round(mid * gt.fps)), "start": a, "end": b, "shot": s.index})
+            names.append(
+                {
+                    "chunk_id": c,
+                    "slot": k,
+                    "method": "median",
+                    "frame": int(round(mid * gt.fps)),
+                    "start": a,
+                    "end": b,
+                    "shot": s.index,
+                }
+            )
         if not usable:
             frames = [src(shot_at[t][1]) for t in kf]
-            kept = distinct_keyframes(frames, crop_rng(seed, video_id, c, FALLBACK_STREAM), p.crop_size, p.fallback_ssim_max)
+            kept = distinct_keyframes(
+                frames, crop_rng(seed, video_id, c, FALLBACK_STREAM), p.crop_size, p.fallback_ssim_max
+            )
             for slot, i in enumerate(kept):
                 s, k = shot_at[kf[i]]
-                names.append({"chunk_id": c, "slot": slot, "method": "keyframe", "frame": k, "start": kf[i], "end": kf[i], "shot": s.index})
-    return {"recon": {"video_id": video_id, "key_frame_times": times, "predictions": [int(x) for x in preds], "stable_times": stable},
-            "names": names}
+                names.append(
+                    {
+                        "chunk_id": c,
+                        "slot": slot,
+                        "method": "keyframe",
+                        "frame": k,
+                        "start": kf[i],
+                        "end": kf[i],
+                        "shot": s.index,
+                    }
+                )
+    return {
+        "recon": {
+            "video_id": video_id,
+            "key_frame_times": times,
+            "predictions": [int(x) for x in preds],
+            "stable_times": stable,
+        },
+        "names": names,
+    }
 
 
 def _rows(gt: GroundTruth, video_id: str, desc: dict, pair_chunk_time: float) -> tuple[list[list], list[list], dict]:
@@ -92,11 +132,29 @@ def _rows(gt: GroundTruth, video_id: str, desc: dict, pair_chunk_time: float) ->
         shot = gt.shots[n["shot"]]
         sents = said.get(shot.index, [])
         texts = [s.text for s in sents]
-        data.append([video_id, n["chunk_id"], name, pair_chunk_time, gt.height, gt.width, gt.fps, bool(texts), repr(texts)])
+        data.append(
+            [video_id, n["chunk_id"], name, pair_chunk_time, gt.height, gt.width, gt.fps, bool(texts), repr(texts)]
+        )
         roi = " ".join(s.text for s in sents if s.role == "roi")
         for s in sents:
-            lookup.append([s.text, name, "quilt", "train", repr([shot.tissue_class] if shot.tissue_class else []), roi, s.text, s.text,
-                           "[]", shot.magnification or "", gt.height, gt.width, 1, 0])
+            lookup.append(
+                [
+                    s.text,
+                    name,
+                    "quilt",
+                    "train",
+                    repr([shot.tissue_class] if shot.tissue_class else []),
+                    roi,
+                    s.text,
+                    s.text,
+                    "[]",
+                    shot.magnification or "",
+                    gt.height,
+                    gt.width,
+                    1,
+                    0,
+                ]
+            )
         truth[name] = {**n, "video_id": video_id, "image_key": shot.image_key, "captions": len(texts)}
     return data, lookup, truth
 
@@ -108,7 +166,9 @@ def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
         w.writerows(rows)
 
 
-def build_release_fixture(demo_dir: Path, demo: DemoParams, demo_seed: int, seed: int, p: ReleaseParams, out: Path, raw_root: Path) -> dict:
+def build_release_fixture(
+    demo_dir: Path, demo: DemoParams, demo_seed: int, seed: int, p: ReleaseParams, out: Path, raw_root: Path
+) -> dict:
     """The fixture under `out`. demo and demo_seed are the corpus's own (its manifest), so the
     true pictures are the frames it drew; seed is the project's, the rebuild's crop seed."""
     gts = [GroundTruth.read(f) for f in sorted((demo_dir / "ground_truth").glob("*.json"))]
@@ -120,7 +180,9 @@ def build_release_fixture(demo_dir: Path, demo: DemoParams, demo_seed: int, seed
     intervals = 0
     # every video as it is, then the gone ones: a copy of a real video's metadata under a new id,
     # listed and described but with no source (its names get no reference: nothing can be rebuilt)
-    entries = [(gt, gt.video_id, False) for gt in gts] + [(gt, f"gone_{i:03d}", True) for i, gt in enumerate(gts[: p.fixture.missing_videos])]
+    entries = [(gt, gt.video_id, False) for gt in gts] + [
+        (gt, f"gone_{i:03d}", True) for i, gt in enumerate(gts[: p.fixture.missing_videos])
+    ]
     sources: dict[str, FrameSource] = {}
     for gt, vid, gone in entries:
         if gt.video_id not in sources:
@@ -137,15 +199,44 @@ def build_release_fixture(demo_dir: Path, demo: DemoParams, demo_seed: int, seed
         recon.append(desc["recon"])
         data, lookup = data + d, lookup + lk
         truth.update(tr)
-        listed.append([vid, (demo_dir / "videos" / f"{vid}.mp4").as_posix(),
-                       *([f"a lecture taken down ({vid})", "quiltkit demo channel", f"{gt.duration:.3f}", "", "", ""] if gone else
-                         [gt.title, "quiltkit demo channel", f"{gt.duration:.3f}", "quiltkit demo corpus (synthetic)", "CC0-1.0", "20260101"])])
-    _write_csv(out / "quilt_recon.csv", RECON_HEADER,
-               [[r["video_id"], repr(r["key_frame_times"]), repr(r["predictions"]), repr(r["stable_times"])] for r in recon])
+        listed.append(
+            [
+                vid,
+                (demo_dir / "videos" / f"{vid}.mp4").as_posix(),
+                *(
+                    [f"a lecture taken down ({vid})", "quiltkit demo channel", f"{gt.duration:.3f}", "", "", ""]
+                    if gone
+                    else [
+                        gt.title,
+                        "quiltkit demo channel",
+                        f"{gt.duration:.3f}",
+                        "quiltkit demo corpus (synthetic)",
+                        "CC0-1.0",
+                        "20260101",
+                    ]
+                ),
+            ]
+        )
+    _write_csv(
+        out / "quilt_recon.csv",
+        RECON_HEADER,
+        [[r["video_id"], repr(r["key_frame_times"]), repr(r["predictions"]), repr(r["stable_times"])] for r in recon],
+    )
     _write_csv(out / "quilt_data.csv", DATA_HEADER, data)
     _write_csv(out / "quilt_1M_lookup.csv", LOOKUP_HEADER, lookup)
-    _write_csv(out / "video_list.csv", ["video_id", "url", "title", "channel", "duration", "uploader", "license", "upload_date"], listed)
+    _write_csv(
+        out / "video_list.csv",
+        ["video_id", "url", "title", "channel", "duration", "uploader", "license", "upload_date"],
+        listed,
+    )
     write_json(out / "truth.json", truth)
     methods = [t["method"] for t in truth.values() if not t["video_id"].startswith("gone_")]
-    return {"videos": len(gts), "missing_videos": sum(gone for _, _, gone in entries), "names": len(truth), "lookup_rows": len(lookup),
-            "median_names": methods.count("median"), "keyframe_names": methods.count("keyframe"), "stable_intervals": intervals}
+    return {
+        "videos": len(gts),
+        "missing_videos": sum(gone for _, _, gone in entries),
+        "names": len(truth),
+        "lookup_rows": len(lookup),
+        "median_names": methods.count("median"),
+        "keyframe_names": methods.count("keyframe"),
+        "stable_intervals": intervals,
+    }

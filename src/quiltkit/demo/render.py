@@ -4,6 +4,7 @@ Each shot's picture is computed once (a tissue texture larger than the frame, a 
 presenter) and every frame is one cv2.warpAffine crop of it, so a 75 s video costs a few
 seconds of rendering instead of a per-pixel Python loop.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,14 +21,26 @@ from quiltkit.demo.styles import Chrome, PaintContext
 # pictures and frames
 
 SUBTITLE = "Department of Pathology - teaching series"
-SUMMARY = ["Architecture first, cytology second", "Compare benign and malignant glands", "Always look for necrosis and invasion"]
+SUMMARY = [
+    "Architecture first, cytology second",
+    "Compare benign and malignant glands",
+    "Always look for necrosis and invasion",
+]
 
 
-def shot_picture(s: Shot, w: int, h: int, rng: np.random.Generator, title: str, classes: list[str], raw_root: Path) -> np.ndarray | Chrome:
+def shot_picture(
+    s: Shot, w: int, h: int, rng: np.random.Generator, title: str, classes: list[str], raw_root: Path
+) -> np.ndarray | Chrome:
     """The still picture a shot shows, painted in its style (styles.yaml): a frame for slides and
     photos, a picture larger than the frame for tissue (to pan and zoom in), or a Chrome (viewer
     software, a webcam box) around moving tissue."""
-    ctx = PaintContext(title=title, classes=list(classes), raw_root=Path(raw_root), tissue_class=s.tissue_class, magnification=s.magnification)
+    ctx = PaintContext(
+        title=title,
+        classes=list(classes),
+        raw_root=Path(raw_root),
+        tissue_class=s.tissue_class,
+        magnification=s.magnification,
+    )
     if s.kind == "title":
         ctx.heading, ctx.bullets = title, [SUBTITLE]
     elif s.kind == "slide" and s.label == "summary":
@@ -103,7 +116,10 @@ def make_view(s: Shot, pic: np.ndarray | Chrome, w: int, h: int, rng: np.random.
         ang = mrng.uniform(0, 2 * np.pi)
         dist = mrng.uniform(0.12, 0.25) * w * k
         hx, hy = w * k / 2, h * k / 2
-        c1 = (float(np.clip(c0[0] + dist * np.cos(ang), hx, pw - hx)), float(np.clip(c0[1] + dist * np.sin(ang), hy, ph - hy)))
+        c1 = (
+            float(np.clip(c0[0] + dist * np.cos(ang), hx, pw - hx)),
+            float(np.clip(c0[1] + dist * np.sin(ang), hy, ph - hy)),
+        )
         view = View(pic, c0, c1, k, k)
     else:
         k = kmax * 0.7
@@ -166,7 +182,11 @@ class FrameSource:
         # inside the second half of a crossfade into shot i, or the first half of one into i+1
         if self.shots[i].transition_in == "crossfade" and i > 0 and t < self.shots[i].start + half:
             return self._blend(i - 1, i, t)
-        if i + 1 < len(self.shots) and self.shots[i + 1].transition_in == "crossfade" and t >= self.shots[i + 1].start - half:
+        if (
+            i + 1 < len(self.shots)
+            and self.shots[i + 1].transition_in == "crossfade"
+            and t >= self.shots[i + 1].start - half
+        ):
             return self._blend(i, i + 1, t)
         return self._shot_frame(i, t)
 

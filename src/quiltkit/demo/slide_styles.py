@@ -9,6 +9,7 @@ gives one picture. styles.yaml splits them by renderer, not by seed: the train p
 and mono fonts, the holdout painters serif, STIX or Computer Modern and layouts of their own, so
 the held-out corpus asks whether the classifier learned "not tissue" rather than these pictures.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -28,12 +29,24 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 # ------------------------------------------------------------------------------------------
 # words, for when the context gives none
 
-HEADINGS = ("Learning objectives", "Key histologic features", "Differential diagnosis", "Grading and staging",
-            "Diagnostic pitfalls", "Summary")
-BULLETS = ("Architecture first, cytology second", "Compare benign and malignant glands",
-           "Look for necrosis and invasion", "Note the nuclear to cytoplasmic ratio",
-           "Correlate with the clinical history", "Use ancillary stains when in doubt",
-           "Report margins and lymph node status", "Count mitoses in ten high-power fields")
+HEADINGS = (
+    "Learning objectives",
+    "Key histologic features",
+    "Differential diagnosis",
+    "Grading and staging",
+    "Diagnostic pitfalls",
+    "Summary",
+)
+BULLETS = (
+    "Architecture first, cytology second",
+    "Compare benign and malignant glands",
+    "Look for necrosis and invasion",
+    "Note the nuclear to cytoplasmic ratio",
+    "Correlate with the clinical history",
+    "Use ancillary stains when in doubt",
+    "Report margins and lymph node status",
+    "Count mitoses in ten high-power fields",
+)
 SENTENCES = (
     "The biopsy shows {c} with no evidence of dysplasia in the adjacent mucosa.",
     "Sections were fixed in buffered formalin, embedded in paraffin and cut at four microns.",
@@ -52,10 +65,21 @@ SENTENCES = (
     "The cells of {c} have round nuclei with fine chromatin and inconspicuous nucleoli.",
     "A second opinion was requested because of the limited size of the sample.",
 )
-COURSES = ("GI Pathology 301", "Surgical Pathology Core Lectures", "Histopathology for Medical Students",
-           "Pathology Residency Review", "Digital Pathology Seminar")
-EXTRA_DIAGNOSES = ("hyperplastic polyp", "tubular adenoma", "ulcerative colitis", "Crohn disease",
-                   "metastatic carcinoma", "neuroendocrine tumor")
+COURSES = (
+    "GI Pathology 301",
+    "Surgical Pathology Core Lectures",
+    "Histopathology for Medical Students",
+    "Pathology Residency Review",
+    "Digital Pathology Seminar",
+)
+EXTRA_DIAGNOSES = (
+    "hyperplastic polyp",
+    "tubular adenoma",
+    "ulcerative colitis",
+    "Crohn disease",
+    "metastatic carcinoma",
+    "neuroendocrine tumor",
+)
 
 
 def _pick(rng: np.random.Generator, seq):
@@ -87,8 +111,16 @@ def _short(name: str, n: int = 2) -> str:
 
 INK = {"blue": (28, 62, 170), "red": (192, 32, 42), "black": (32, 32, 38), "green": (22, 120, 64)}
 ACCENTS = ((22, 60, 130), (170, 30, 50), (0, 120, 120), (215, 110, 20), (40, 120, 50), (110, 50, 150))
-PALETTE = ((31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (140, 86, 75),
-           (23, 190, 207), (188, 189, 34))
+PALETTE = (
+    (31, 119, 180),
+    (214, 39, 40),
+    (44, 160, 44),
+    (255, 127, 14),
+    (148, 103, 189),
+    (140, 86, 75),
+    (23, 190, 207),
+    (188, 189, 34),
+)
 
 
 def _rgb(c) -> RGB:
@@ -149,8 +181,13 @@ def _tint(arr: np.ndarray, box: Box, colour, alpha: float, radius: float = 0, bl
 # ------------------------------------------------------------------------------------------
 # fonts and text
 
-_ITALIC = {"sans": "DejaVuSans-Oblique.ttf", "serif": "DejaVuSerif-Italic.ttf", "mono": "DejaVuSansMono-Oblique.ttf",
-           "stix": "STIXGeneralItalic.ttf", "cm": "cmti10.ttf"}
+_ITALIC = {
+    "sans": "DejaVuSans-Oblique.ttf",
+    "serif": "DejaVuSerif-Italic.ttf",
+    "mono": "DejaVuSansMono-Oblique.ttf",
+    "stix": "STIXGeneralItalic.ttf",
+    "cm": "cmti10.ttf",
+}
 
 
 MIN_FONT = 6  # pixels: unreadable on a small frame, but still text-like, as real small print is
@@ -183,8 +220,18 @@ def _put(d: ImageDraw.ImageDraw, xy, s: str, font, fill, anchor: str = "la", **k
     d.text(xy, _clean(font, s), font=font, fill=fill, anchor=anchor, **kw)
 
 
-def _fit(d, items: list[str], family: str, size: float, max_w: float, max_h: float, bold: bool = False,
-         spacing: float = 1.3, gap: float = 0.45, italic: bool = False):
+def _fit(
+    d,
+    items: list[str],
+    family: str,
+    size: float,
+    max_w: float,
+    max_h: float,
+    bold: bool = False,
+    spacing: float = 1.3,
+    gap: float = 0.45,
+    italic: bool = False,
+):
     """The largest font, from `size` down, at which the items wrapped to max_w fit in max_h (and
     no single word is wider than max_w): a lecture's own bullets can be long, and a slide shrinks
     its text rather than overflow.
@@ -200,8 +247,9 @@ def _fit(d, items: list[str], family: str, size: float, max_w: float, max_h: flo
         size = font.size * 0.9
 
 
-def _fit_line(d, texts: list[str], family: str, size: float, max_w: float, bold: bool = False,
-              italic: bool = False) -> ImageFont.FreeTypeFont:
+def _fit_line(
+    d, texts: list[str], family: str, size: float, max_w: float, bold: bool = False, italic: bool = False
+) -> ImageFont.FreeTypeFont:
     """The largest font, from `size` down, at which every text fits max_w on one line (legend
     entries, a list of words)."""
     while True:
@@ -211,8 +259,9 @@ def _fit_line(d, texts: list[str], family: str, size: float, max_w: float, bold:
         size = font.size * 0.92
 
 
-def _text_block(d, x: float, y: float, lines: list[str], font, line_h: float, fill, align: str = "left",
-                width: float = 0) -> float:
+def _text_block(
+    d, x: float, y: float, lines: list[str], font, line_h: float, fill, align: str = "left", width: float = 0
+) -> float:
     """Lines from (x, y) down, left-aligned or centred in `width`; returns the y below them."""
     for line in lines:
         dx = (width - d.textlength(_clean(font, line), font=font)) / 2 if align == "center" else 0
@@ -258,8 +307,18 @@ def _ellipsize(d, s: str, font, max_w: float) -> str:
     return s.rstrip() + "..."
 
 
-def _bullet_list(d, box: Box, items: list[str], family: str, size: float, fill, marker: str, marker_fill,
-                 spacing: float = 1.3, gap: float = 0.45) -> float:
+def _bullet_list(
+    d,
+    box: Box,
+    items: list[str],
+    family: str,
+    size: float,
+    fill,
+    marker: str,
+    marker_fill,
+    spacing: float = 1.3,
+    gap: float = 0.45,
+) -> float:
     x0, y0, x1, y1 = box
     font, wrapped, line_h = _fit(d, items, family, size, x1 - x0 - size * 1.5, y1 - y0, spacing=spacing, gap=gap)
     y = y0
@@ -269,8 +328,17 @@ def _bullet_list(d, box: Box, items: list[str], family: str, size: float, fill, 
     return y
 
 
-def _flow(d, box: Box, text: str, font, fill, line_h: float, link_fill=None, links: np.ndarray | None = None,
-          indent: float = 0) -> float:
+def _flow(
+    d,
+    box: Box,
+    text: str,
+    font,
+    fill,
+    line_h: float,
+    link_fill=None,
+    links: np.ndarray | None = None,
+    indent: float = 0,
+) -> float:
     """A paragraph laid out word by word in box from its top; the words where `links` is True
     (a mask over the words) are drawn as underlined links. Stops at the box's bottom; returns the
     y below the last line drawn."""
@@ -351,7 +419,9 @@ def _perspective_onto(bg: np.ndarray, pic: np.ndarray, quad: np.ndarray, shadow:
     return out * (1 - mask) + warped * mask
 
 
-def _quad(rng: np.random.Generator, cx: float, cy: float, qw: float, qh: float, angle: float, jitter: float) -> np.ndarray:
+def _quad(
+    rng: np.random.Generator, cx: float, cy: float, qw: float, qh: float, angle: float, jitter: float
+) -> np.ndarray:
     """The corners of a qw x qh rectangle turned by `angle` about (cx, cy), each moved by up to
     `jitter` of its size: a sheet seen by a camera not quite square to it."""
     c, s = np.cos(angle), np.sin(angle)
@@ -405,9 +475,14 @@ def _desk(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
 DARK_BGS = ((16, 18, 24), (12, 22, 48), (24, 24, 26), (18, 30, 42), (28, 20, 40))
 DARK_ACCENTS = ((0, 190, 230), (255, 160, 40), (130, 220, 90), (240, 80, 140), (250, 210, 60))
 GRADIENTS = (  # (one end, other end); the pinks and purples are the hard negatives: eosin-like hues
-    ((248, 216, 232), (192, 136, 198)), ((255, 238, 214), (238, 156, 168)), ((30, 58, 118), (118, 40, 120)),
-    ((222, 236, 250), (146, 178, 228)), ((240, 204, 224), (116, 80, 160)), ((18, 88, 90), (96, 168, 148)),
-    ((252, 250, 240), (226, 186, 212)), ((60, 20, 70), (200, 90, 140)),
+    ((248, 216, 232), (192, 136, 198)),
+    ((255, 238, 214), (238, 156, 168)),
+    ((30, 58, 118), (118, 40, 120)),
+    ((222, 236, 250), (146, 178, 228)),
+    ((240, 204, 224), (116, 80, 160)),
+    ((18, 88, 90), (96, 168, 148)),
+    ((252, 250, 240), (226, 186, 212)),
+    ((60, 20, 70), (200, 90, 140)),
 )
 
 
@@ -425,10 +500,25 @@ def slide_dark(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> n
     d.rectangle([m * 0.5, y + lh * 0.1, m * 0.5 + max(2, h * 0.012), y + lh * len(lines[0]) - lh * 0.15], fill=accent)
     y = _text_block(d, m, y, lines[0], font, lh, (245, 245, 248))
     body = "mono" if rng.random() < 0.25 else "sans"
-    _bullet_list(d, (m, y + h * 0.06, w - m, h * 0.84), _bullets(ctx, rng, 3, 5), body, h * 0.056, (212, 218, 228),
-                 _pick(rng, ("square", "chevron", "dot")), accent)
+    _bullet_list(
+        d,
+        (m, y + h * 0.06, w - m, h * 0.84),
+        _bullets(ctx, rng, 3, 5),
+        body,
+        h * 0.056,
+        (212, 218, 228),
+        _pick(rng, ("square", "chevron", "dot")),
+        accent,
+    )
     _dark_accents(d, w, h, rng, bg, accent)
-    _put(d, (w - m * 0.6, h * 0.94), f"{int(rng.integers(2, 40))}", _font("sans", h * 0.034), (150, 156, 170), anchor="rm")
+    _put(
+        d,
+        (w - m * 0.6, h * 0.94),
+        f"{int(rng.integers(2, 40))}",
+        _font("sans", h * 0.034),
+        (150, 156, 170),
+        anchor="rm",
+    )
     if ctx.title:
         _put(d, (m, h * 0.94), ctx.title, _font("sans", h * 0.03), (120, 126, 140), anchor="lm")
     return np.asarray(img).copy()
@@ -463,12 +553,24 @@ def slide_plain(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> 
     d = ImageDraw.Draw(img)
     m = w * rng.uniform(0.06, 0.1)
     font, lines, lh = _fit(d, [_heading(ctx, rng)], family, h * 0.08, w - 2 * m, h * 0.2, bold=True, spacing=1.2)
-    y = _text_block(d, m, h * rng.uniform(0.07, 0.12), lines[0], font, lh, ink, "center" if centred else "left", w - 2 * m)
+    y = _text_block(
+        d, m, h * rng.uniform(0.07, 0.12), lines[0], font, lh, ink, "center" if centred else "left", w - 2 * m
+    )
     rule = (w * 0.3, w * 0.7) if centred else (m, m + (w - 2 * m) * rng.uniform(0.35, 1.0))
     d.line([(rule[0], y + h * 0.015), (rule[1], y + h * 0.015)], fill=accent, width=max(1, round(h / 200)))
     marker = _pick(rng, ("dash", "dot", "number", "ring"))
-    _bullet_list(d, (m + w * 0.02, y + h * 0.07, w - m, h * 0.86), _bullets(ctx, rng, 3, 6), family, h * 0.055, ink,
-                 marker, accent if rng.random() < 0.5 else ink, spacing=1.35, gap=0.5)
+    _bullet_list(
+        d,
+        (m + w * 0.02, y + h * 0.07, w - m, h * 0.86),
+        _bullets(ctx, rng, 3, 6),
+        family,
+        h * 0.055,
+        ink,
+        marker,
+        accent if rng.random() < 0.5 else ink,
+        spacing=1.35,
+        gap=0.5,
+    )
     if rng.random() < 0.7:
         f = _font(family, h * 0.03)
         grey = _mix(ink, bg, 0.45)
@@ -484,8 +586,11 @@ def slide_gradient(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) 
     if rng.random() < 0.5:
         c0, c1 = c1, c0
     c0, c1 = _jitter(rng, c0, 8), _jitter(rng, c1, 8)
-    t = _radial_t(w, h, rng.uniform(0.2, 0.8), rng.uniform(0.1, 0.6)) if rng.random() < 0.4 else \
-        _linear_t(w, h, rng.uniform(0.2, 1.2) + np.pi * int(rng.integers(2)))
+    t = (
+        _radial_t(w, h, rng.uniform(0.2, 0.8), rng.uniform(0.1, 0.6))
+        if rng.random() < 0.4
+        else _linear_t(w, h, rng.uniform(0.2, 1.2) + np.pi * int(rng.integers(2)))
+    )
     arr = _blend(t, c0, c1)
     light = _luma(np.asarray(arr, np.float32).mean((0, 1))) > 150
     ink = (30, 26, 40) if light else (250, 248, 252)
@@ -498,8 +603,18 @@ def slide_gradient(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) 
     d = ImageDraw.Draw(img)
     font, lines, lh = _fit(d, [_heading(ctx, rng)], family, h * 0.09, w - 2 * m, h * 0.18, bold=True, spacing=1.15)
     _text_block(d, m, h * 0.08, lines[0], font, lh, ink, "center", w - 2 * m)
-    _bullet_list(d, (m + w * 0.03, h * 0.36, w - m, h * 0.86), _bullets(ctx, rng, 3, 5), family, h * 0.06, ink,
-                 _pick(rng, ("ring", "dot", "chevron")), ink, spacing=1.3, gap=0.5)
+    _bullet_list(
+        d,
+        (m + w * 0.03, h * 0.36, w - m, h * 0.86),
+        _bullets(ctx, rng, 3, 5),
+        family,
+        h * 0.06,
+        ink,
+        _pick(rng, ("ring", "dot", "chevron")),
+        ink,
+        spacing=1.3,
+        gap=0.5,
+    )
     return np.asarray(img).copy()
 
 
@@ -552,12 +667,13 @@ def _table_content(ctx: PaintContext, rng: np.random.Generator) -> tuple[list[st
     n_rows, n_cols = int(rng.integers(4, 8)), int(rng.integers(3, 6))
     names = (ctx_classes(ctx) + list(EXTRA_DIAGNOSES))[:n_rows]
     cases = rng.integers(8, 240, n_rows)
-    columns = [("Cases", [str(c) for c in cases]),
-               ("%", [f"{p:.1f}%" for p in 100 * cases / cases.sum()])]
-    extra = [("Mean age", [str(a) for a in rng.integers(34, 82, n_rows)]),
-             ("Grade", [f"G{g}" for g in rng.integers(1, 4, n_rows)]),
-             ("Ki-67", [f"{k:.0f}%" for k in rng.uniform(2, 80, n_rows)]),
-             ("Kappa", [f"{k:.2f}" for k in rng.uniform(0.4, 0.95, n_rows)])]
+    columns = [("Cases", [str(c) for c in cases]), ("%", [f"{p:.1f}%" for p in 100 * cases / cases.sum()])]
+    extra = [
+        ("Mean age", [str(a) for a in rng.integers(34, 82, n_rows)]),
+        ("Grade", [f"G{g}" for g in rng.integers(1, 4, n_rows)]),
+        ("Ki-67", [f"{k:.0f}%" for k in rng.uniform(2, 80, n_rows)]),
+        ("Kappa", [f"{k:.2f}" for k in rng.uniform(0.4, 0.95, n_rows)]),
+    ]
     columns += [extra[i] for i in rng.permutation(len(extra))[: n_cols - 3]]
     header = ["Diagnosis"] + [c[0] for c in columns]
     rows = [[names[r].capitalize()] + [c[1][r] for c in columns] for r in range(n_rows)]
@@ -573,7 +689,9 @@ def chart_line(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> n
     colours = [PALETTE[i] for i in rng.permutation(len(PALETTE))]
     names = [_short(c) for c in ctx_classes(ctx)]
     if rng.random() < 0.55:
-        title = ctx.heading or _pick(rng, ("Overall survival by diagnosis", "Disease-free survival", "Survival after resection"))
+        title = ctx.heading or _pick(
+            rng, ("Overall survival by diagnosis", "Disease-free survival", "Survival after resection")
+        )
         _put(d, (w * 0.06, h * 0.06), title, _font("stix", h * 0.07, bold=True), (25, 25, 30))
         _line_plot(img, d, w, h, rng, names[: int(rng.integers(2, 5))], colours)
     else:
@@ -606,7 +724,7 @@ def _line_plot(img, d, w: int, h: int, rng: np.random.Generator, names: list[str
     _put(d, ((x0 + x1) / 2, h * 0.93), "Months after diagnosis", f, ink, anchor="mm")
     _put_rotated(img, (w * 0.04, (y0 + y1) / 2), "Survival (%)", f, ink)
     shapes = rng.permutation(4)
-    for s, name in enumerate(names):  # falling survival curves, each with its marker shape
+    for s, _name in enumerate(names):  # falling survival curves, each with its marker shape
         ys = 100 * np.cumprod(np.r_[1.0, rng.uniform(0.7, 1.0, n - 1)])
         pts = [(x, y1 - (y1 - y0) * v / 100) for x, v in zip(xs, ys)]
         d.line(pts, fill=colours[s], width=max(2, h // 180), joint="curve")
@@ -619,7 +737,9 @@ def _line_plot(img, d, w: int, h: int, rng: np.random.Generator, names: list[str
 def _legend(d, w: int, h: int, at: tuple[float, float, float], names: list[str], colours, shapes, font) -> None:
     """A boxed legend at (x, y) of width box_w: a line with the series' marker, then its name."""
     lx, ly, box_w = at
-    d.rectangle([lx, ly, lx + box_w, ly + len(names) * h * 0.07 + h * 0.02], fill=(255, 255, 255), outline=(180, 180, 185))
+    d.rectangle(
+        [lx, ly, lx + box_w, ly + len(names) * h * 0.07 + h * 0.02], fill=(255, 255, 255), outline=(180, 180, 185)
+    )
     for s, name in enumerate(names):
         cy = ly + h * 0.045 + s * h * 0.07
         d.line([(lx + w * 0.015, cy), (lx + w * 0.055, cy)], fill=colours[s], width=max(2, h // 180))
@@ -645,7 +765,9 @@ def _pie(d, w: int, h: int, rng: np.random.Generator, names: list[str], colours,
     cx, cy, r = w * 0.3, h * 0.58, h * 0.32
     start = float(rng.uniform(0, 360))
     for v, col in zip(vals, colours):
-        d.pieslice([cx - r, cy - r, cx + r, cy + r], start, start + 360 * v, fill=col, outline=bg, width=max(1, h // 180))
+        d.pieslice(
+            [cx - r, cy - r, cx + r, cy + r], start, start + 360 * v, fill=col, outline=bg, width=max(1, h // 180)
+        )
         start += 360 * v
     f = _font("stix", h * 0.042)
     if rng.random() < 0.5:  # donut, with the total in its hole
@@ -702,14 +824,26 @@ def _pipeline(d, w: int, h: int, rng: np.random.Generator, ctx: PaintContext, fi
     for i, b in enumerate(boxes):
         _node(d, b, steps[i], fill, line, size)
         if rng.random() < 0.6:
-            _put(d, ((b[0] + b[2]) / 2, b[3] + h * 0.015), notes[i], _font("serif", size * 0.75, italic=True),
-                 (90, 90, 96), anchor="ma")
+            _put(
+                d,
+                ((b[0] + b[2]) / 2, b[3] + h * 0.015),
+                notes[i],
+                _font("serif", size * 0.75, italic=True),
+                (90, 90, 96),
+                anchor="ma",
+            )
     head, width = h * 0.03, max(1, h // 160)
     for a, b in zip(boxes, boxes[1:]):
         if a[1] == b[1]:
             right = b[0] > a[0]
-            _arrow(d, (a[2] if right else a[0], (a[1] + a[3]) / 2), (b[0] if right else b[2], (b[1] + b[3]) / 2),
-                   line, width, head)
+            _arrow(
+                d,
+                (a[2] if right else a[0], (a[1] + a[3]) / 2),
+                (b[0] if right else b[2], (b[1] + b[3]) / 2),
+                line,
+                width,
+                head,
+            )
         else:
             x = (a[0] + a[2]) / 2
             _arrow(d, (x, a[3] + h * 0.07), (x, b[1]), line, width, head)
@@ -724,8 +858,10 @@ def _tree(d, w: int, h: int, rng: np.random.Generator, ctx: PaintContext, fill, 
     leaves = groups[0][1] + groups[1][1]
     size = h * 0.042
     lw = w * 0.9 / len(leaves)
-    leaf_boxes = [(w * 0.05 + i * lw + lw * 0.06, h * 0.72, w * 0.05 + (i + 1) * lw - lw * 0.06, h * 0.9)
-                  for i in range(len(leaves))]
+    leaf_boxes = [
+        (w * 0.05 + i * lw + lw * 0.06, h * 0.72, w * 0.05 + (i + 1) * lw - lw * 0.06, h * 0.9)
+        for i in range(len(leaves))
+    ]
     root = (w * 0.35, h * 0.22, w * 0.65, h * 0.34)
     width = max(1, h // 180)
     _node(d, root, "Colorectal lesion", fill, line, size * 1.1)
@@ -776,13 +912,26 @@ def _page_sheet(sw: int, sh: int, rng: np.random.Generator, ctx: PaintContext) -
     d = ImageDraw.Draw(img)
     m, ink = sw * 0.09, (35, 35, 38)
     small = _font("sans", sh * 0.014)
-    _put(d, (m, sh * 0.04), f"J Teach Pathol {int(rng.integers(2005, 2024))}; {int(rng.integers(3, 40))}:"
-         f"{int(rng.integers(10, 900))}", small, (110, 110, 110))
+    _put(
+        d,
+        (m, sh * 0.04),
+        f"J Teach Pathol {int(rng.integers(2005, 2024))}; {int(rng.integers(3, 40))}:{int(rng.integers(10, 900))}",
+        small,
+        (110, 110, 110),
+    )
     d.line([(m, sh * 0.062), (sw - m, sh * 0.062)], fill=(150, 150, 150), width=1)
-    title = ctx.title or f"{ctx_classes(ctx)[int(rng.integers(len(ctx_classes(ctx))))].capitalize()}: a practical review"
+    title = (
+        ctx.title or f"{ctx_classes(ctx)[int(rng.integers(len(ctx_classes(ctx))))].capitalize()}: a practical review"
+    )
     font, lines, lh = _fit(d, [title], "sans", sh * 0.032, sw - 2 * m, sh * 0.09, bold=True, spacing=1.2)
     y = _text_block(d, m, sh * 0.08, lines[0], font, lh, ink)
-    _put(d, (m, y + sh * 0.005), "A. Author, B. Author and C. Author", _font("sans", sh * 0.016, italic=True), (70, 70, 70))
+    _put(
+        d,
+        (m, y + sh * 0.005),
+        "A. Author, B. Author and C. Author",
+        _font("sans", sh * 0.016, italic=True),
+        (70, 70, 70),
+    )
     y += sh * 0.04
     cols = int(rng.integers(1, 3))
     cw = (sw - 2 * m - (cols - 1) * sw * 0.04) / cols
@@ -790,7 +939,9 @@ def _page_sheet(sw: int, sh: int, rng: np.random.Generator, ctx: PaintContext) -
     lh = body.size * 1.3
     for c in range(cols):
         x = m + c * (cw + sw * 0.04)
-        _page_column(d, (x, y, x + cw, sh * 0.94), rng, ctx, body, lh, ink, figure=(c == cols - 1 and rng.random() < 0.5))
+        _page_column(
+            d, (x, y, x + cw, sh * 0.94), rng, ctx, body, lh, ink, figure=(c == cols - 1 and rng.random() < 0.5)
+        )
     _put(d, (sw / 2, sh * 0.965), f"{int(rng.integers(2, 300))}", small, (110, 110, 110), anchor="mm")
     return np.asarray(img)
 
@@ -804,7 +955,10 @@ def _page_column(d, box: Box, rng: np.random.Generator, ctx: PaintContext, body,
         bw = (x1 - x0) * 0.8 / n
         for i, v in enumerate(rng.uniform(0.2, 0.9, n)):
             bx = x0 + (x1 - x0) * 0.1 + i * bw
-            d.rectangle([bx + bw * 0.15, y + fh * (0.92 - 0.8 * v), bx + bw * 0.85, y + fh * 0.92], fill=_pick(rng, ((60, 60, 64), (130, 130, 134))))
+            d.rectangle(
+                [bx + bw * 0.15, y + fh * (0.92 - 0.8 * v), bx + bw * 0.85, y + fh * 0.92],
+                fill=_pick(rng, ((60, 60, 64), (130, 130, 134))),
+            )
         y = _flow(d, (x0, y + fh + lh * 0.4, x1, y1), "Figure 1. " + _sentences(ctx, rng, 1), body, (70, 70, 70), lh)
         y += lh * 0.6
     heads = iter(("Introduction", "Methods", "Results", "Discussion", "Conclusion"))
@@ -812,7 +966,9 @@ def _page_column(d, box: Box, rng: np.random.Generator, ctx: PaintContext, body,
         if rng.random() < 0.3:
             _put(d, (x0, y), next(heads, "Notes"), _font("sans", body.size * 1.1, bold=True), ink)
             y += lh * 1.2
-        y = _flow(d, (x0, y, x1, y1), _sentences(ctx, rng, int(rng.integers(3, 7))), body, ink, lh, indent=body.size * 1.5)
+        y = _flow(
+            d, (x0, y, x1, y1), _sentences(ctx, rng, int(rng.integers(3, 7))), body, ink, lh, indent=body.size * 1.5
+        )
 
 
 def page_photo(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.ndarray:
@@ -826,10 +982,16 @@ def page_photo(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> n
         bg = np.zeros((h, w, 3), np.uint8)
     else:
         s, jitter = rng.uniform(0.6, 0.85) * min(w / src.shape[1], h / src.shape[0]), 0.04
-        bg = np.clip(_blend(_linear_t(w, h, rng.uniform(0, 6.3)), (rng.uniform(40, 90),) * 3, (rng.uniform(90, 140),) * 3)
-                     + 5 * _smooth_noise(rng, w, h, w // 3, h // 3)[..., None], 0, 255).astype(np.uint8)
+        bg = np.clip(
+            _blend(_linear_t(w, h, rng.uniform(0, 6.3)), (rng.uniform(40, 90),) * 3, (rng.uniform(90, 140),) * 3)
+            + 5 * _smooth_noise(rng, w, h, w // 3, h // 3)[..., None],
+            0,
+            255,
+        ).astype(np.uint8)
     qw, qh = src.shape[1] * s, src.shape[0] * s  # the page keeps its own shape
-    quad = _quad(rng, w * rng.uniform(0.45, 0.55), h * rng.uniform(0.45, 0.55), qw, qh, rng.uniform(-0.06, 0.06), jitter)
+    quad = _quad(
+        rng, w * rng.uniform(0.45, 0.55), h * rng.uniform(0.45, 0.55), qw, qh, rng.uniform(-0.06, 0.06), jitter
+    )
     if full:
         quad = _cover(quad, w, h)
     out = _perspective_onto(bg, grey, quad, shadow=0.3)
@@ -855,7 +1017,7 @@ def whiteboard(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> n
     ink_rgb, ink_a = _marker_ink(w, h, inner, rng, ctx)
     a = ink_a[..., None] * 0.92
     out = arr.astype(np.float32) * (1 - a) + ink_rgb * a
-    glare = np.exp(-(_radial_t(w, h, rng.uniform(0.2, 0.8), rng.uniform(0.1, 0.5)) / rng.uniform(0.15, 0.3)) ** 2)
+    glare = np.exp(-((_radial_t(w, h, rng.uniform(0.2, 0.8), rng.uniform(0.1, 0.5)) / rng.uniform(0.15, 0.3)) ** 2))
     out += (255 - out) * rng.uniform(0.25, 0.45) * glare[..., None]
     return _camera(_lighting(out, rng, rng.uniform(0.1, 0.3)), rng, rng.uniform(0.4, 0.9), rng.uniform(1.5, 3.5))
 
@@ -877,8 +1039,16 @@ def _ghosts(arr: np.ndarray, box, rng: np.random.Generator) -> None:
     layer = np.zeros(arr.shape[:2], np.float32)
     for _ in range(int(rng.integers(2, 6))):
         cx, cy = rng.uniform(x0, x1), rng.uniform(y0, y1)
-        cv2.ellipse(layer, (int(cx), int(cy)), (int(rng.uniform(20, 90)), int(rng.uniform(4, 18))),
-                    float(rng.uniform(-20, 20)), 0, 360, 1.0, -1)
+        cv2.ellipse(
+            layer,
+            (int(cx), int(cy)),
+            (int(rng.uniform(20, 90)), int(rng.uniform(4, 18))),
+            float(rng.uniform(-20, 20)),
+            0,
+            360,
+            1.0,
+            -1,
+        )
     layer = cv2.GaussianBlur(layer, (0, 0), 6) * rng.uniform(0.04, 0.1)
     arr[:] = (arr * (1 - layer[..., None]) + np.float32([120, 125, 140]) * layer[..., None]).astype(np.uint8)
 
@@ -916,16 +1086,28 @@ def _marker_ink(w: int, h: int, box, rng: np.random.Generator, ctx: PaintContext
     thick = max(2, int(h / 140))
     circled = spots[int(rng.integers(len(spots)))]
     cx, cy = (circled[0] + circled[2]) / 2, (circled[1] + circled[3]) / 2
-    ring = [(cx + (circled[2] - circled[0]) * 0.62 * np.cos(t), cy + size * 0.85 * np.sin(t)) for t in np.linspace(0, 6.6, 40)]
+    ring = [
+        (cx + (circled[2] - circled[0]) * 0.62 * np.cos(t), cy + size * 0.85 * np.sin(t))
+        for t in np.linspace(0, 6.6, 40)
+    ]
     _stroke(colour, alpha, ring, colours[1], thick, rng)
     sketch = (x0 + bw * 0.62, y0 + bh * 0.24, x1 - bw * 0.06, y1 - bh * 0.1)
-    _stroke(colour, alpha, [(circled[2] + size * 0.8, cy), (sketch[0] - size * 0.4, (sketch[1] + sketch[3]) / 2)],
-            colours[2], thick, rng, head=size * 0.5)
+    _stroke(
+        colour,
+        alpha,
+        [(circled[2] + size * 0.8, cy), (sketch[0] - size * 0.4, (sketch[1] + sketch[3]) / 2)],
+        colours[2],
+        thick,
+        rng,
+        head=size * 0.5,
+    )
     _sketch(colour, alpha, sketch, rng, colours, thick)
     return _bend(colour, alpha, rng, max(1.0, h / 250))
 
 
-def _stroke(colour: np.ndarray, alpha: np.ndarray, pts, col, thick: int, rng: np.random.Generator, head: float = 0) -> None:
+def _stroke(
+    colour: np.ndarray, alpha: np.ndarray, pts, col, thick: int, rng: np.random.Generator, head: float = 0
+) -> None:
     """A hand-drawn polyline: resampled densely and nudged by smooth noise, optionally ending in
     a two-stroke arrowhead."""
     pts = np.asarray(pts, np.float32)
@@ -957,8 +1139,14 @@ def _sketch(colour, alpha, box: Box, rng: np.random.Generator, colours, thick: i
     kind = int(rng.integers(3))
     if kind == 0:
         for rr in (r, r * 0.55):
-            _stroke(colour, alpha, [(cx + rr * np.cos(t) * 1.2, cy + rr * np.sin(t)) for t in np.linspace(0, 6.4, 30)],
-                    colours[0], thick, rng)
+            _stroke(
+                colour,
+                alpha,
+                [(cx + rr * np.cos(t) * 1.2, cy + rr * np.sin(t)) for t in np.linspace(0, 6.4, 30)],
+                colours[0],
+                thick,
+                rng,
+            )
         for t in np.linspace(0, 2 * np.pi, 12, endpoint=False):
             c = (int(cx + r * 0.78 * 1.2 * np.cos(t)), int(cy + r * 0.78 * np.sin(t)))
             cv2.circle(colour, c, max(2, int(r * 0.07)), tuple(int(v) for v in colours[1]), -1, cv2.LINE_AA)
@@ -1029,8 +1217,14 @@ def _taskbar(d, w: int, h: int, bh: float, rng: np.random.Generator) -> None:
     for i in range(int(rng.integers(3, 7))):
         x = bh * 1.4 + i * bh * 1.1
         d.rounded_rectangle([x, y - s, x + 2 * s, y + s], radius=s * 0.3, fill=_pick(rng, PALETTE))
-    _put(d, (w - bh * 0.4, y), f"{int(rng.integers(8, 18))}:{int(rng.integers(0, 60)):02d}", _font("sans", bh * 0.42),
-         (235, 235, 235), anchor="rm")
+    _put(
+        d,
+        (w - bh * 0.4, y),
+        f"{int(rng.integers(8, 18))}:{int(rng.integers(0, 60)):02d}",
+        _font("sans", bh * 0.42),
+        (235, 235, 235),
+        anchor="rm",
+    )
 
 
 def _menubar_and_dock(d, w: int, h: int, top: float, bottom: float, rng: np.random.Generator) -> None:
@@ -1040,14 +1234,23 @@ def _menubar_and_dock(d, w: int, h: int, top: float, bottom: float, rng: np.rand
     for word in ("Browser", "File", "Edit", "View", "History", "Window", "Help"):
         _put(d, (x, top / 2), word, _font("stix", top * 0.7, bold=word == "Browser"), (20, 20, 20), anchor="lm")
         x += d.textlength(word, font=f) + top * 0.9
-    _put(d, (w - top * 0.5, top / 2), f"{int(rng.integers(8, 18))}:{int(rng.integers(0, 60)):02d}", f, (20, 20, 20),
-         anchor="rm")
+    _put(
+        d,
+        (w - top * 0.5, top / 2),
+        f"{int(rng.integers(8, 18))}:{int(rng.integers(0, 60)):02d}",
+        f,
+        (20, 20, 20),
+        anchor="rm",
+    )
     s = bottom * 0.62
     n = int((w * 0.4 - s * 0.3) // (s * 1.25))
     for i in range(n):
         x0 = w * 0.3 + s * 0.3 + i * s * 1.25
-        d.rounded_rectangle([x0, h - bottom + (bottom - s) / 2 - 1, x0 + s, h - bottom + (bottom + s) / 2 - 1],
-                            radius=s * 0.25, fill=_pick(rng, PALETTE))
+        d.rounded_rectangle(
+            [x0, h - bottom + (bottom - s) / 2 - 1, x0 + s, h - bottom + (bottom + s) / 2 - 1],
+            radius=s * 0.25,
+            fill=_pick(rng, PALETTE),
+        )
 
 
 def screen_app(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.ndarray:
@@ -1057,7 +1260,9 @@ def screen_app(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> n
     img, (x0, y0, x1, y1) = _desktop(w, h, rng, "taskbar")
     d = ImageDraw.Draw(img)
     dark = rng.random() < 0.3
-    chrome, pane, side = ((45, 45, 48), (30, 30, 32), (37, 37, 40)) if dark else ((236, 236, 238), (255, 255, 255), (245, 245, 247))
+    chrome, pane, side = (
+        ((45, 45, 48), (30, 30, 32), (37, 37, 40)) if dark else ((236, 236, 238), (255, 255, 255), (245, 245, 247))
+    )
     text, muted = ((218, 218, 222), (140, 140, 148)) if dark else ((30, 30, 32), (120, 120, 126))
     accent = _pick(rng, ((0, 120, 215), (0, 122, 204), (46, 125, 50), (120, 60, 160)))
     ui = _font("sans", max(8, h * 0.03))
@@ -1090,8 +1295,18 @@ def screen_app(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> n
     doc = (x0 + side_w, top, x1, y1 - sb)
     (_code_doc if rng.random() < 0.4 else _prose_doc)(d, doc, rng, ctx, text, muted, accent)
     d.rectangle([x0, y1 - sb, x1, y1], fill=accent if rng.random() < 0.5 else chrome)
-    status = f"Ln {int(rng.integers(1, 200))}, Col {int(rng.integers(1, 60))}    UTF-8    {int(rng.integers(200, 3000))} words"
-    _put(d, (x0 + sb * 0.5, y1 - sb / 2), status, _font("sans", sb * 0.55), (250, 250, 250) if dark else text, anchor="lm")
+    status = (
+        f"Ln {int(rng.integers(1, 200))}, Col {int(rng.integers(1, 60))}    UTF-8    "
+        f"{int(rng.integers(200, 3000))} words"
+    )
+    _put(
+        d,
+        (x0 + sb * 0.5, y1 - sb / 2),
+        status,
+        _font("sans", sb * 0.55),
+        (250, 250, 250) if dark else text,
+        anchor="lm",
+    )
     return np.asarray(img).copy()
 
 
@@ -1118,11 +1333,15 @@ def _window_buttons(d, x1: float, y0: float, tb: float, fill) -> None:
 def _prose_doc(d, box: Box, rng: np.random.Generator, ctx: PaintContext, text, muted, accent) -> None:
     x0, y0, x1, y1 = box
     m = (x1 - x0) * 0.07
-    font, lines, lh = _fit(d, [_heading(ctx, rng)], "sans", (y1 - y0) * 0.075, x1 - x0 - 2 * m, (y1 - y0) * 0.2, bold=True)
+    font, lines, lh = _fit(
+        d, [_heading(ctx, rng)], "sans", (y1 - y0) * 0.075, x1 - x0 - 2 * m, (y1 - y0) * 0.2, bold=True
+    )
     y = _text_block(d, x0 + m, y0 + m * 0.6, lines[0], font, lh, text) + lh * 0.3
     body = _font("sans", max(8, (y1 - y0) * 0.04))
     while y + body.size * 1.5 < y1:
-        y = _flow(d, (x0 + m, y, x1 - m, y1), _sentences(ctx, rng, int(rng.integers(2, 5))), body, text, body.size * 1.45)
+        y = _flow(
+            d, (x0 + m, y, x1 - m, y1), _sentences(ctx, rng, int(rng.integers(2, 5))), body, text, body.size * 1.45
+        )
         y += body.size * 0.7
 
 
@@ -1163,8 +1382,12 @@ def screen_browser(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) 
         cx = x0 + ts * (0.5 + 0.45 * i)
         d.ellipse([cx - ts * 0.13, y0 + ts * 0.37, cx + ts * 0.13, y0 + ts * 0.63], fill=col)
     topic = ctx.heading or _pick(rng, ctx_classes(ctx)).capitalize()
-    _tabs(d, (x0 + ts * 1.9, y0, x1 - ts, y0 + ts), [topic, "PubMed search", "Inbox (3)", "Slide library"][: int(rng.integers(2, 5))],
-          bar)
+    _tabs(
+        d,
+        (x0 + ts * 1.9, y0, x1 - ts, y0 + ts),
+        [topic, "PubMed search", "Inbox (3)", "Slide library"][: int(rng.integers(2, 5))],
+        bar,
+    )
     d.rectangle([x0, y0 + ts, x1, y0 + ts + tb], fill=bar)
     url = "https://path-teaching.example.edu/gi/" + topic.lower().replace(" ", "-")[:40]
     _toolbar(d, (x0, y0 + ts, x1, y0 + ts + tb), url)
@@ -1188,8 +1411,14 @@ def _tabs(d, box: Box, titles: list[str], active) -> None:
         elif i > 1:
             d.line([(tx, y0 + (y1 - y0) * 0.3), (tx, y1 - (y1 - y0) * 0.25)], fill=(180, 180, 185), width=1)
         label = _ellipsize(d, title, f, tw - (y1 - y0) * 1.1)
-        _put(d, (tx + (y1 - y0) * 0.35, (y0 + y1) / 2 + (y1 - y0) * 0.08), label, f, (40, 40, 45) if i == 0 else (90, 90, 96),
-             anchor="lm")
+        _put(
+            d,
+            (tx + (y1 - y0) * 0.35, (y0 + y1) / 2 + (y1 - y0) * 0.08),
+            label,
+            f,
+            (40, 40, 45) if i == 0 else (90, 90, 96),
+            anchor="lm",
+        )
         cx, cy, s = tx + tw - (y1 - y0) * 0.45, (y0 + y1) / 2 + (y1 - y0) * 0.08, (y1 - y0) * 0.1
         d.line([(cx - s, cy - s), (cx + s, cy + s)], fill=(110, 110, 115), width=1)
         d.line([(cx - s, cy + s), (cx + s, cy - s)], fill=(110, 110, 115), width=1)
@@ -1202,7 +1431,11 @@ def _toolbar(d, box: Box, url: str) -> None:
     cy, s, grey = (y0 + y1) / 2, bh * 0.16, (95, 95, 100)
     for i, sign in enumerate((-1, 1)):
         cx = x0 + bh * (0.6 + 0.75 * i)
-        d.line([(cx - s * sign, cy - s), (cx + s * sign, cy), (cx - s * sign, cy + s)], fill=grey, width=max(1, int(bh / 14)))
+        d.line(
+            [(cx - s * sign, cy - s), (cx + s * sign, cy), (cx - s * sign, cy + s)],
+            fill=grey,
+            width=max(1, int(bh / 14)),
+        )
     cx = x0 + bh * 2.1
     d.arc([cx - s * 1.2, cy - s * 1.2, cx + s * 1.2, cy + s * 1.2], 40, 330, fill=grey, width=max(1, int(bh / 14)))
     pill = (x0 + bh * 2.8, y0 + bh * 0.17, x1 - bh * 1.4, y1 - bh * 0.17)
@@ -1225,8 +1458,14 @@ def _web_page(img, d, box: Box, rng: np.random.Generator, ctx: PaintContext, top
     banner = ph * rng.uniform(0.12, 0.18)
     d.rectangle([x0, y0, x1, y0 + banner], fill=site)
     m = pw * 0.05
-    _put(d, (x0 + m, y0 + banner * 0.5), _pick(rng, ("PathTeach", "Histology Atlas Online", "GI Pathology Notes")),
-         _font("serif", banner * 0.38, bold=True), (255, 255, 255), anchor="lm")
+    _put(
+        d,
+        (x0 + m, y0 + banner * 0.5),
+        _pick(rng, ("PathTeach", "Histology Atlas Online", "GI Pathology Notes")),
+        _font("serif", banner * 0.38, bold=True),
+        (255, 255, 255),
+        anchor="lm",
+    )
     nav = _font("serif", max(8, ph * 0.032))
     nx = x1 - m
     for word in ("About", "Atlas", "Cases", "Topics", "Home"):
@@ -1237,14 +1476,25 @@ def _web_page(img, d, box: Box, rng: np.random.Generator, ctx: PaintContext, top
     main_x1 = x0 + pw * (0.66 if side else 0.95)
     y = y0 + banner + ph * 0.03
     crumb = _font("serif", max(7, ph * 0.028))
-    _put(d, (x0 + m, y), _ellipsize(d, "Home  >  Gastrointestinal  >  Colon  >  " + _short(topic, 3), crumb, main_x1 - x0 - m),
-         crumb, link)
+    _put(
+        d,
+        (x0 + m, y),
+        _ellipsize(d, "Home  >  Gastrointestinal  >  Colon  >  " + _short(topic, 3), crumb, main_x1 - x0 - m),
+        crumb,
+        link,
+    )
     y += ph * 0.06
     f1, lines, lh = _fit(d, [topic], "serif", ph * 0.07, main_x1 - x0 - m, ph * 0.16, bold=True, spacing=1.15)
     y = _text_block(d, x0 + m, y, lines[0], f1, lh, ink) + ph * 0.01
     body = _font("serif", max(8, ph * 0.036))
     blh = body.size * 1.45
-    for sub in ("Definition", "Clinical features", "Microscopic features", "Immunohistochemistry", "Differential diagnosis"):
+    for sub in (
+        "Definition",
+        "Clinical features",
+        "Microscopic features",
+        "Immunohistochemistry",
+        "Differential diagnosis",
+    ):
         text = _sentences(ctx, rng, int(rng.integers(2, 4)))
         words = text.split()
         links = (rng.random(len(words)) < 0.15) & np.array([len(x) > 5 for x in words])  # content words, not "of"
@@ -1272,16 +1522,31 @@ def _web_sidebar(img, d, box: Box, rng: np.random.Generator, ctx: PaintContext, 
             break
         label = _lines(d, name.capitalize(), font, iw)[0]
         _put(d, (x0, y), label, font, link)
-        d.line([(x0, y + font.size * 1.05), (x0 + d.textlength(label, font=font), y + font.size * 1.05)], fill=link, width=1)
+        d.line(
+            [(x0, y + font.size * 1.05), (x0 + d.textlength(label, font=font), y + font.size * 1.05)],
+            fill=link,
+            width=1,
+        )
         y += font.size * 1.5
 
 
 def _thumbnail(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
     """A small photo-like picture: a coloured gradient with soft blobs (an illustration, a
     specimen photo seen small) - the image block every article page carries."""
-    arr = _blend(_linear_t(w, h, rng.uniform(0, 6.3)), _jitter(rng, (170, 190, 210), 30), _jitter(rng, (90, 80, 70), 30))
+    arr = _blend(
+        _linear_t(w, h, rng.uniform(0, 6.3)), _jitter(rng, (170, 190, 210), 30), _jitter(rng, (90, 80, 70), 30)
+    )
     for _ in range(3):
         c = (int(rng.uniform(0, w)), int(rng.uniform(0, h)))
-        cv2.ellipse(arr, c, (int(rng.uniform(0.1, 0.3) * w), int(rng.uniform(0.1, 0.3) * h)), float(rng.uniform(0, 180)),
-                    0, 360, tuple(int(v) for v in rng.integers(60, 230, 3)), -1, cv2.LINE_AA)
+        cv2.ellipse(
+            arr,
+            c,
+            (int(rng.uniform(0.1, 0.3) * w), int(rng.uniform(0.1, 0.3) * h)),
+            float(rng.uniform(0, 180)),
+            0,
+            360,
+            tuple(int(v) for v in rng.integers(60, 230, 3)),
+            -1,
+            cv2.LINE_AA,
+        )
     return cv2.GaussianBlur(arr, (0, 0), max(1.0, w / 60))

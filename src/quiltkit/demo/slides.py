@@ -4,6 +4,7 @@ They exist to be told apart from histology (the frames stage must reject them) a
 video realistic structure. All are drawn with PIL (text, offline default font at any size) and
 numpy, at the frame size, from a numpy Generator.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -54,7 +55,11 @@ def title_slide(w: int, h: int, title: str, subtitle: str, rng: np.random.Genera
         tw = d.textlength(line, font=f1)
         d.text(((w - tw) / 2, y), line, font=f1, fill=(255, 255, 255))
         y += int(h * 0.11)
-    d.line([(w * 0.3, y + h * 0.02), (w * 0.7, y + h * 0.02)], fill=tuple(int(c) for c in rng.integers(150, 255, 3)), width=max(1, h // 120))
+    d.line(
+        [(w * 0.3, y + h * 0.02), (w * 0.7, y + h * 0.02)],
+        fill=tuple(int(c) for c in rng.integers(150, 255, 3)),
+        width=max(1, h // 120),
+    )
     tw = d.textlength(subtitle, font=f2)
     d.text(((w - tw) / 2, y + h * 0.06), subtitle, font=f2, fill=(220, 220, 230))
     return np.asarray(img).copy()
@@ -115,7 +120,13 @@ def presenter(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
             while x < w - 4:
                 bw = int(rng.integers(6, 16))
                 bh = int(h * rng.uniform(0.12, 0.19))
-                cv2.rectangle(arr, (x, y + int(h * 0.19) - bh), (x + bw, y + int(h * 0.19)), tuple(int(c) for c in rng.integers(30, 230, 3)), -1)
+                cv2.rectangle(
+                    arr,
+                    (x, y + int(h * 0.19) - bh),
+                    (x + bw, y + int(h * 0.19)),
+                    tuple(int(c) for c in rng.integers(30, 230, 3)),
+                    -1,
+                )
                 x += bw + 1
             cv2.rectangle(arr, (sx, y + int(h * 0.19)), (w, y + int(h * 0.2)), (60, 40, 25), -1)
     cx = int(w * rng.uniform(0.3, 0.45))
@@ -124,7 +135,9 @@ def presenter(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
     shirt = tuple(int(c) for c in rng.integers(20, 200, 3))
     hair = tuple(int(c) for c in rng.integers(10, 90, 3))
     # torso
-    pts = np.array([[cx - w * 0.2, h], [cx - w * 0.15, h * 0.68], [cx + w * 0.15, h * 0.68], [cx + w * 0.2, h]], np.int32)
+    pts = np.array(
+        [[cx - w * 0.2, h], [cx - w * 0.15, h * 0.68], [cx + w * 0.15, h * 0.68], [cx + w * 0.2, h]], np.int32
+    )
     cv2.fillPoly(arr, [pts], shirt, cv2.LINE_AA)
     cv2.ellipse(arr, (cx, int(h * 0.7)), (int(w * 0.15), int(h * 0.08)), 0, 180, 360, shirt, -1, cv2.LINE_AA)
     # neck and head
@@ -134,10 +147,24 @@ def presenter(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
     # eyes, mouth
     for dx in (-1, 1):
         cv2.circle(arr, (cx + dx * int(w * 0.028), int(h * 0.39)), max(1, h // 120), (40, 30, 30), -1, cv2.LINE_AA)
-    cv2.ellipse(arr, (cx, int(h * 0.47)), (int(w * 0.02), max(1, h // 150)), 0, 0, 180, (140, 60, 60), max(1, h // 200), cv2.LINE_AA)
+    cv2.ellipse(
+        arr,
+        (cx, int(h * 0.47)),
+        (int(w * 0.02), max(1, h // 150)),
+        0,
+        0,
+        180,
+        (140, 60, 60),
+        max(1, h // 200),
+        cv2.LINE_AA,
+    )
     # collar and a lanyard badge
-    cv2.line(arr, (cx - int(w * 0.04), int(h * 0.66)), (cx, int(h * 0.75)), (240, 240, 240), max(1, h // 90), cv2.LINE_AA)
-    cv2.line(arr, (cx + int(w * 0.04), int(h * 0.66)), (cx, int(h * 0.75)), (240, 240, 240), max(1, h // 90), cv2.LINE_AA)
+    cv2.line(
+        arr, (cx - int(w * 0.04), int(h * 0.66)), (cx, int(h * 0.75)), (240, 240, 240), max(1, h // 90), cv2.LINE_AA
+    )
+    cv2.line(
+        arr, (cx + int(w * 0.04), int(h * 0.66)), (cx, int(h * 0.75)), (240, 240, 240), max(1, h // 90), cv2.LINE_AA
+    )
     arr = cv2.GaussianBlur(arr, (0, 0), 0.8)
     noise = rng.normal(0, 3.0, arr.shape)
     return np.clip(arr + noise, 0, 255).astype(np.uint8)
@@ -146,7 +173,18 @@ def presenter(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
 def pointer_sprite(size: int) -> tuple[np.ndarray, np.ndarray]:
     """A classic white arrow with a black outline: (rgb, alpha in 0..1), tip at (0, 0)."""
     s = size
-    pts = np.array([[0, 0], [0, s * 0.9], [s * 0.25, s * 0.68], [s * 0.42, s], [s * 0.55, s * 0.94], [s * 0.38, s * 0.62], [s * 0.68, s * 0.62]], np.float32)
+    pts = np.array(
+        [
+            [0, 0],
+            [0, s * 0.9],
+            [s * 0.25, s * 0.68],
+            [s * 0.42, s],
+            [s * 0.55, s * 0.94],
+            [s * 0.38, s * 0.62],
+            [s * 0.68, s * 0.62],
+        ],
+        np.float32,
+    )
     rgb = np.zeros((s + 2, s + 2, 3), np.uint8)
     alpha = np.zeros((s + 2, s + 2), np.float32)
     p = [np.round(pts * 4).astype(np.int32) + 4]
@@ -184,7 +222,9 @@ def ctx_classes(ctx: PaintContext) -> list[str]:
 
 
 def title_slide_style(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.ndarray:
-    return title_slide(w, h, ctx.title or "Gastrointestinal pathology", "Department of Pathology - teaching series", rng)
+    return title_slide(
+        w, h, ctx.title or "Gastrointestinal pathology", "Department of Pathology - teaching series", rng
+    )
 
 
 def text_slide_style(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.ndarray:

@@ -10,24 +10,42 @@ sentence, French and Spanish are themselves at every speaking rate from 155 to 1
 0.77-0.87, es 0.97-0.98). German is not: base hears espeak German as Latin or German by a coin toss
 (la 0.47 / de 0.13 at 155 wpm, de 0.44 / la 0.16 at 165, la 0.225 / de 0.222 at 175), so German
 is a sample of "not English", never of German detected."""
+
 from __future__ import annotations
 
 import numpy as np
 
 NARRATION = {
-    "de": "Hier sehen wir ein kolorektales Adenokarzinom mit unregelmäßigen Drüsen und atypischen Zellkernen. Es gibt keine Nekrose.",
-    "fr": "Ici nous voyons un adénocarcinome colorectal avec des glandes irrégulières et des noyaux atypiques. Il n'y a pas de nécrose.",
+    "de": (
+        "Hier sehen wir ein kolorektales Adenokarzinom mit unregelmäßigen Drüsen und atypischen Zellkernen. "
+        "Es gibt keine Nekrose."
+    ),
+    "fr": (
+        "Ici nous voyons un adénocarcinome colorectal avec des glandes irrégulières et des noyaux atypiques. "
+        "Il n'y a pas de nécrose."
+    ),
     "es": "Aquí vemos un adenocarcinoma colorrectal con glándulas irregulares y núcleos atípicos. No hay necrosis.",
 }
 OPENING = {
-    "de": "Guten Tag und willkommen zu dieser Vorlesung über Pathologie. Heute betrachten wir gemeinsam gefärbte Gewebeschnitte. ",
-    "fr": "Bonjour à tous, et bienvenue dans cette leçon de pathologie. Aujourd'hui, nous allons regarder ensemble des coupes de tissu colorées. ",
+    "de": (
+        "Guten Tag und willkommen zu dieser Vorlesung über Pathologie. "
+        "Heute betrachten wir gemeinsam gefärbte Gewebeschnitte. "
+    ),
+    "fr": (
+        "Bonjour à tous, et bienvenue dans cette leçon de pathologie. "
+        "Aujourd'hui, nous allons regarder ensemble des coupes de tissu colorées. "
+    ),
     "es": "Hola a todos y bienvenidos a esta clase de patología. Hoy vamos a mirar juntos cortes de tejido teñidos. ",
 }
 DESCRIPTION = {
     "de": "Die Zellen sind groß und die Kerne sind dunkel. Wir sehen auch viele Entzündungszellen im Stroma. ",
-    "fr": "Les cellules sont grandes et les noyaux sont sombres. Nous voyons aussi beaucoup de cellules inflammatoires dans le stroma. ",
-    "es": "Las células son grandes y los núcleos son oscuros. También vemos muchas células inflamatorias en el estroma. ",
+    "fr": (
+        "Les cellules sont grandes et les noyaux sont sombres. "
+        "Nous voyons aussi beaucoup de cellules inflammatoires dans le stroma. "
+    ),
+    "es": (
+        "Las células son grandes y los núcleos son oscuros. También vemos muchas células inflamatorias en el estroma. "
+    ),
 }
 VOICE = {"en": "en-us", "de": "de+m3", "fr": "fr+m3", "es": "es+m3"}  # espeak-ng voice names (+variant)
 

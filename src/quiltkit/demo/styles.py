@@ -12,6 +12,7 @@ that turns (frame size, a Generator, a PaintContext) into the shot's picture:
 - a chrome painter (viewer software, a webcam box over tissue) returns a Chrome: fixed pixels
   around and over a viewport in which the tissue moves.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -91,8 +92,16 @@ def all_styles() -> dict[str, Style]:
     out = {}
     for name, d in doc["styles"].items():
         try:
-            st = Style(name=name, group=d["group"], label=d["label"], split=d["split"], painter=d["painter"],
-                       tissue=d.get("tissue"), sources=tuple(d.get("sources") or ()), roles=tuple(d.get("roles") or ()))
+            st = Style(
+                name=name,
+                group=d["group"],
+                label=d["label"],
+                split=d["split"],
+                painter=d["painter"],
+                tissue=d.get("tissue"),
+                sources=tuple(d.get("sources") or ()),
+                roles=tuple(d.get("roles") or ()),
+            )
         except KeyError as err:
             raise ValueError(f"{STYLES_FILE}: style {name!r} lacks {err}") from None
         if st.label not in ("histology", "other") or st.split not in ("train", "holdout"):
@@ -101,13 +110,17 @@ def all_styles() -> dict[str, Style]:
         if bad or not st.roles:
             raise ValueError(f"{STYLES_FILE}: style {name!r}: roles {sorted(bad) or '[]'} not among {ROLES}")
         if (st.label == "histology") != bool(set(st.roles) & {"histology", "package"}):
-            raise ValueError(f"{STYLES_FILE}: style {name!r}: histology styles, and only they, paint histology or package shots")
+            raise ValueError(
+                f"{STYLES_FILE}: style {name!r}: histology styles, and only they, paint histology or package shots"
+            )
         out[name] = st
     for st in out.values():
         if st.tissue is not None and (st.tissue not in out or not out[st.tissue].is_histology):
             raise ValueError(f"{STYLES_FILE}: style {st.name!r}: tissue {st.tissue!r} is not a histology style")
         if st.tissue is not None and out[st.tissue].split != st.split:
-            raise ValueError(f"{STYLES_FILE}: style {st.name!r} ({st.split}) shows tissue of {st.tissue!r} ({out[st.tissue].split})")
+            raise ValueError(
+                f"{STYLES_FILE}: style {st.name!r} ({st.split}) shows tissue of {st.tissue!r} ({out[st.tissue].split})"
+            )
     _check_sources_disjoint(out)
     return out
 
@@ -123,8 +136,13 @@ def _check_sources_disjoint(styles: dict[str, Style]) -> None:
 
 
 def styles(split: Split | None = None, label: str | None = None, role: str | None = None) -> list[Style]:
-    return [s for s in all_styles().values()
-            if (split is None or s.split == split) and (label is None or s.label == label) and (role is None or role in s.roles)]
+    return [
+        s
+        for s in all_styles().values()
+        if (split is None or s.split == split)
+        and (label is None or s.label == label)
+        and (role is None or role in s.roles)
+    ]
 
 
 def style(name: str) -> Style:
@@ -143,7 +161,9 @@ def painter(st: Style) -> Callable:
     return getattr(importlib.import_module(f"quiltkit.demo.{module}"), func)
 
 
-def paint(name: str, w: int, h: int, rng: np.random.Generator, ctx: PaintContext, sources: tuple[str, ...] | None = None):
+def paint(
+    name: str, w: int, h: int, rng: np.random.Generator, ctx: PaintContext, sources: tuple[str, ...] | None = None
+):
     """The picture of one shot in style `name` (see the module docstring for its three shapes).
     `sources` narrows the style's own sources, e.g. to the package image a lecture plan chose."""
     st = style(name)

@@ -11,6 +11,7 @@ medium and high magnification: at low power there are many small crypts, at high
 large ones with visible nuclear detail. Everything is driven by the numpy Generator passed in,
 so a texture is a pure function of (class, seed, size, scale, stain).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -98,8 +99,13 @@ class Canvas:
             if ev is not None:
                 self.E[Y[ok], X[ok]] = np.broadcast_to(ev[idx][:, None], Y.shape)[ok]
 
-    def to_rgb(self, stain: Stain, rng: np.random.Generator, vectors: tuple[np.ndarray, np.ndarray] | None = None,
-               extra_od: np.ndarray | None = None) -> np.ndarray:
+    def to_rgb(
+        self,
+        stain: Stain,
+        rng: np.random.Generator,
+        vectors: tuple[np.ndarray, np.ndarray] | None = None,
+        extra_od: np.ndarray | None = None,
+    ) -> np.ndarray:
         """The two density maps through Beer-Lambert. `vectors` swaps the dyes (a counterstain and
         a chromogen for IHC, PAS's magenta, ...) and `extra_od` adds a third dye's optical density
         (h, w, 3) before the grain, as a trichrome's collagen blue."""
@@ -166,7 +172,9 @@ def _blob(rng, cx, cy, r, irregularity, n=28, elong=1.0, angle=0.0):
     return np.stack([cx + x * ca - y * sa, cy + x * sa + y * ca], 1)
 
 
-def _fibres(cv: Canvas, rng, scale, ang, spacing=7.0, length=60.0, strength=0.25, wave=0.35, width=(1, 2)) -> np.ndarray:
+def _fibres(
+    cv: Canvas, rng, scale, ang, spacing=7.0, length=60.0, strength=0.25, wave=0.35, width=(1, 2)
+) -> np.ndarray:
     """Collagen: many wavy fibres traced along a smooth direction field, drawn as antialiased
     polylines. Tracing is vectorised over fibres; one cv2.polylines call per thickness."""
     m = int(cv.h * cv.w / (spacing * scale) ** 2)
@@ -178,7 +186,9 @@ def _fibres(cv: Canvas, rng, scale, ang, spacing=7.0, length=60.0, strength=0.25
     pts = np.empty((steps, m, 2), np.float32)
     for k in range(steps):
         pts[k, :, 0], pts[k, :, 1] = x, y
-        a = ang[np.clip(y, 0, cv.h - 1).astype(int), np.clip(x, 0, cv.w - 1).astype(int)] + wave * np.sin(k * 0.7 + phase)
+        a = ang[np.clip(y, 0, cv.h - 1).astype(int), np.clip(x, 0, cv.w - 1).astype(int)] + wave * np.sin(
+            k * 0.7 + phase
+        )
         x = x + np.cos(a) * step
         y = y + np.sin(a) * step
     fib = np.zeros((cv.h, cv.w), np.float32)
@@ -319,7 +329,14 @@ def _adenocarcinoma(cv: Canvas, rng, scale):
             if dirty:  # dirty necrosis: pink debris and nuclear dust in the lumen
                 cv.fill_poly(lum, 0.15, 0.85)
                 k = max(1, int(lr / scale))
-                late.append((lx + rng.normal(0, lr * 0.4, k), ly + rng.normal(0, lr * 0.4, k), np.full(k, 0.9 * scale), np.full(k, 1.8)))
+                late.append(
+                    (
+                        lx + rng.normal(0, lr * 0.4, k),
+                        ly + rng.normal(0, lr * 0.4, k),
+                        np.full(k, 0.9 * scale),
+                        np.full(k, 1.8),
+                    )
+                )
             else:
                 cv.fill_poly(lum, 0.0, 0.02)
     lx, ly, lr, lh = (np.concatenate(v) for v in zip(*late))
@@ -332,7 +349,13 @@ def _lymphoid(cv: Canvas, rng, scale):
     mask = np.ones((cv.h, cv.w), np.float32)
     # a paler germinal centre with larger, less dense cells, sometimes
     if rng.random() < 0.6:
-        gc = _blob(rng, rng.uniform(0.25, 0.75) * cv.w, rng.uniform(0.25, 0.75) * cv.h, min(cv.h, cv.w) * rng.uniform(0.15, 0.25), 0.15)
+        gc = _blob(
+            rng,
+            rng.uniform(0.25, 0.75) * cv.w,
+            rng.uniform(0.25, 0.75) * cv.h,
+            min(cv.h, cv.w) * rng.uniform(0.15, 0.25),
+            0.15,
+        )
         cv2.fillPoly(mask, [np.round(gc).astype(np.int32)], 0.0)
         gmask = 1 - mask
         _scatter_nuclei(cv, rng, scale, 2.0, r=(2.8, 3.8), h=(0.6, 0.9), elong=(1.0, 1.4), mask=gmask)
@@ -376,7 +399,14 @@ def _fibrous(cv: Canvas, rng, scale):
     x, y = rng.uniform(0, cv.w, n), rng.uniform(0, cv.h, n)
     a = ang[y.astype(int) % cv.h, x.astype(int) % cv.w]
     # spindle nuclei lie along the fibres
-    cv.stamp(x, y, rng.uniform(5.0, 8.0, n) * scale, rng.uniform(0.9, 1.4, n) * scale, np.degrees(a), hval=rng.uniform(0.9, 1.3, n))
+    cv.stamp(
+        x,
+        y,
+        rng.uniform(5.0, 8.0, n) * scale,
+        rng.uniform(0.9, 1.4, n) * scale,
+        np.degrees(a),
+        hval=rng.uniform(0.9, 1.3, n),
+    )
     for _ in range(int(rng.integers(0, 3))):  # a small vessel
         x, y = rng.uniform(0, cv.w), rng.uniform(0, cv.h)
         r = rng.uniform(6, 12) * scale
@@ -393,7 +423,9 @@ RENDERERS = {
 }
 
 
-def render_densities(tissue_class: str, seed: int, height: int, width: int, scale: float = 1.0) -> tuple[Canvas, np.random.Generator]:
+def render_densities(
+    tissue_class: str, seed: int, height: int, width: int, scale: float = 1.0
+) -> tuple[Canvas, np.random.Generator]:
     """The density maps of `tissue_class`, and the Generator to finish the picture with."""
     try:
         fn = RENDERERS[tissue_class]
@@ -405,7 +437,9 @@ def render_densities(tissue_class: str, seed: int, height: int, width: int, scal
     return cv, rng
 
 
-def render_tissue(tissue_class: str, seed: int, height: int, width: int, scale: float = 1.0, stain: Stain | None = None) -> np.ndarray:
+def render_tissue(
+    tissue_class: str, seed: int, height: int, width: int, scale: float = 1.0, stain: Stain | None = None
+) -> np.ndarray:
     """An RGB uint8 H&E-like image of `tissue_class`, a pure function of its arguments."""
     cv, rng = render_densities(tissue_class, seed, height, width, scale)
     return cv.to_rgb(stain or Stain(), rng)

@@ -21,6 +21,7 @@ no training style stains, in colours no training style shows over them (a red ch
 blue counterstain with no eosin, magenta mucin), so the held-out corpus asks whether the
 classifier learned "tissue" rather than "pink and purple" or "brown dots".
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,7 +30,16 @@ import cv2
 import numpy as np
 
 from quiltkit.demo.styles import PaintContext
-from quiltkit.demo.tissue import H_VEC, MAGNIFICATION_SCALE, RENDERERS, Canvas, Stain, render_densities, render_tissue, smooth_noise
+from quiltkit.demo.tissue import (
+    H_VEC,
+    MAGNIFICATION_SCALE,
+    RENDERERS,
+    Canvas,
+    Stain,
+    render_densities,
+    render_tissue,
+    smooth_noise,
+)
 
 # Optical density per unit of dye, (R, G, B); a dye looks like the light it does *not* absorb.
 # Values after Ruifrok & Johnston's colour-deconvolution table, rounded.
@@ -66,7 +76,9 @@ def _tissue_class(rng: np.random.Generator, ctx: PaintContext) -> str:
     return sorted(RENDERERS)[int(rng.integers(len(RENDERERS)))]
 
 
-def _densities(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> tuple[Canvas, np.random.Generator, float]:
+def _densities(
+    w: int, h: int, rng: np.random.Generator, ctx: PaintContext
+) -> tuple[Canvas, np.random.Generator, float]:
     """The tissue's density maps, in the same draw order as `he` (class, scale, seed)."""
     cls = _tissue_class(rng, ctx)
     ph, pw, scale = tissue_geometry(w, h, rng, ctx.magnification)
@@ -183,7 +195,8 @@ class _Compartments:
 def _stain(rng: np.random.Generator, h: tuple[float, float], e: tuple[float, float], drift: float = 0.03) -> Stain:
     # the same per-shot variability as H&E's Stain.random: strength and a little hue drift
     return Stain(
-        h=float(rng.uniform(*h)), e=float(rng.uniform(*e)),
+        h=float(rng.uniform(*h)),
+        e=float(rng.uniform(*e)),
         h_shift=tuple(float(x) for x in rng.normal(0, drift, 3)),
         e_shift=tuple(float(x) for x in rng.normal(0, drift, 3)),
         background=float(rng.uniform(0.01, 0.05)),

@@ -4,6 +4,7 @@ espeak-ng keeps global state, so one process initialises it once and reuses it; 
 in AUDIO_OUTPUT_SYNCHRONOUS mode and our callback appends each chunk of 16-bit samples to a
 Python list, which gives exact sample counts (and so exact sentence times in the ground truth).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -26,9 +27,17 @@ _SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short),
 
 
 class _Voice(ctypes.Structure):  # espeak_VOICE
-    _fields_ = [("name", ctypes.c_char_p), ("languages", ctypes.c_void_p), ("identifier", ctypes.c_char_p),
-                ("gender", ctypes.c_ubyte), ("age", ctypes.c_ubyte), ("variant", ctypes.c_ubyte), ("xx1", ctypes.c_ubyte),
-                ("score", ctypes.c_int), ("spare", ctypes.c_void_p)]
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
 
 
 class Espeak:
@@ -62,8 +71,14 @@ class Espeak:
             raise RuntimeError("espeak-ng has no en-us voice in its data directory")
         self._voice = "en-us"
         self.lib.espeak_Synth.argtypes = [
-            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
-            ctypes.c_void_p, ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
         ]
         self.lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
 
@@ -103,8 +118,10 @@ class Espeak:
         file = self.voices().get(base.lower())
         variants = Path(self._data) / "voices" / "!v"
         if file is None or (plus and not (variants / variant).is_file()):
-            raise ValueError(f"espeak-ng has no voice {voice!r} (English ones: "
-                             f"{', '.join(sorted(k for k in self.voices() if k.startswith('en')))}; variants in {variants})")
+            raise ValueError(
+                f"espeak-ng has no voice {voice!r} (English ones: "
+                f"{', '.join(sorted(k for k in self.voices() if k.startswith('en')))}; variants in {variants})"
+            )
         if self.lib.espeak_SetVoiceByName(f"{file}{plus}{variant}".encode()) != 0:
             raise ValueError(f"espeak-ng could not load voice {voice!r} ({file}{plus}{variant})")
         self._voice = voice
@@ -142,7 +159,9 @@ def synthesize(text: str, rate_wpm: int = 165, pitch: int = 50, voice: str = "en
     return tts.synth(text, rate_wpm, pitch, voice), tts.sample_rate
 
 
-def synthesize_fresh(texts: list[str], rate_wpm: int = 165, pitch: int = 50, voice: str = "en-us") -> tuple[list[np.ndarray], int]:
+def synthesize_fresh(
+    texts: list[str], rate_wpm: int = 165, pitch: int = 50, voice: str = "en-us"
+) -> tuple[list[np.ndarray], int]:
     """Speak `texts` in a brand-new interpreter (`python -m quiltkit.demo.tts`).
 
     libespeak-ng keeps hidden state between utterances (the samples of a sentence depend on what
@@ -157,7 +176,9 @@ def synthesize_fresh(texts: list[str], rate_wpm: int = 165, pitch: int = 50, voi
     req = json.dumps({"texts": list(texts), "rate_wpm": int(rate_wpm), "pitch": int(pitch), "voice": voice}).encode()
     proc = subprocess.run([sys.executable, "-m", "quiltkit.demo.tts"], input=req, capture_output=True, env=env)
     if proc.returncode != 0:
-        raise RuntimeError(f"espeak subprocess failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-600:]}")
+        raise RuntimeError(
+            f"espeak subprocess failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-600:]}"
+        )
     with np.load(io.BytesIO(proc.stdout)) as z:
         sr = int(z["sample_rate"])
         return [z[f"a{i}"] for i in range(len(texts))], sr
@@ -166,7 +187,10 @@ def synthesize_fresh(texts: list[str], rate_wpm: int = 165, pitch: int = 50, voi
 def _main() -> None:
     req = json.loads(sys.stdin.buffer.read())
     tts = Espeak.get()
-    clips = {f"a{i}": tts.synth(t, req["rate_wpm"], req["pitch"], req.get("voice", "en-us")) for i, t in enumerate(req["texts"])}
+    clips = {
+        f"a{i}": tts.synth(t, req["rate_wpm"], req["pitch"], req.get("voice", "en-us"))
+        for i, t in enumerate(req["texts"])
+    }
     buf = io.BytesIO()
     np.savez(buf, sample_rate=np.int64(tts.sample_rate), **clips)
     sys.stdout.buffer.write(buf.getvalue())

@@ -5,6 +5,7 @@ for every fraction, seed and C. Each cached npz stores a fingerprint of (model w
 keys, labels, preprocessing); a re-run whose fingerprint matches loads the file instead of
 encoding, and anything else is recomputed, so a retrained model never reuses stale features.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,8 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
 from quiltkit.evaluation.adapters.base import ImageSource
-from quiltkit.evaluation.zeroshot import eval_mode
 from quiltkit.io import atomic_path
+from quiltkit.model.zeroshot import eval_mode
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ def fingerprint(model_fp: str, images: ImageSource, labels, extra: str = "") -> 
 
 
 @torch.no_grad()
-def encode_image_source(model, images: ImageSource, transform, batch_size: int, device: str, desc: str = "") -> np.ndarray:
+def encode_image_source(
+    model, images: ImageSource, transform, batch_size: int, device: str, desc: str = ""
+) -> np.ndarray:
     loader = DataLoader(TransformedImages(images, None, transform), batch_size=batch_size, shuffle=False, num_workers=0)
     out = []
     with eval_mode(model):
@@ -62,7 +65,7 @@ def encode_texts(model, tokenizer, texts: Sequence[str], batch_size: int, device
     out = []
     with eval_mode(model):
         for i in range(0, len(texts), batch_size):
-            tok = tokenizer(list(texts[i:i + batch_size])).to(device)
+            tok = tokenizer(list(texts[i : i + batch_size])).to(device)
             out.append(F.normalize(model.encode_text(tok).float(), dim=-1).cpu().numpy())
     return np.concatenate(out).astype(np.float32)
 
@@ -84,5 +87,10 @@ def cached_image_features(
     feats = encode_image_source(loaded.model, images, loaded.preprocess, batch_size, device, desc=cache_file.stem)
     with atomic_path(cache_file, suffix=".npz") as tmp:
         with open(tmp, "wb") as fh:
-            np.savez(fh, features=feats, labels=np.asarray(labels if labels is not None else [], np.int64), fingerprint=np.array(fp))
+            np.savez(
+                fh,
+                features=feats,
+                labels=np.asarray(labels if labels is not None else [], np.int64),
+                fingerprint=np.array(fp),
+            )
     return feats, False

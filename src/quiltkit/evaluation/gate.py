@@ -8,6 +8,7 @@ dotted keys with a glob and says which direction is better and how much worse is
 Outcomes per baseline metric: ok, regression (fails), missing (fails when the rule requires
 it), ignored, unchecked (no rule: reported so a new metric does not silently go unguarded).
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -50,7 +51,10 @@ class Finding:
         where = f"{self.file}:{self.key}"
         if self.status == "regression":
             delta = self.new - self.old if not math.isnan(self.new) else float("nan")
-            return f"REGRESSION {where}: {self.old:.6g} -> {self.new:.6g} (change {delta:+.6g}; tolerance: {self.rule.describe()})"
+            return (
+                f"REGRESSION {where}: {self.old:.6g} -> {self.new:.6g} "
+                f"(change {delta:+.6g}; tolerance: {self.rule.describe()})"
+            )
         if self.status == "missing" and self.key == "<file>":
             return f"MISSING {self.file}: in the baseline, but the fresh run produced none"
         if self.status == "missing":
@@ -81,7 +85,9 @@ class GateResult:
             lines += [f.message() for f in self.findings if f.status in ("unchecked", "new")]
         lines += self.notes
         n_ok = sum(f.status == "ok" for f in self.findings)
-        lines.append(f"gate: {'PASS' if self.passed else 'FAIL'} ({n_ok} metrics within tolerance, {len(self.failures)} failing)")
+        lines.append(
+            f"gate: {'PASS' if self.passed else 'FAIL'} ({n_ok} metrics within tolerance, {len(self.failures)} failing)"
+        )
         return "\n".join(lines)
 
 
@@ -122,7 +128,9 @@ def load_rules(path: Path) -> dict[str, list[Rule]]:
             unknown = set(r) - {"pattern", "direction", "max_drop", "max_rise", "required"}
             wrong = {"higher": "max_rise", "lower": "max_drop"}.get(d)
             if unknown or (wrong and wrong in r):
-                raise GateConfigError(f"{where}: unexpected keys {sorted(unknown | ({wrong} & set(r)))} for direction {d}")
+                raise GateConfigError(
+                    f"{where}: unexpected keys {sorted(unknown | ({wrong} & set(r)))} for direction {d}"
+                )
             if not isinstance(tol, (int, float)) or tol < 0:
                 raise GateConfigError(f"{where}: {tol_key} must be a number >= 0, got {tol!r}")
             parsed.append(Rule(str(r["pattern"]), d, float(tol), bool(r.get("required", default_required))))
@@ -162,8 +170,12 @@ def compare(fname: str, old: dict, new: dict, rules: list[Rule]) -> list[Finding
 def git_baseline(metrics_file: Path, rev: str = "HEAD") -> dict | None:
     """The committed JSON at `rev`, or None when that file is not in the commit."""
     metrics_file = Path(metrics_file).resolve()
-    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=metrics_file.parent if metrics_file.parent.exists() else None,
-                         capture_output=True, text=True)
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"],
+        cwd=metrics_file.parent if metrics_file.parent.exists() else None,
+        capture_output=True,
+        text=True,
+    )
     if top.returncode != 0:
         raise RuntimeError(f"not inside a git repository ({top.stderr.strip()}); pass --baseline DIR")
     rel = metrics_file.relative_to(Path(top.stdout.strip()).resolve()).as_posix()
@@ -173,8 +185,13 @@ def git_baseline(metrics_file: Path, rev: str = "HEAD") -> dict | None:
     return json.loads(shown.stdout)
 
 
-def run_gate(metrics_dir: Path, thresholds: Path, baseline_dir: Path | None = None, rev: str = "HEAD",
-             files: list[str] | None = None) -> GateResult:
+def run_gate(
+    metrics_dir: Path,
+    thresholds: Path,
+    baseline_dir: Path | None = None,
+    rev: str = "HEAD",
+    files: list[str] | None = None,
+) -> GateResult:
     rules = load_rules(thresholds)
     result = GateResult()
     for fname in files or sorted(rules):

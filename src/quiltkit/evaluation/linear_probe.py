@@ -7,6 +7,7 @@ training split (every class keeps at least one example, else its column would be
 repeated over several seeds; we report mean and standard deviation across seeds, because with
 small fractions the draw of the subset moves the number more than most model changes do.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from quiltkit.evaluation.zeroshot import balanced_accuracy
+from quiltkit.model.zeroshot import balanced_accuracy
 
 log = logging.getLogger(__name__)
 
@@ -127,5 +128,7 @@ def _probe_fractions(train: Split, val: Split, test: Split, fractions, seeds, c_
             entry[f"{key}_mean"] = float(vals.mean())
             entry[f"{key}_std"] = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
         results[f"frac_{frac:g}"] = entry
-        log.info("linear probe frac=%g: acc1 %.3f +- %.3f (C=%s)", frac, entry["acc1_mean"], entry["acc1_std"], entry["C"])
+        log.info(
+            "linear probe frac=%g: acc1 %.3f +- %.3f (C=%s)", frac, entry["acc1_mean"], entry["acc1_std"], entry["C"]
+        )
     return results

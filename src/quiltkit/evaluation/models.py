@@ -8,12 +8,14 @@
 The fingerprint identifies the weights for the feature cache: a checkpoint's content hash, or
 the (config, seed) pair for a random init.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from quiltkit.io import sha256_file
+from quiltkit.model import create_model, load_exported
 from quiltkit.paths import safe_id
 
 TRAINED_EXPORT = Path("outputs/train/export")
@@ -28,40 +30,12 @@ class LoadedModel:
     fingerprint: str
 
 
-def _create_model(name: str, pretrained: str | None, seed: int):
-    try:
-        from quiltkit.model import create_model  # the model package's public API
-    except ImportError:
-        from quiltkit.model.factory import create_model
-    return create_model(name, pretrained=pretrained, seed=seed)
-
-
-def _load_export(export_dir: Path):
-    try:
-        from quiltkit.model import load_exported
-    except ImportError:
-        try:
-            from quiltkit.model.export import load_exported
-        except ImportError:
-            load_exported = None
-    if load_exported is not None:
-        return load_exported(export_dir)
-    # Same recipe the export contract documents: register the folder's config, load the weights.
-    import open_clip
-
-    # open_clip registers a config file under its stem, so the export's model is "model_config".
-    name = "model_config"
-    open_clip.add_model_config(export_dir / "model_config.json")
-    model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=str(export_dir / "model.pt"), weights_only=True)
-    return model, preprocess, open_clip.get_tokenizer(name)
-
-
 def _export(label: str, export_dir: Path, hint: str) -> LoadedModel:
     weights, cfg = export_dir / "model.pt", export_dir / "model_config.json"
     missing = [p.name for p in (weights, cfg) if not p.exists()]
     if missing:
         raise FileNotFoundError(f"model {label!r}: {missing} missing in {export_dir} ({hint})")
-    model, preprocess, tokenizer = _load_export(export_dir)
+    model, preprocess, tokenizer = load_exported(export_dir)
     return LoadedModel(label, model, preprocess, tokenizer, f"export:{sha256_file(weights, cfg)[:16]}")
 
 
@@ -83,7 +57,7 @@ def load_model(spec: str, train_model: str, seed: int, export_dir: Path = TRAINE
     if rest == "trained":
         return _export(label, Path(export_dir), "run the train stage first")
     if rest == "untrained":
-        model, _, preprocess, tokenizer = _create_model(train_model, None, seed)
+        model, _, preprocess, tokenizer = create_model(train_model, pretrained=None, seed=seed)
         return LoadedModel(label, model, preprocess, tokenizer, f"init:{train_model}:{seed}")
     if Path(rest).is_dir():
         return _export(label, Path(rest), "expected our export layout")
@@ -95,5 +69,5 @@ def load_model(spec: str, train_model: str, seed: int, export_dir: Path = TRAINE
     config, ckpt = rest.split(":", 1)
     if not Path(ckpt).is_file():
         raise FileNotFoundError(f"evaluate.models entry {spec!r}: checkpoint {ckpt} not found")
-    model, _, preprocess, tokenizer = _create_model(config, ckpt, seed)
+    model, _, preprocess, tokenizer = create_model(config, pretrained=ckpt, seed=seed)
     return LoadedModel(label, model, preprocess, tokenizer, f"ckpt:{config}:{sha256_file(ckpt)[:16]}")

@@ -3,6 +3,7 @@
 One table per run, one row per model, so "trained vs untrained vs someone's checkpoint" is read
 off a single page; the JSON holds the same rows for scripts.
 """
+
 from __future__ import annotations
 
 import csv
@@ -50,8 +51,13 @@ def _fmt(v) -> str:
 
 def write_comparison(out_dir: Path, results: dict, chance: dict) -> None:
     columns, rows = comparison_rows(results)
-    lines = ["# Model comparison", "", "zs = zero-shot, lp = linear probe (balanced accuracy, mean±std over seeds), "
-             "Rk = recall at k (R1 = R@1), i2t/t2i = image-to-text / text-to-image.", ""]
+    lines = [
+        "# Model comparison",
+        "",
+        "zs = zero-shot, lp = linear probe (balanced accuracy, mean±std over seeds), "
+        "Rk = recall at k (R1 = R@1), i2t/t2i = image-to-text / text-to-image.",
+        "",
+    ]
     if chance:
         lines.append("Chance level (balanced accuracy): " + ", ".join(f"{d} {c:.3f}" for d, c in chance.items()))
         lines.append("")
@@ -90,10 +96,14 @@ def baseline_lines(results: dict, chance: dict, baseline: str = "untrained") -> 
             if "zeroshot" in r and "zeroshot" in base:
                 a, b = r["zeroshot"]["balanced_accuracy"], base["zeroshot"]["balanced_accuracy"]
                 c = chance.get(ds)
-                lines.append(f"- {model} on {ds}: zero-shot balanced accuracy {a:.3f} vs {b:.3f} ({a - b:+.3f})"
-                             + (f", chance {c:.3f}" if c is not None else ""))
+                lines.append(
+                    f"- {model} on {ds}: zero-shot balanced accuracy {a:.3f} vs {b:.3f} ({a - b:+.3f})"
+                    + (f", chance {c:.3f}" if c is not None else "")
+                )
             if "retrieval" in r and "retrieval" in base:
                 a, b = r["retrieval"]["t2i_R1"], base["retrieval"]["t2i_R1"]
                 a2, b2 = r["retrieval"]["i2t_R1"], base["retrieval"]["i2t_R1"]
-                lines.append(f"- {model} on {ds}: R@1 text-to-image {a:.3f} vs {b:.3f}, image-to-text {a2:.3f} vs {b2:.3f}")
+                lines.append(
+                    f"- {model} on {ds}: R@1 text-to-image {a:.3f} vs {b:.3f}, image-to-text {a2:.3f} vs {b2:.3f}"
+                )
     return lines if len(lines) > 3 else []

@@ -14,6 +14,7 @@ everything: an optimistic rule would hand it perfect recall.
 Mean rank punishes a few hopeless queries, median rank shows the typical one; the
 paper's retrieval tables report recall, ranks are here to make small demo numbers readable.
 """
+
 from __future__ import annotations
 
 from typing import Sequence

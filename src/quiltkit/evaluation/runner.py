@@ -5,6 +5,7 @@ and derive zero-shot, linear-probe and retrieval numbers from those embeddings. 
 is missing or broken is recorded with its error and the stage goes on with the rest; only if
 nothing at all could be evaluated does the stage fail (a table of errors is not a result).
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,6 @@ from pathlib import Path
 import torch
 
 from quiltkit.config import Params
-from quiltkit.paths import safe_id
 from quiltkit.evaluation.adapters import (
     DatasetFormatError,
     DatasetMissingError,
@@ -27,8 +27,9 @@ from quiltkit.evaluation.linear_probe import Split, linear_probe
 from quiltkit.evaluation.models import TRAINED_EXPORT, load_model, parse_spec
 from quiltkit.evaluation.report import write_comparison, write_confusion_csv
 from quiltkit.evaluation.retrieval import retrieval_metrics
-from quiltkit.evaluation.templates import templates_for
-from quiltkit.evaluation.zeroshot import classification_metrics, zeroshot_classifier, zeroshot_logits
+from quiltkit.model.prompts import templates_for
+from quiltkit.model.zeroshot import classification_metrics, zeroshot_classifier, zeroshot_logits
+from quiltkit.paths import safe_id
 
 log = logging.getLogger(__name__)
 DATA_ERRORS = (DatasetMissingError, DatasetFormatError, FileNotFoundError, KeyError, ValueError)
@@ -50,18 +51,27 @@ def _classification(loaded, data, ecfg, feat_dir: Path, device: str) -> dict:
         s = data.splits[split]
         if split != data.test_split:  # the test split is always scored in full
             s = s.capped(ecfg.linear_probe_max_per_class)
-        f, _ = cached_image_features(feat_dir / f"{safe_id(data.name)}_{split}.npz", loaded, s.images, s.labels, ecfg.batch_size, device)
+        f, _ = cached_image_features(
+            feat_dir / f"{safe_id(data.name)}_{split}.npz", loaded, s.images, s.labels, ecfg.batch_size, device
+        )
         return Split(f, s.labels)
 
     test = feats(data.test_split)
     templates = data.templates or templates_for(data.name, ecfg.templates)
     classifier = zeroshot_classifier(loaded.model, loaded.tokenizer, data.classnames, templates, device).cpu()
-    zs = classification_metrics(zeroshot_logits(torch.from_numpy(test.features), classifier), torch.from_numpy(test.labels))
+    zs = classification_metrics(
+        zeroshot_logits(torch.from_numpy(test.features), classifier), torch.from_numpy(test.labels)
+    )
     result = {"zeroshot": zs, "n_classes": len(data.classnames)}
     if data.has_probe_splits and ecfg.linear_probe_fractions:
         val = feats(data.val_split) if data.val_split else None
         result["linear_probe"] = linear_probe(
-            feats(data.train_split), test, val, ecfg.linear_probe_fractions, ecfg.linear_probe_seeds, ecfg.linear_probe_c_grid
+            feats(data.train_split),
+            test,
+            val,
+            ecfg.linear_probe_fractions,
+            ecfg.linear_probe_seeds,
+            ecfg.linear_probe_c_grid,
         )
     else:
         log.info("%s: no training split, linear probe skipped", data.name)
@@ -69,7 +79,9 @@ def _classification(loaded, data, ecfg, feat_dir: Path, device: str) -> dict:
 
 
 def _retrieval(loaded, data, ecfg, feat_dir: Path, device: str) -> dict:
-    img, _ = cached_image_features(feat_dir / f"{safe_id(data.name)}_images.npz", loaded, data.images, None, ecfg.batch_size, device)
+    img, _ = cached_image_features(
+        feat_dir / f"{safe_id(data.name)}_images.npz", loaded, data.images, None, ecfg.batch_size, device
+    )
     txt = encode_texts(loaded.model, loaded.tokenizer, data.captions, ecfg.batch_size, device)
     return {"retrieval": retrieval_metrics(img, txt, data.caption_image)}
 
@@ -78,16 +90,24 @@ def _public(result: dict) -> dict:
     """What goes into metrics/eval.json: numbers only (per-sample lists stay in outputs/eval)."""
     out = {k: v for k, v in result.items() if k != "zeroshot"}
     if "zeroshot" in result:
-        out["zeroshot"] = {k: v for k, v in result["zeroshot"].items() if k not in ("confusion", "predictions", "targets")}
+        out["zeroshot"] = {
+            k: v for k, v in result["zeroshot"].items() if k not in ("confusion", "predictions", "targets")
+        }
     return out
 
 
-def run_evaluation(params: Params, out_dir: Path = Path("outputs/eval"), metrics_dir: Path = Path("metrics"),
-                   export_dir: Path = TRAINED_EXPORT) -> dict:
+def run_evaluation(
+    params: Params,
+    out_dir: Path = Path("outputs/eval"),
+    metrics_dir: Path = Path("metrics"),
+    export_dir: Path = TRAINED_EXPORT,
+) -> dict:
     ecfg = params.evaluate
     torch.set_num_threads(ecfg.threads)
     device = ecfg.device
-    cls_data = _load_all(dict.fromkeys(ecfg.zeroshot_datasets), load_classification, ecfg.dataset_roots, verify=ecfg.verify_checksums)
+    cls_data = _load_all(
+        dict.fromkeys(ecfg.zeroshot_datasets), load_classification, ecfg.dataset_roots, verify=ecfg.verify_checksums
+    )
     ret_data = _load_all(dict.fromkeys(ecfg.retrieval_datasets), load_retrieval, ecfg.dataset_roots)
     chance = {safe_id(d.name): 1.0 / len(d.classnames) for d in cls_data.values() if not isinstance(d, Exception)}
 
@@ -158,10 +178,14 @@ def _write_confusions(full: dict, cls_data: dict, out_dir: Path, metrics_dir: Pa
             if not zs:
                 continue
             classnames = names[name]
-            write_confusion_csv(out_dir / "confusion" / f"{label}_{name}.csv", classnames, zs["targets"], zs["predictions"])
+            write_confusion_csv(
+                out_dir / "confusion" / f"{label}_{name}.csv", classnames, zs["targets"], zs["predictions"]
+            )
             if not plotted:
                 plotted = f"{label}/{name}"
-                write_confusion_csv(metrics_dir / "plots" / CONFUSION_PLOT, classnames, zs["targets"], zs["predictions"])
+                write_confusion_csv(
+                    metrics_dir / "plots" / CONFUSION_PLOT, classnames, zs["targets"], zs["predictions"]
+                )
     if not plotted:
         write_confusion_csv(metrics_dir / "plots" / CONFUSION_PLOT, [], [], [])
     return plotted

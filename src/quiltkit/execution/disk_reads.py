@@ -1,5 +1,6 @@
 """Bytes a piece of work reads, for the "every downloaded byte read once" checks (the tests of
 the split download and of the frames stage's single open, and the curation benchmark)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ the memory image a child had *before* exec into its rusage, and right after fork
 the parent's (shared copy-on-write). A benchmark child started from a 2.6 GB pytest process then
 reports 2.6 GB whatever it does. VmHWM in /proc/self/status belongs to the current image only.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,7 +16,6 @@ def peak_rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024  # kB
     raise RuntimeError("no VmHWM in /proc/self/status (not Linux?)")
-
 
 
 _libc = None

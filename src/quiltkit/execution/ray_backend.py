@@ -9,6 +9,7 @@ start-up, so `PYTHONPATH=src python stages/x.py` would give workers that cannot 
 Being fresh processes, workers also set their own native-thread limit (the local pool's forked
 workers inherit theirs; see quiltkit.execution.threads), at the CPUs Ray assigned to the task.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,8 +40,13 @@ def init_ray(address: str | None = None, **kwargs) -> None:
         return
     env = kwargs.pop("runtime_env", None) or {}
     env_vars = {"PYTHONPATH": _import_paths(), **env.get("env_vars", {})}
-    ray.init(address=None if address in (None, "", "local") else address, include_dashboard=False,
-             log_to_driver=False, runtime_env={**env, "env_vars": env_vars}, **kwargs)
+    ray.init(
+        address=None if address in (None, "", "local") else address,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={**env, "env_vars": env_vars},
+        **kwargs,
+    )
 
 
 # The thread limit this worker process runs under. Ray reuses a worker for many tasks, and
@@ -63,8 +69,16 @@ def _limited(call: Callable, fn: Callable, task):
     return call(fn, task)
 
 
-def run_on_ray(call: Callable, fn: Callable, tasks: list, *, address: str | None, resources: dict, desc: str,
-               window: int | None = None) -> list:
+def run_on_ray(
+    call: Callable,
+    fn: Callable,
+    tasks: list,
+    *,
+    address: str | None,
+    resources: dict,
+    desc: str,
+    window: int | None = None,
+) -> list:
     """Run `call(fn, task)` for every task on the cluster and return the TaskResults.
 
     At most `window` tasks are in flight (default: twice the cluster's CPUs). Submitting a
@@ -77,7 +91,7 @@ def run_on_ray(call: Callable, fn: Callable, tasks: list, *, address: str | None
     import ray
     from tqdm import tqdm
 
-    from quiltkit.execution.runner import TaskResult
+    from quiltkit.execution.tasks import TaskResult
 
     init_ray(address)
     if window is None:
@@ -103,7 +117,9 @@ def run_on_ray(call: Callable, fn: Callable, tasks: list, *, address: str | None
                 try:
                     results.append(ray.get(ref))
                 except Exception as exc:  # RayTaskError / WorkerCrashedError / OutOfMemoryError
-                    results.append(TaskResult(task.video_id, "failed", {}, f"ray: {type(exc).__name__}: {str(exc)[:500]}"))
+                    results.append(
+                        TaskResult(task.video_id, "failed", {}, f"ray: {type(exc).__name__}: {str(exc)[:500]}")
+                    )
                 bar.update()
             top_up()
     return results

@@ -6,37 +6,22 @@ writes that video's output file atomically. The runner skips videos whose output
 flight), runs the rest on a process pool, and turns an exception escaping one video into a
 failed result instead of failing the stage.
 """
+
 from __future__ import annotations
 
 import logging
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable
 
 from tqdm import tqdm
 
+from quiltkit.execution.tasks import TaskResult, VideoTask
 from quiltkit.execution.threads import native_thread_limit, threads_per_worker
 from quiltkit.io import clean_temp_files
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class VideoTask:
-    video_id: str
-    output: Path  # the file whose existence means "done"
-    args: dict = field(default_factory=dict)
-
-
-@dataclass
-class TaskResult:
-    video_id: str
-    status: str  # ok | failed | skipped | cached
-    summary: dict = field(default_factory=dict)
-    error: str | None = None
 
 
 def _call(fn: Callable[[VideoTask], dict], task: VideoTask) -> TaskResult:

@@ -20,6 +20,7 @@ so it sets its own limit, at its task's CPU share, with `limit_this_process`, an
 reuses the worker for later tasks). Ray alone sets only OMP_NUM_THREADS, and only per task;
 OpenCV would take every core of the node in every worker.
 """
+
 from __future__ import annotations
 
 import os

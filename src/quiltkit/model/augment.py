@@ -9,6 +9,7 @@ Randomness comes from an explicit torch.Generator: the data pipeline seeds it pe
 (seed, epoch, sample index), which is what makes a resumed run see the same pixels as an
 uninterrupted one.
 """
+
 from __future__ import annotations
 
 import torch
@@ -19,7 +20,9 @@ from PIL import Image
 class HEAugment:
     accepts_generator = True  # PairBatches passes a per-sample seeded generator
 
-    def __init__(self, size: int, mean, std, augment: bool = True, scale=(0.6, 1.0), jitter: float = 0.1, hue: float = 0.02):
+    def __init__(
+        self, size: int, mean, std, augment: bool = True, scale=(0.6, 1.0), jitter: float = 0.1, hue: float = 0.02
+    ):
         self.size = size
         self.mean, self.std = list(mean), list(std)
         self.augment = augment
@@ -42,7 +45,9 @@ class HEAugment:
             side = int(min(w, h, max(8, area**0.5)))
             top = int(self._u(g, 0, h - side + 1e-6))
             left = int(self._u(g, 0, w - side + 1e-6))
-            img = TF.resized_crop(img, top, left, side, side, [self.size, self.size], interpolation=TF.InterpolationMode.BICUBIC)
+            img = TF.resized_crop(
+                img, top, left, side, side, [self.size, self.size], interpolation=TF.InterpolationMode.BICUBIC
+            )
             if float(torch.rand((), generator=g)) < 0.5:
                 img = TF.hflip(img)
             k = int(torch.randint(0, 4, (), generator=g))

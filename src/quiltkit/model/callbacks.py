@@ -3,6 +3,7 @@
 The curve callbacks keep their rows in their checkpointed state, so a resumed run rewrites the
 CSVs with exactly the rows an uninterrupted run would have (no duplicates from the replayed part).
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,15 +16,9 @@ import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 
 from quiltkit.io import atomic_path, atomic_write_text
+from quiltkit.model.prompts import load_templates
 
 log = logging.getLogger(__name__)
-
-DEFAULT_TEMPLATES = [
-    "a histopathology image of {}.",
-    "an H&E stained section showing {}.",
-    "a photomicrograph of {}.",
-    "{}.",
-]
 
 
 def write_csv(path: Path, header: list[str], rows: list) -> None:
@@ -61,7 +56,12 @@ class LastCheckpoint(L.Callback):
         self._last_step = trainer.global_step
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        if self.every and trainer.global_step > 0 and trainer.global_step % self.every == 0 and trainer.global_step != self._last_step:
+        if (
+            self.every
+            and trainer.global_step > 0
+            and trainer.global_step % self.every == 0
+            and trainer.global_step != self._last_step
+        ):
             if not trainer.fit_loop.epoch_loop._should_accumulate():
                 self._save(trainer)
 
@@ -103,15 +103,25 @@ class LossCurve(L.Callback):
 class ZeroShotCurve(L.Callback):
     """Zero-shot accuracy on the demo patches after each eval epoch; metrics/plots/train_zeroshot.csv."""
 
-    def __init__(self, path: Path, patches_csv: Path, classnames_json: Path, preprocess, tokenizer, split: str = "val",
-                 templates: list[str] | None = None, batch_size: int = 64, every_n_epochs: int = 1):
+    def __init__(
+        self,
+        path: Path,
+        patches_csv: Path,
+        classnames_json: Path,
+        preprocess,
+        tokenizer,
+        split: str = "val",
+        templates: list[str] | None = None,
+        batch_size: int = 64,
+        every_n_epochs: int = 1,
+    ):
         self.path = Path(path)
         # None: monitoring off (train.eval_patches: null); the CSV is still written, header only
         self.patches_csv = Path(patches_csv) if patches_csv else None
         self.classnames_json = Path(classnames_json)
         self.preprocess, self.tokenizer = preprocess, tokenizer
         self.split = split
-        self.templates = templates or DEFAULT_TEMPLATES
+        self.templates = templates or load_templates()
         self.batch_size = batch_size
         self.every = every_n_epochs
         self.rows: list[list] = []
@@ -120,10 +130,19 @@ class ZeroShotCurve(L.Callback):
         return self.patches_csv is not None and self.patches_csv.exists() and self.classnames_json.exists()
 
     def evaluate(self, model: torch.nn.Module, device="cpu") -> dict:
-        from quiltkit.model.zeroshot import evaluate_patches
+        from quiltkit.model.patch_check import evaluate_patches
 
-        return evaluate_patches(model, self.tokenizer, self.preprocess, self.patches_csv, self.classnames_json,
-                                self.split, self.templates, device, self.batch_size)
+        return evaluate_patches(
+            model,
+            self.tokenizer,
+            self.preprocess,
+            self.patches_csv,
+            self.classnames_json,
+            self.split,
+            self.templates,
+            device,
+            self.batch_size,
+        )
 
     def on_train_epoch_end(self, trainer, pl_module):
         # After the epoch's validation (Lightning validates inside the epoch loop), on the same
@@ -134,11 +153,22 @@ class ZeroShotCurve(L.Callback):
         res = self.evaluate(pl_module.model, pl_module.device)
         pl_module.model.train(was_training)
         epoch = int(trainer.current_epoch)
-        self.rows = [r for r in self.rows if r[0] != epoch] + [[epoch, round(res["balanced_accuracy"], 6), round(res["acc1"], 6)]]
+        self.rows = [r for r in self.rows if r[0] != epoch] + [
+            [epoch, round(res["balanced_accuracy"], 6), round(res["acc1"], 6)]
+        ]
         write_csv(self.path, ["epoch", "balanced_accuracy", "acc1"], self.rows)
         for logger in trainer.loggers:
-            logger.log_metrics({"zeroshot/balanced_accuracy": res["balanced_accuracy"], "zeroshot/acc1": res["acc1"]}, step=trainer.global_step)
-        log.info("epoch %d zero-shot (%s): balanced acc %.3f, acc1 %.3f", epoch, self.split, res["balanced_accuracy"], res["acc1"])
+            logger.log_metrics(
+                {"zeroshot/balanced_accuracy": res["balanced_accuracy"], "zeroshot/acc1": res["acc1"]},
+                step=trainer.global_step,
+            )
+        log.info(
+            "epoch %d zero-shot (%s): balanced acc %.3f, acc1 %.3f",
+            epoch,
+            self.split,
+            res["balanced_accuracy"],
+            res["acc1"],
+        )
 
     def state_dict(self):
         return {"rows": self.rows}

@@ -15,6 +15,7 @@ is the same for any worker count. Images are decoded after the skip, so resuming
 At very large scale every rank reading every shard is wasteful; shard-level node splitting would
 be the next step, at the price of (2) needing per-shard sample counts.
 """
+
 from __future__ import annotations
 
 import csv
@@ -82,7 +83,9 @@ class ShardSource:
             img = next((sample[e] for e in IMAGE_EXTS if e in sample), None)
             txt = sample.get("txt")
             if img is None or txt is None:
-                raise DataError(f"{sample.get('__url__', urls)}: sample {key!r} lacks an image (png/jpg) or a .txt caption")
+                raise DataError(
+                    f"{sample.get('__url__', urls)}: sample {key!r} lacks an image (png/jpg) or a .txt caption"
+                )
             yield f"{sample.get('__url__', '')}:{key}", img, txt.decode("utf-8") if isinstance(txt, bytes) else str(txt)
 
 
@@ -185,7 +188,8 @@ class PairBatches(IterableDataset):
         self.n_batches = per_rank // batch_size if drop_last else -(-per_rank // batch_size)
         if self.n_batches == 0:
             raise DataError(
-                f"{n} samples cannot fill one batch of {batch_size} on each of {world_size} rank(s); lower train.batch_size"
+                f"{n} samples cannot fill one batch of {batch_size} on each of {world_size} rank(s); "
+                "lower train.batch_size"
             )
 
     def __len__(self) -> int:

@@ -3,6 +3,7 @@
 Rank and world size come from the trainer at setup time, so the same DataModule serves a single
 process and DDP; the train loader reports its position to Lightning's checkpoints.
 """
+
 from __future__ import annotations
 
 import lightning as L
@@ -41,8 +42,15 @@ class PairsDataModule(L.LightningDataModule):
 
     def train_batches(self, rank: int = 0, world_size: int = 1) -> PairBatches:
         return PairBatches(
-            self.train_source, self.transform_train, self.tokenizer, self.batch_size,
-            seed=self.seed, shuffle=True, drop_last=True, rank=rank, world_size=world_size,
+            self.train_source,
+            self.transform_train,
+            self.tokenizer,
+            self.batch_size,
+            seed=self.seed,
+            shuffle=True,
+            drop_last=True,
+            rank=rank,
+            world_size=world_size,
         )
 
     def batches_per_epoch(self, world_size: int = 1) -> int:
@@ -63,7 +71,14 @@ class PairsDataModule(L.LightningDataModule):
             return []
         rank, world = self._rank()
         ds = PairBatches(
-            self.val_source, self.transform_val, self.tokenizer, min(self.val_batch_size, max(1, len(self.val_source) // world)),
-            seed=self.seed, shuffle=False, drop_last=False, rank=rank, world_size=world,
+            self.val_source,
+            self.transform_val,
+            self.tokenizer,
+            min(self.val_batch_size, max(1, len(self.val_source) // world)),
+            seed=self.seed,
+            shuffle=False,
+            drop_last=False,
+            rank=rank,
+            world_size=world,
         )
         return DataLoader(ds, batch_size=None, num_workers=self.num_workers)

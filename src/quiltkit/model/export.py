@@ -10,14 +10,16 @@ open_clip names a registered config after its file stem, so after
 pretrained=export_dir/"model.pt")`. model_config.json is the documented hand-off name; quiltnet.json
 is the copy whose stem is the model name (info.json is ignored: it has no embed_dim).
 """
+
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import torch
 
-from quiltkit.io import atomic_path, write_json
+from quiltkit.io import atomic_write_bytes, write_json
 from quiltkit.model.factory import model_config
 
 EXPORT_NAME = "quiltnet"
@@ -28,8 +30,12 @@ def export_model(model: torch.nn.Module, base_name: str, export_dir: Path | str,
     export_dir.mkdir(parents=True, exist_ok=True)
     cfg = model_config(base_name)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    with atomic_path(export_dir / "model.pt") as tmp:
-        torch.save(state, tmp)
+    # Saved through memory: torch.save names the zip's root folder after the file it writes, and
+    # the atomic temp file's name is random, so the same weights gave other bytes on every run
+    # (and DVC saw a new model). In memory the archive name is fixed.
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    atomic_write_bytes(export_dir / "model.pt", buf.getvalue())
     write_json(export_dir / "model_config.json", cfg)
     write_json(export_dir / f"{EXPORT_NAME}.json", cfg)
     write_json(export_dir / "info.json", {"model_name": EXPORT_NAME, "base_model": base_name, **(info or {})})

@@ -7,6 +7,7 @@ creates `ViT-B-16`. One wrinkle: a config may name a text tower that ships insid
 path that is valid on every machine, so the `pkg:` prefix is resolved to the installed package's
 directory when the config is registered.
 """
+
 from __future__ import annotations
 
 import copy
@@ -30,7 +31,7 @@ def resolve_package_path(value: str) -> str:
     """'pkg:<module>/<sub/path>' -> absolute path inside the installed package."""
     if not isinstance(value, str) or not value.startswith(PKG_PREFIX):
         return value
-    module, _, sub = value[len(PKG_PREFIX):].partition("/")
+    module, _, sub = value[len(PKG_PREFIX) :].partition("/")
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"model config names package {module!r} ({value}), which is not installed")

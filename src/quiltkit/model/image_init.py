@@ -6,6 +6,7 @@ tensors in the same order under other names. The mapping is positional, and refu
 unless every shape and every leaf name (weight/bias/running_mean/...) agrees, so a different
 release of either package fails loudly instead of loading scrambled weights.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,7 +30,9 @@ def map_lite0_state_dict(src: dict, target: dict) -> dict:
     out = {}
     for (sk, sv), dk in zip(src_items, dst_keys):
         if sk.rsplit(".", 1)[-1] != dk.rsplit(".", 1)[-1] or tuple(sv.shape) != tuple(target[dk].shape):
-            raise ValueError(f"EfficientNet-Lite0 weight {sk} {tuple(sv.shape)} does not match timm {dk} {tuple(target[dk].shape)}")
+            raise ValueError(
+                f"EfficientNet-Lite0 weight {sk} {tuple(sv.shape)} does not match timm {dk} {tuple(target[dk].shape)}"
+            )
         out[dk] = sv
     return out
 
@@ -37,7 +40,11 @@ def map_lite0_state_dict(src: dict, target: dict) -> dict:
 def init_image_tower(model: torch.nn.Module) -> bool:
     """Load packaged ImageNet weights into model.visual.trunk when we have them; True if loaded."""
     trunk = getattr(model.visual, "trunk", None)
-    if trunk is None or type(trunk).__name__ != "EfficientNet" or getattr(trunk, "default_cfg", {}).get("architecture") != "efficientnet_lite0":
+    if (
+        trunk is None
+        or type(trunk).__name__ != "EfficientNet"
+        or getattr(trunk, "default_cfg", {}).get("architecture") != "efficientnet_lite0"
+    ):
         return False
     src = torch.load(efficientnet_lite0_file(), map_location="cpu", weights_only=True)
     trunk.load_state_dict(map_lite0_state_dict(src, trunk.state_dict()), strict=True)

@@ -6,6 +6,7 @@ batch, as open_clip does. With `local_loss` each rank computes only its own rows
 matrix and `gather_with_grad` sends gradients back through the gather, which gives the same
 gradients as one process holding the whole batch, at a fraction of the memory.
 """
+
 from __future__ import annotations
 
 import math
@@ -62,7 +63,9 @@ class QuiltNetModule(L.LightningModule):
         if self.loss_name == "siglip":
             self.criterion = SigLipLoss(rank=rank, world_size=world)
         else:
-            self.criterion = ClipLoss(local_loss=world > 1, gather_with_grad=world > 1, cache_labels=True, rank=rank, world_size=world)
+            self.criterion = ClipLoss(
+                local_loss=world > 1, gather_with_grad=world > 1, cache_labels=True, rank=rank, world_size=world
+            )
         # validation runs on unequal per-rank batches, so it never gathers across ranks
         self.val_criterion = SigLipLoss() if self.loss_name == "siglip" else ClipLoss()
 
@@ -113,7 +116,9 @@ class QuiltNetModule(L.LightningModule):
 
     def validation_step(self, batch, batch_idx):
         loss = self._loss(self.val_criterion, batch)
-        self.log("val/loss", loss, prog_bar=True, on_step=False, on_epoch=True, sync_dist=True, batch_size=batch[0].shape[0])
+        self.log(
+            "val/loss", loss, prog_bar=True, on_step=False, on_epoch=True, sync_dist=True, batch_size=batch[0].shape[0]
+        )
         return loss
 
     # ---------------------------------------------------------------------------------- optim

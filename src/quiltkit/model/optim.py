@@ -5,6 +5,7 @@ and biases (LayerNorm/BatchNorm scales and shifts), embeddings tables and the le
 temperature it only distorts the model, so open_clip excludes every parameter with fewer than two
 dimensions or with 'bn', 'ln', 'bias' or 'logit_scale' in its name. We reproduce that rule.
 """
+
 from __future__ import annotations
 
 import math

@@ -6,6 +6,7 @@ only resumed when its fingerprint matches; otherwise the stale checkpoints are c
 starts over. Together with the resumable data order (model/data.py) this makes "killed at step 37,
 re-run" produce the same model as "never killed".
 """
+
 from __future__ import annotations
 
 import glob
@@ -20,13 +21,14 @@ from pathlib import Path
 import torch
 
 from quiltkit.config import TrainParams
-from quiltkit.io import clean_temp_files, write_json
+from quiltkit.io import clean_temp_files
 from quiltkit.model.augment import HEAugment
 from quiltkit.model.callbacks import AtomicCheckpointIO, LastCheckpoint, LossCurve, ZeroShotCurve
 from quiltkit.model.datamodule import PairsDataModule
 from quiltkit.model.export import export_model
 from quiltkit.model.factory import create_model, image_size, model_config, normalization
 from quiltkit.model.module import QuiltNetModule
+from quiltkit.model.prompts import load_templates
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,9 @@ def _data_files(spec: str | None) -> list[str]:
 
 
 def fingerprint(tp: TrainParams, seed: int) -> str:
-    files = {f: [os.path.getsize(f), int(os.path.getmtime(f))] for f in _data_files(tp.train_data) + _data_files(tp.val_data)}
+    files = {
+        f: [os.path.getsize(f), int(os.path.getmtime(f))] for f in _data_files(tp.train_data) + _data_files(tp.val_data)
+    }
     doc = {
         "train": {k: v for k, v in tp.model_dump().items() if k not in _NOT_IN_FINGERPRINT},
         "seed": seed,
@@ -66,21 +70,12 @@ def _resume_path(last: Path, fp: str, enabled: bool) -> str | None:
     if enabled and found == fp:
         log.info("resuming from %s (fingerprint %s)", last, fp)
         return str(last)
-    log.info("not resuming: %s", "train.resume is false" if not enabled else f"{last} is from other params ({found} != {fp})")
+    log.info(
+        "not resuming: %s", "train.resume is false" if not enabled else f"{last} is from other params ({found} != {fp})"
+    )
     for p in last.parent.glob("*.ckpt"):
         p.unlink()
     return None
-
-
-def _templates() -> list[str] | None:
-    # The evaluate stage's prompt set, so the curve during training matches its final number.
-    try:
-        from quiltkit.evaluation.templates import load_templates
-
-        return load_templates()
-    except (ImportError, FileNotFoundError, ValueError) as err:
-        log.info("evaluation templates unavailable (%s); using the built-in set", err)
-        return None
 
 
 def _logger(tracker):
@@ -125,9 +120,14 @@ def run_training(
     model, _, preprocess_val, tokenizer = create_model(tp.model, tp.pretrained, seed=seed, **extra)
     size, (mean, std) = image_size(model), normalization(model)
     dm = PairsDataModule(
-        tp.train_data, tp.val_data,
-        HEAugment(size, mean, std, augment=tp.augment), HEAugment(size, mean, std, augment=False),
-        tokenizer, tp.batch_size, seed, num_workers=tp.num_workers,
+        tp.train_data,
+        tp.val_data,
+        HEAugment(size, mean, std, augment=tp.augment),
+        HEAugment(size, mean, std, augment=False),
+        tokenizer,
+        tp.batch_size,
+        seed,
+        num_workers=tp.num_workers,
     )
     world = tp.devices * tp.num_nodes if tp.strategy != "auto" or tp.devices * tp.num_nodes > 1 else 1
     batches = dm.batches_per_epoch(world)
@@ -137,29 +137,61 @@ def run_training(
         total_steps = min(total_steps, tp.max_steps)
     fp = fingerprint(tp, seed)
     module = QuiltNetModule(
-        model, lr=tp.lr, weight_decay=tp.weight_decay, warmup_steps=tp.warmup_steps, total_steps=total_steps,
-        loss=tp.loss, lock_image=tp.lock_image, lock_text=tp.lock_text, grad_checkpointing=tp.grad_checkpointing,
+        model,
+        lr=tp.lr,
+        weight_decay=tp.weight_decay,
+        warmup_steps=tp.warmup_steps,
+        total_steps=total_steps,
+        loss=tp.loss,
+        lock_image=tp.lock_image,
+        lock_text=tp.lock_text,
+        grad_checkpointing=tp.grad_checkpointing,
         fingerprint=fp,
     )
     ckpt_path = _resume_path(ckpt_dir / "last.ckpt", fp, tp.resume)
 
     from lightning.pytorch.callbacks import ModelCheckpoint
 
-    zeroshot = ZeroShotCurve(plots_dir / "train_zeroshot.csv", tp.eval_patches, Path(tp.eval_classnames),
-                             preprocess_val, tokenizer, split=tp.zeroshot_split, templates=_templates(),
-                             every_n_epochs=tp.eval_every_epochs)
+    zeroshot = ZeroShotCurve(
+        plots_dir / "train_zeroshot.csv",
+        tp.eval_patches,
+        Path(tp.eval_classnames),
+        preprocess_val,
+        tokenizer,
+        split=tp.zeroshot_split,
+        templates=load_templates(),
+        every_n_epochs=tp.eval_every_epochs,
+    )
     if tp.eval_patches is None:
         log.info("train.eval_patches is null: no zero-shot monitoring during training")
     elif not zeroshot.available():
         # Named before any step is trained, not after: an hour of training lost to a typo in a path.
-        missing = [f"train.{k}={v!r}" for k, v in (("eval_patches", tp.eval_patches), ("eval_classnames", tp.eval_classnames))
-                   if not Path(v).is_file()]
-        raise FileNotFoundError(f"zero-shot monitoring during training needs {' and '.join(missing)}: not found "
-                                "(point them at your patches CSV and class names JSON, or set train.eval_patches: null)")
-    best = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="val/loss", mode="min", save_top_k=1,
-                           auto_insert_metric_name=False, enable_version_counter=False)
+        missing = [
+            f"train.{k}={v!r}"
+            for k, v in (("eval_patches", tp.eval_patches), ("eval_classnames", tp.eval_classnames))
+            if not Path(v).is_file()
+        ]
+        raise FileNotFoundError(
+            f"zero-shot monitoring during training needs {' and '.join(missing)}: not found "
+            "(point them at your patches CSV and class names JSON, or set train.eval_patches: null)"
+        )
+    best = ModelCheckpoint(
+        dirpath=ckpt_dir,
+        filename="best",
+        monitor="val/loss",
+        mode="min",
+        save_top_k=1,
+        auto_insert_metric_name=False,
+        enable_version_counter=False,
+    )
     loss_curve = LossCurve(plots_dir / "train_loss.csv")
-    callbacks = [loss_curve, zeroshot, *([best] if tp.val_data else []), LastCheckpoint(ckpt_dir / "last.ckpt", tp.checkpoint_every_n_steps), *(extra_callbacks or [])]
+    callbacks = [
+        loss_curve,
+        zeroshot,
+        *([best] if tp.val_data else []),
+        LastCheckpoint(ckpt_dir / "last.ckpt", tp.checkpoint_every_n_steps),
+        *(extra_callbacks or []),
+    ]
     trainer = L.Trainer(
         max_epochs=tp.epochs,
         max_steps=tp.max_steps or -1,
@@ -195,7 +227,9 @@ def run_training(
     samples = (trainer.global_step - loss_curve.start_step) * tp.batch_size * tp.accumulate_grad_batches * world
     train_losses = [r[1] for r in loss_curve.rows]
     metrics = {
-        "final_train_loss": round(float(cm.get("train/loss_epoch", torch.tensor(train_losses[-1] if train_losses else float("nan")))), 5),
+        "final_train_loss": round(
+            float(cm.get("train/loss_epoch", torch.tensor(train_losses[-1] if train_losses else float("nan")))), 5
+        ),
         "best_val_loss": round(float(best.best_model_score), 5) if best.best_model_score is not None else None,
         "epochs": int(trainer.current_epoch),
         "steps": int(trainer.global_step),
@@ -212,8 +246,15 @@ def run_training(
     write_csv(plots_dir / "train_loss.csv", ["step", "loss", "lr"], loss_curve.rows)
     # and the zero-shot curve, header only when monitoring is off: the stage's declared plot exists
     write_csv(plots_dir / "train_zeroshot.csv", ["epoch", "balanced_accuracy", "acc1"], zeroshot.rows)
-    info = {"epochs": metrics["epochs"], "steps": metrics["steps"], "seed": seed, "fingerprint": fp,
-            "train_params": tp.model_dump(), "exported_from": "last", **(info or {})}
+    info = {
+        "epochs": metrics["epochs"],
+        "steps": metrics["steps"],
+        "seed": seed,
+        "fingerprint": fp,
+        "train_params": tp.model_dump(),
+        "exported_from": "last",
+        **(info or {}),
+    }
     export_model(module.model, tp.model, out_dir / "export", info)
     return metrics
 

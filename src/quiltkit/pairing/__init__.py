@@ -7,6 +7,7 @@ the Quilt release):
   sentence_aligner our aligner: sentence-level time overlap, weighted by role and by how well
                    the sentence's medical content agrees with the image
 """
+
 from quiltkit.pairing.pace import video_chunk_time
 from quiltkit.pairing.quilt_rule import quilt_pairs
 from quiltkit.pairing.run import ALIGNERS, pair_video

@@ -7,6 +7,7 @@ the next one), clipped to [pair_chunk_time_min, pair_chunk_time_max] so that one
 very short scene cannot produce an absurd window. With no histology scene to measure we fall back
 to the fixed value.
 """
+
 from __future__ import annotations
 
 import statistics

@@ -15,9 +15,11 @@ images stand in and a gap between them is a non-histology event). A long histolo
 continues in a fresh chunk rather than going unpaired.
 
 The text window reaches back because the lecturer usually introduces a slide just before it
-appears, but never into the text already given to the previous chunk. That reach-back is exactly what makes the rule imprecise on
+appears, but never into the text already given to the previous chunk. \
+That reach-back is exactly what makes the rule imprecise on
 fast-paced lectures, and why we keep it only as the reference aligner.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -99,8 +101,9 @@ def _overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
     return min(a1, b1) - max(a0, b0) > 0
 
 
-def quilt_pairs(video_id: str, frames: FrameAnalysis, sentences: list[Sentence], chunk_time: float,
-                hist_threshold: float, make) -> list[PairRecord]:
+def quilt_pairs(
+    video_id: str, frames: FrameAnalysis, sentences: list[Sentence], chunk_time: float, hist_threshold: float, make
+) -> list[PairRecord]:
     """`make(image, sentence, score)` builds the record (pairing.records.make_pair, curried)."""
     images = [im for im in frames.images if im.histology_prob >= hist_threshold]
     pairs: dict[str, PairRecord] = {}

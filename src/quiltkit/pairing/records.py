@@ -3,6 +3,7 @@
 Both aligners go through here, so the two differ only in *which* pairs they choose, never in how
 a pair is described.
 """
+
 from __future__ import annotations
 
 import re
@@ -82,8 +83,16 @@ def sentence_pathology(s: Sentence) -> list[str]:
     return sorted({e.subpathology for e in s.entities if e.subpathology and not e.negated})
 
 
-def make_pair(video_id: str, image: ChunkImage, image_path: str, s: Sentence, aligner: str,
-              score: float, video_pathology: list[str], keywords_top_k: int = KEYWORDS_PER_CHUNK) -> PairRecord:
+def make_pair(
+    video_id: str,
+    image: ChunkImage,
+    image_path: str,
+    s: Sentence,
+    aligner: str,
+    score: float,
+    video_pathology: list[str],
+    keywords_top_k: int = KEYWORDS_PER_CHUNK,
+) -> PairRecord:
     # corrected_text is whatever the text stage settled on (vocabulary corrector, then the LLM when
     # text.llm.correct), and role is the LLM's label when text.llm.roles: a pair carries both as is.
     text = (s.corrected_text or s.noisy_text).strip()

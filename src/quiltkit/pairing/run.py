@@ -1,4 +1,5 @@
 """Pair one video with both aligners; the stage writes the configured one and scores both."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -16,8 +17,13 @@ from quiltkit.text.keywords import KEYWORDS_PER_CHUNK
 ALIGNERS = ("quilt", "sentence")
 
 
-def pair_video(frames: FrameAnalysis, text: TextAnalysis, params: PairsParams, root: Path,
-               keywords_per_chunk: int = KEYWORDS_PER_CHUNK) -> tuple[dict[str, PairsFile], dict]:
+def pair_video(
+    frames: FrameAnalysis,
+    text: TextAnalysis,
+    params: PairsParams,
+    root: Path,
+    keywords_per_chunk: int = KEYWORDS_PER_CHUNK,
+) -> tuple[dict[str, PairsFile], dict]:
     """Returns ({aligner: PairsFile}, info). Raises ValueError when the two files disagree on the video.
     `keywords_per_chunk` RAKE keywords are taken from each pair's own text (0: none)."""
     if frames.video_id != text.video_id:
@@ -28,18 +34,28 @@ def pair_video(frames: FrameAnalysis, text: TextAnalysis, params: PairsParams, r
     paths = {im.image_id: resolve_image_path(im.path, root) for im in frames.images}
 
     def make(aligner, image, sentence, score):
-        return make_pair(vid, image, paths[image.image_id], sentence, aligner, score, text.subpathology,
-                         keywords_per_chunk)
+        return make_pair(
+            vid, image, paths[image.image_id], sentence, aligner, score, text.subpathology, keywords_per_chunk
+        )
 
     chunk_time = video_chunk_time(frames, params)
     out = {
-        "quilt": PairsFile(video_id=vid, aligner="quilt", pairs=quilt_pairs(
-            vid, frames, sentences, chunk_time, params.histology_threshold, partial(make, "quilt"))),
-        "sentence": PairsFile(video_id=vid, aligner="sentence", pairs=sentence_pairs(
-            vid, frames, sentences, params, partial(make, "sentence"))),
+        "quilt": PairsFile(
+            video_id=vid,
+            aligner="quilt",
+            pairs=quilt_pairs(vid, frames, sentences, chunk_time, params.histology_threshold, partial(make, "quilt")),
+        ),
+        "sentence": PairsFile(
+            video_id=vid,
+            aligner="sentence",
+            pairs=sentence_pairs(vid, frames, sentences, params, partial(make, "sentence")),
+        ),
     }
-    info = {"pair_chunk_time": round(chunk_time, 3), "sentences_usable": len(sentences),
-            "sentences_dropped": dict(dropped)}
+    info = {
+        "pair_chunk_time": round(chunk_time, 3),
+        "sentences_usable": len(sentences),
+        "sentences_dropped": dict(dropped),
+    }
     return out, info
 
 

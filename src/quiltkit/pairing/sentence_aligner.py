@@ -26,13 +26,14 @@ Ties (a sentence split evenly across a cut) go to the scene holding the sentence
 then the nearer span centre. A sentence also goes to any other scene holding at least
 `second_scene_share` of it *and* `second_scene_seconds` (time enough to say a sentence there):
 the ASR often runs two spoken sentences into one, and a merged sentence that straddles a cut
-describes both slides, whereas a single sentence spilling a second over a cut does not. Within a chosen scene the sentence is paired with every image it
+describes both slides, whereas a single sentence spilling a second over a cut does not. \
+Within a chosen scene the sentence is paired with every image it
 was spoken over (holding >= 20% of the sentence, or covering >= half of the image), or, if it
 fell between them, with the nearest one.
 """
+
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from quiltkit.config import PairsParams
@@ -52,7 +53,11 @@ def content_weight(s: Sentence, im: ChunkImage) -> float:
     """How well what the sentence says fits the image: medical concepts want a confident
     histology image; a spoken zoom level ("at high power") wants a frame of that magnification
     (mildly: the frame's magnification is itself an estimate)."""
-    w = 0.5 + 0.5 * float(im.histology_prob) if any(e.concept_id and not e.negated for e in s.entities) else NO_CONTENT_WEIGHT
+    w = (
+        0.5 + 0.5 * float(im.histology_prob)
+        if any(e.concept_id and not e.negated for e in s.entities)
+        else NO_CONTENT_WEIGHT
+    )
     said = spoken_magnification(s.corrected_text or s.noisy_text)
     if said and im.magnification and said != im.magnification:
         w *= MAGNIFICATION_MISMATCH
@@ -77,9 +82,18 @@ def scene_spans(images: list[ChunkImage], tol: float, scenes: dict[int, tuple[fl
     by_scene: dict[int, list[ChunkImage]] = {}
     for im in images:
         by_scene.setdefault(im.scene_index, []).append(im)
-    spans = sorted((SceneSpan(k, min(i.start for i in v), max(i.end for i in v),
-                              images=tuple(sorted(v, key=lambda i: (i.start, i.image_id))))
-                    for k, v in by_scene.items()), key=lambda s: (s.start, s.end))
+    spans = sorted(
+        (
+            SceneSpan(
+                k,
+                min(i.start for i in v),
+                max(i.end for i in v),
+                images=tuple(sorted(v, key=lambda i: (i.start, i.image_id))),
+            )
+            for k, v in by_scene.items()
+        ),
+        key=lambda s: (s.start, s.end),
+    )
     for n, sp in enumerate(spans):
         lo, hi = sp.start - tol, sp.end + tol
         if n > 0 and spans[n - 1].end <= sp.start:
@@ -105,7 +119,9 @@ def images_spoken_over(s: Sentence, sp: SceneSpan) -> list[ChunkImage]:
     for im in sp.images:
         ov = _overlap(s.start, s.end, im.start, im.end)
         im_dur = im.end - im.start
-        if _share(s, im.start, im.end, dur) >= IMAGE_SENTENCE_SHARE or (im_dur > 0 and ov / im_dur >= IMAGE_COVERED_SHARE):
+        if _share(s, im.start, im.end, dur) >= IMAGE_SENTENCE_SHARE or (
+            im_dur > 0 and ov / im_dur >= IMAGE_COVERED_SHARE
+        ):
             hits.append(im)
     if hits:
         return hits
@@ -113,8 +129,9 @@ def images_spoken_over(s: Sentence, sp: SceneSpan) -> list[ChunkImage]:
     return [min(sp.images, key=lambda im: (abs(mid - (im.start + im.end) / 2), im.image_id))]
 
 
-def sentence_pairs(video_id: str, frames: FrameAnalysis, sentences: list[Sentence], params: PairsParams,
-                   make) -> list[PairRecord]:
+def sentence_pairs(
+    video_id: str, frames: FrameAnalysis, sentences: list[Sentence], params: PairsParams, make
+) -> list[PairRecord]:
     images = [im for im in frames.images if im.histology_prob >= params.histology_threshold]
     if not images:
         return []
@@ -141,9 +158,13 @@ def sentence_pairs(video_id: str, frames: FrameAnalysis, sentences: list[Sentenc
         score, _, _, eff, best = cands[0]
         if eff < params.min_overlap or score < params.min_score or blank_share > eff:
             continue
-        chosen = [(best, eff)] + [(c[4], c[3]) for c in cands[1:]
-                                  if c[3] >= params.second_scene_share and c[3] * dur >= params.second_scene_seconds
-                                  and c[0] >= params.min_score]
+        chosen = [(best, eff)] + [
+            (c[4], c[3])
+            for c in cands[1:]
+            if c[3] >= params.second_scene_share
+            and c[3] * dur >= params.second_scene_seconds
+            and c[0] >= params.min_score
+        ]
         for sp, sp_eff in chosen:
             for im in images_spoken_over(s, sp):
                 im_score = sp_eff * role * content_weight(s, im)

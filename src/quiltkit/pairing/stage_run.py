@@ -4,6 +4,7 @@ The configured aligner's pairs are written; both aligners are summarised side by
 metrics (they are cheap, a few milliseconds per video), so a change to either shows up in
 `dvc metrics diff` without re-running anything upstream.
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,8 @@ from pathlib import Path
 
 from quiltkit.config import PairsParams
 from quiltkit.contracts import ContractError, FrameAnalysis, TextAnalysis
-from quiltkit.execution.runner import VideoTask, run_videos
+from quiltkit.execution.runner import run_videos
+from quiltkit.execution.tasks import VideoTask
 from quiltkit.pairing.run import ALIGNERS, pair_task, pair_video, summarize
 from quiltkit.paths import safe_id
 from quiltkit.text.keywords import KEYWORDS_PER_CHUNK
@@ -38,15 +40,32 @@ def video_inputs(frames_dir: Path, text_dir: Path) -> tuple[list[str], dict[str,
     return ids, skipped
 
 
-def run_pairs(params: PairsParams, frames_dir: Path, text_dir: Path, out_dir: Path, root: Path,
-              workers: int = 1, keywords_per_chunk: int = KEYWORDS_PER_CHUNK) -> dict:
+def run_pairs(
+    params: PairsParams,
+    frames_dir: Path,
+    text_dir: Path,
+    out_dir: Path,
+    root: Path,
+    workers: int = 1,
+    keywords_per_chunk: int = KEYWORDS_PER_CHUNK,
+) -> dict:
     """`keywords_per_chunk` is text.keywords_per_chunk (a text param, so it is passed, not read from
     PairsParams): how many RAKE keywords each pair gets from its own text."""
     ids, skipped = video_inputs(frames_dir, text_dir)
-    tasks = [VideoTask(vid, out_dir / f"{safe_id(vid)}.json",
-                       {"frames": str(frames_dir / f"{vid}.json"), "text": str(text_dir / f"{vid}.json"),
-                        "params": params.model_dump(), "root": str(root), "keywords_per_chunk": keywords_per_chunk})
-             for vid in ids]
+    tasks = [
+        VideoTask(
+            vid,
+            out_dir / f"{safe_id(vid)}.json",
+            {
+                "frames": str(frames_dir / f"{vid}.json"),
+                "text": str(text_dir / f"{vid}.json"),
+                "params": params.model_dump(),
+                "root": str(root),
+                "keywords_per_chunk": keywords_per_chunk,
+            },
+        )
+        for vid in ids
+    ]
     # Pairing a video takes milliseconds: a process pool would cost more than it saves.
     results = run_videos(pair_task, tasks, workers=1, desc="pairs")
     status = {r.video_id: r.status for r in results}
@@ -61,8 +80,13 @@ def run_pairs(params: PairsParams, frames_dir: Path, text_dir: Path, out_dir: Pa
         if status.get(vid) not in ("ok", "cached"):
             continue
         try:
-            files, info = pair_video(FrameAnalysis.read(frames_dir / f"{vid}.json"),
-                                     TextAnalysis.read(text_dir / f"{vid}.json"), params, root, keywords_per_chunk)
+            files, info = pair_video(
+                FrameAnalysis.read(frames_dir / f"{vid}.json"),
+                TextAnalysis.read(text_dir / f"{vid}.json"),
+                params,
+                root,
+                keywords_per_chunk,
+            )
         except (ContractError, ValueError) as err:
             log.warning("pairs: %s: %s", vid, err)
             continue

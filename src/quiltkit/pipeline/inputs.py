@@ -12,6 +12,7 @@ What "inside" buys: DVC re-runs a stage when anything under its folder changes, 
 local video, a re-exported eval set or a new external CSV is never silently ignored; and the demo
 corpus is built only when some folder param points into it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,8 +50,10 @@ def _need(report: InputsReport, root: Path, folder_key: str, folder: str, key: s
     if not p.exists():
         report.problems.append(f"{key}: {path} does not exist")
     elif not _inside(p, f):
-        report.problems.append(f"{key}: {path} is outside {folder_key} ({folder}), so DVC would not see it change: "
-                               f"move it there or set {folder_key} to a folder holding it")
+        report.problems.append(
+            f"{key}: {path} is outside {folder_key} ({folder}), so DVC would not see it change: "
+            f"move it there or set {folder_key} to a folder holding it"
+        )
     report.checked.setdefault(folder_key, []).append(str(path))
 
 
@@ -63,8 +66,11 @@ def check_inputs(params: Params, root: Path | str = ".") -> InputsReport:
     root = Path(root)
     report = InputsReport()
     d, ds, ev, tr = params.download, params.dataset, params.evaluate, params.train
-    for key, folder in (("download.corpus_dir", d.corpus_dir), ("dataset.external_dir", ds.external_dir),
-                        ("evaluate.data_dir", ev.data_dir)):
+    for key, folder in (
+        ("download.corpus_dir", d.corpus_dir),
+        ("dataset.external_dir", ds.external_dir),
+        ("evaluate.data_dir", ev.data_dir),
+    ):
         if not (root / folder).is_dir():
             report.problems.append(f"{key}: {folder} is not a folder")
 
@@ -78,10 +84,24 @@ def check_inputs(params: Params, root: Path | str = ".") -> InputsReport:
     for r in rows:
         src = local_source_path(r.fetch_url)
         if src is not None:
-            _need(report, root, "download.corpus_dir", d.corpus_dir, f"download.video_list ({d.video_list}, video {r.video_id})", src)
+            _need(
+                report,
+                root,
+                "download.corpus_dir",
+                d.corpus_dir,
+                f"download.video_list ({d.video_list}, video {r.video_id})",
+                src,
+            )
 
     for i, spec in enumerate(ds.external_sources):
-        _need(report, root, "dataset.external_dir", ds.external_dir, f"dataset.external_sources[{i}]", spec.split(":", 1)[1])
+        _need(
+            report,
+            root,
+            "dataset.external_dir",
+            ds.external_dir,
+            f"dataset.external_sources[{i}]",
+            spec.split(":", 1)[1],
+        )
 
     # Eval sets: a missing one is an error here, never a skip after the work (an empty list is
     # the explicit way to go without).
@@ -113,5 +133,7 @@ def check_inputs(params: Params, root: Path | str = ".") -> InputsReport:
                     _need(report, root, "release.dir", rl.dir, f"release.{key}", Path(rl.dir) / name)
 
     if report.problems:
-        raise InputsError("inputs the params name cannot be used (nothing was changed):\n  - " + "\n  - ".join(report.problems))
+        raise InputsError(
+            "inputs the params name cannot be used (nothing was changed):\n  - " + "\n  - ".join(report.problems)
+        )
     return report

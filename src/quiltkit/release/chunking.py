@@ -18,6 +18,7 @@ frames in order with the previous one's time and verdict at hand:
 quiltkit's own pairing (quiltkit.pairing.quilt_rule) cuts chunks from the same events by a
 cleaner version of this rule; it is not used here because ids must match the release's.
 """
+
 from __future__ import annotations
 
 

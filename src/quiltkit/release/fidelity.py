@@ -1,16 +1,17 @@
 """How faithful a rebuild is, per video and overall.
 
-    names / rebuilt / missing   quilt_data.csv's images, those made, those not (by reason)
-    rows_lost                   quilt_1M_lookup.csv rows left without an image, by reason: what
-                                a video gone from YouTube costs the dataset
-    size_mismatches             downloads whose frame size differs from quilt_data.csv's
-    with reference images (the access-controlled release's own, or the fixture's truth):
-    mean_abs_diff, psnr         rebuilt against reference, both at the reference's size
-    name_mismatches             rebuilt images closer to another name's reference of the same
-                                video than to their own: a name given to the wrong image. Two
-                                names whose references are the same picture (a shot shown twice)
-                                tie, and a tie is no mismatch.
+names / rebuilt / missing   quilt_data.csv's images, those made, those not (by reason)
+rows_lost                   quilt_1M_lookup.csv rows left without an image, by reason: what
+                            a video gone from YouTube costs the dataset
+size_mismatches             downloads whose frame size differs from quilt_data.csv's
+with reference images (the access-controlled release's own, or the fixture's truth):
+mean_abs_diff, psnr         rebuilt against reference, both at the reference's size
+name_mismatches             rebuilt images closer to another name's reference of the same
+                            video than to their own: a name given to the wrong image. Two
+                            names whose references are the same picture (a shot shown twice)
+                            tie, and a tie is no mismatch.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -58,10 +59,18 @@ def video_fidelity(rec: RebuildRecord, reference_dir: Path | None, root: Path, r
     for im in rec.images:
         if im.status != "ok":
             lost[im.reason or "unknown"] += rows_per_image.get(im.image_path, 0)
-    out = {"status": rec.status, "names": len(rec.images), "rebuilt": len(ok), "missing": dict(missing),
-           "rows_lost": dict(lost), "unnamed_images": rec.unnamed_images,
-           "size_mismatches": sum(1 for im in ok if (im.decoded_width, im.decoded_height) != (im.expected_width, im.expected_height)),
-           "by_method": dict(Counter(im.method for im in ok))}
+    out = {
+        "status": rec.status,
+        "names": len(rec.images),
+        "rebuilt": len(ok),
+        "missing": dict(missing),
+        "rows_lost": dict(lost),
+        "unnamed_images": rec.unnamed_images,
+        "size_mismatches": sum(
+            1 for im in ok if (im.decoded_width, im.decoded_height) != (im.expected_width, im.expected_height)
+        ),
+        "by_method": dict(Counter(im.method for im in ok)),
+    }
     if reference_dir is None or not ok:
         return out
     refs = {im.image_path: reference_path(reference_dir, im.image_path) for im in rec.images}
@@ -84,17 +93,28 @@ def video_fidelity(rec: RebuildRecord, reference_dir: Path | None, root: Path, r
             if float(np.abs(t - rt).mean()) + TIE < own:
                 mismatched.append(im.image_path)
                 break
-    out.update({"compared": len(diffs), "name_mismatches": len(mismatched), "mismatched": mismatched[:10],
-                "mean_abs_diff": round(float(np.mean(diffs)), 3) if diffs else None,
-                "psnr_mean": round(float(np.mean(psnrs)), 3) if psnrs else None,
-                "psnr_min": round(float(np.min(psnrs)), 3) if psnrs else None})
+    out.update(
+        {
+            "compared": len(diffs),
+            "name_mismatches": len(mismatched),
+            "mismatched": mismatched[:10],
+            "mean_abs_diff": round(float(np.mean(diffs)), 3) if diffs else None,
+            "psnr_mean": round(float(np.mean(psnrs)), 3) if psnrs else None,
+            "psnr_min": round(float(np.min(psnrs)), 3) if psnrs else None,
+        }
+    )
     return out
 
 
-def fidelity_report(records: list[RebuildRecord], reference_dir: Path | None, root: Path, rows_per_image: dict[str, int]) -> dict:
+def fidelity_report(
+    records: list[RebuildRecord], reference_dir: Path | None, root: Path, rows_per_image: dict[str, int]
+) -> dict:
     per = {r.video_id: video_fidelity(r, reference_dir, root, rows_per_image) for r in records}
-    total: dict = {"videos": len(records), "videos_ok": sum(r.status == "ok" for r in records),
-                   "videos_gone": dict(Counter(r.status for r in records if r.status != "ok"))}
+    total: dict = {
+        "videos": len(records),
+        "videos_ok": sum(r.status == "ok" for r in records),
+        "videos_gone": dict(Counter(r.status for r in records if r.status != "ok")),
+    }
     for k in ("names", "rebuilt", "unnamed_images", "size_mismatches", "compared", "name_mismatches"):
         total[k] = sum(v.get(k, 0) for v in per.values())
     for k in ("missing", "rows_lost", "by_method"):

@@ -34,6 +34,7 @@ quilt_1M_lookup.csv, one row per (image, caption):
     caption, image_path, subset, split, pathology, roi_text, noisy_text, corrected_text,
     med_umls_ids, magnification, height, width (and since 2023-10, single_wsi, not_histology).
 """
+
 from __future__ import annotations
 
 import ast
@@ -122,7 +123,11 @@ def parse_flags(v: str) -> list[bool]:
 
 
 def _interval(x) -> tuple[float, float] | None:
-    if isinstance(x, (list, tuple)) and len(x) == 2 and all(isinstance(y, (int, float)) and not isinstance(y, bool) for y in x):
+    if (
+        isinstance(x, (list, tuple))
+        and len(x) == 2
+        and all(isinstance(y, (int, float)) and not isinstance(y, bool) for y in x)
+    ):
         a, b = _number(x[0]), _number(x[1])
         if b < a:
             raise ValueError(f"interval {list(x)} ends before it starts")
@@ -310,10 +315,14 @@ def read_recon(path: Path | str) -> dict[str, VideoRecon]:
     out: dict[str, VideoRecon] = {}
     for line, r in read_rows(path, RECON_COLUMNS):
         if len(r["predictions"]) != len(r["key_frame_times"]):
-            raise ReleaseError(f"{path}:{line}: column 'predictions': {len(r['predictions'])} predictions "
-                               f"for {len(r['key_frame_times'])} key_frame_times")
+            raise ReleaseError(
+                f"{path}:{line}: column 'predictions': {len(r['predictions'])} predictions "
+                f"for {len(r['key_frame_times'])} key_frame_times"
+            )
         # the script reads the first row of a video; later duplicates are the same video again
-        out.setdefault(r["video_id"], VideoRecon(r["video_id"], r["key_frame_times"], r["predictions"], r["stable_times"], line))
+        out.setdefault(
+            r["video_id"], VideoRecon(r["video_id"], r["key_frame_times"], r["predictions"], r["stable_times"], line)
+        )
     return out
 
 
@@ -326,12 +335,24 @@ def read_data(path: Path | str) -> dict[str, list[ImageName]]:
         prev = seen.get(r["image_path"])
         if prev is not None:
             if (prev.video_id, prev.chunk_id) != (r["video_id"], r["chunk_id"]):
-                raise ReleaseError(f"{path}:{line}: column 'image_path': {r['image_path']!r} is also image "
-                                   f"of video {prev.video_id} chunk {prev.chunk_id} (line {prev.line})")
+                raise ReleaseError(
+                    f"{path}:{line}: column 'image_path': {r['image_path']!r} is also image "
+                    f"of video {prev.video_id} chunk {prev.chunk_id} (line {prev.line})"
+                )
             prev.medical_text += [t for t in r.get("medical_text", []) if t not in prev.medical_text]
             continue
-        im = ImageName(r["image_path"], r["video_id"], r["chunk_id"], r["height"], r["width"], r["fps"], r["pair_chunk_time"],
-                       r.get("it_pair", True), list(r.get("medical_text", [])), line)
+        im = ImageName(
+            r["image_path"],
+            r["video_id"],
+            r["chunk_id"],
+            r["height"],
+            r["width"],
+            r["fps"],
+            r["pair_chunk_time"],
+            r.get("it_pair", True),
+            list(r.get("medical_text", [])),
+            line,
+        )
         seen[im.image_path] = im
         out.setdefault(im.video_id, []).append(im)
     return out

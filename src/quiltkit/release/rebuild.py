@@ -13,6 +13,7 @@ compacts the list first (docs/RELEASE_DEFECTS.md).
 Every random crop comes from a generator seeded by (seed, video, chunk, image), so a rebuild is
 the same image for image on every machine, and crops are drawn over the whole frame.
 """
+
 from __future__ import annotations
 
 import logging
@@ -103,7 +104,7 @@ def stable_frames(frames: list[np.ndarray], rng: np.random.Generator, crop: int,
     same = []
     for a, b in zip(frames, frames[1:]):
         y, x, c = random_crop(rng, h, w, crop)
-        same.append(_ssim_rgb(a[y:y + c, x:x + c], b[y:y + c, x:x + c]) > threshold)
+        same.append(_ssim_rgb(a[y : y + c, x : x + c], b[y : y + c, x : x + c]) > threshold)
     keep = [(i > 0 and same[i - 1]) or (i < len(same) and same[i]) for i in range(len(frames))]
     return [f for f, k in zip(frames, keep) if k]
 
@@ -119,7 +120,7 @@ def distinct_keyframes(frames: list[np.ndarray], rng: np.random.Generator, crop:
     for i in range(1, len(small)):
         y, x, c = random_crop(rng, FALLBACK_SIDE, FALLBACK_SIDE, crop)
         last = small[kept[-1]]
-        if _ssim_rgb(last[y:y + c, x:x + c], small[i][y:y + c, x:x + c]) < ssim_max:
+        if _ssim_rgb(last[y : y + c, x : x + c], small[i][y : y + c, x : x + c]) < ssim_max:
             kept.append(i)
     return kept
 
@@ -136,7 +137,9 @@ class Made:
     reason: str | None = None
 
 
-def decode_wants(video: Path, wants: list[Want], fps_hint: float, on_done: Callable[[int, np.ndarray], None]) -> tuple[float, tuple[int, int]]:
+def decode_wants(
+    video: Path, wants: list[Want], fps_hint: float, on_done: Callable[[int, np.ndarray], None]
+) -> tuple[float, tuple[int, int]]:
     """One streaming pass: on_done(want index, RGB frame) for each want as its frame goes by;
     returns the seconds decoded and the frame size. The pass stops after the last wanted frame;
     a want past the last frame is simply never served."""
@@ -156,7 +159,9 @@ def decode_wants(video: Path, wants: list[Want], fps_hint: float, on_done: Calla
     return last_t + 1.0 / max(fps_hint, 1.0), size
 
 
-def make_images(video_id: str, video: Path, plans: list[ChunkPlan], fps: float, p: ReleaseParams, seed: int) -> tuple[dict[int, list[Made]], float, tuple[int, int]]:
+def make_images(
+    video_id: str, video: Path, plans: list[ChunkPlan], fps: float, p: ReleaseParams, seed: int
+) -> tuple[dict[int, list[Made]], float, tuple[int, int]]:
     """chunk id -> its images in order, made from one decoding pass.
 
     An interval's median is taken as soon as its last frame has been decoded and its frames are
@@ -188,8 +193,11 @@ def make_images(video_id: str, video: Path, plans: list[ChunkPlan], fps: float, 
             medians[key] = Made(None, "median", a, b, reason=PAST_END)
             return
         still = stable_frames(frames, crop_rng(seed, video_id, *key), p.crop_size, p.ssim_threshold)
-        medians[key] = (Made(StableInterval(a, b, len(still), still).median, "median", a, b, len(still)) if still
-                        else Made(None, "median", a, b, len(frames), NOT_STABLE))
+        medians[key] = (
+            Made(StableInterval(a, b, len(still), still).median, "median", a, b, len(still))
+            if still
+            else Made(None, "median", a, b, len(frames), NOT_STABLE)
+        )
 
     def on_done(i: int, rgb: np.ndarray) -> None:
         key = (wants[i].chunk, wants[i].slot)
@@ -209,7 +217,9 @@ def make_images(video_id: str, video: Path, plans: list[ChunkPlan], fps: float, 
         elif cp.method == "keyframe":
             served = [k for k in range(len(cp.keyframes)) if held[(cp.chunk_id, k)]]
             frames = [next(iter(held[(cp.chunk_id, k)].values())) for k in served]
-            for i in distinct_keyframes(frames, crop_rng(seed, video_id, cp.chunk_id, FALLBACK_STREAM), p.crop_size, p.fallback_ssim_max):
+            for i in distinct_keyframes(
+                frames, crop_rng(seed, video_id, cp.chunk_id, FALLBACK_STREAM), p.crop_size, p.fallback_ssim_max
+            ):
                 t = cp.keyframes[served[i]]
                 made.append(Made(frames[i], "keyframe", t, t, 1))
         out[cp.chunk_id] = made
@@ -224,8 +234,17 @@ def save_image(rgb: np.ndarray, path: Path, jpeg_quality: int) -> None:
         Image.fromarray(rgb).save(tmp, format=fmt, **({"quality": jpeg_quality} if fmt in ("JPEG", "WEBP") else {}))
 
 
-def rebuild_video(video_id: str, video: Path, recon: VideoRecon, names: list[ImageName], p: ReleaseParams, seed: int,
-                  images_dir: Path, root: Path, rescreen: Callable[[Sequence[np.ndarray]], np.ndarray] | None = None) -> RebuildRecord:
+def rebuild_video(
+    video_id: str,
+    video: Path,
+    recon: VideoRecon,
+    names: list[ImageName],
+    p: ReleaseParams,
+    seed: int,
+    images_dir: Path,
+    root: Path,
+    rescreen: Callable[[Sequence[np.ndarray]], np.ndarray] | None = None,
+) -> RebuildRecord:
     """Rebuild one video's named images into images_dir; its record says what became of each name."""
     pair_chunk_time = names[0].pair_chunk_time if names else 0.0
     fps = names[0].fps if names else 30.0
@@ -235,15 +254,27 @@ def rebuild_video(video_id: str, video: Path, recon: VideoRecon, names: list[Ima
         by_chunk.setdefault(n.chunk_id, []).append(n)
     plans = [plan_chunk(c, recon, chunk_kf, p) for c in sorted(by_chunk)]
     made, duration, (dw, dh) = make_images(video_id, video, plans, fps, p, seed)
-    rec = RebuildRecord(video_id=video_id, chunks=len(chunk_kf), metadata_chunks=len(recon.stable_times), video_seconds=round(duration, 3))
+    rec = RebuildRecord(
+        video_id=video_id,
+        chunks=len(chunk_kf),
+        metadata_chunks=len(recon.stable_times),
+        video_seconds=round(duration, 3),
+    )
     results: list[tuple[RebuiltImage, np.ndarray | None]] = []
     for cp in plans:
         imgs = made.get(cp.chunk_id, [])
         chunk_names = by_chunk[cp.chunk_id]
         rec.unnamed_images += max(0, len(imgs) - len(chunk_names))
         for slot, n in enumerate(chunk_names):
-            ri = RebuiltImage(image_path=n.image_path, chunk_id=n.chunk_id, slot=slot, expected_width=n.width, expected_height=n.height,
-                              decoded_width=dw, decoded_height=dh)
+            ri = RebuiltImage(
+                image_path=n.image_path,
+                chunk_id=n.chunk_id,
+                slot=slot,
+                expected_width=n.width,
+                expected_height=n.height,
+                decoded_width=dw,
+                decoded_height=dh,
+            )
             m = imgs[slot] if slot < len(imgs) else None
             if cp.method == "none":
                 ri.status, ri.reason = "missing", NO_CHUNK
@@ -264,7 +295,12 @@ def rebuild_video(video_id: str, video: Path, recon: VideoRecon, names: list[Ima
     for ri, rgb in results:
         if ri.status != "ok":
             continue
-        if p.match_lookup_size and ri.expected_width and ri.expected_height and rgb.shape[:2] != (ri.expected_height, ri.expected_width):
+        if (
+            p.match_lookup_size
+            and ri.expected_width
+            and ri.expected_height
+            and rgb.shape[:2] != (ri.expected_height, ri.expected_width)
+        ):
             interp = cv2.INTER_AREA if ri.expected_width < rgb.shape[1] else cv2.INTER_CUBIC
             rgb = cv2.resize(rgb, (ri.expected_width, ri.expected_height), interpolation=interp)
         path = images_dir / ri.image_path

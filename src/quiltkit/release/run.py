@@ -14,6 +14,7 @@ flight. Per video, under outputs/release:
 and for the stage: rows.csv, the lookup's rows of every rebuilt image (what the dataset stage
 reads as source quilt_release), and fidelity.json, the report per video.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,10 +39,28 @@ FIDELITY_FILE = "fidelity.json"
 # yt-dlp's wording for a video that is gone, by what a researcher can do about it
 _GONE = [
     ("private", ("private video", "video is private", "sign in if you've been granted access")),
-    ("removed", ("has been removed", "account associated with this video has been terminated", "copyright claim",
-                 "violating youtube's", "removed by the uploader")),
-    ("unavailable", ("video unavailable", "no longer available", "not available", "source file not found",
-                     "does not exist", "http error 404", "http 404")),
+    (
+        "removed",
+        (
+            "has been removed",
+            "account associated with this video has been terminated",
+            "copyright claim",
+            "violating youtube's",
+            "removed by the uploader",
+        ),
+    ),
+    (
+        "unavailable",
+        (
+            "video unavailable",
+            "no longer available",
+            "not available",
+            "source file not found",
+            "does not exist",
+            "http error 404",
+            "http 404",
+        ),
+    ),
 ]
 
 
@@ -84,7 +103,11 @@ class Release:
     def key(self, vid: str) -> str:
         """A video's key over its own inputs (quiltkit.resume): its metadata rows and its source."""
         rec = self.recon.get(vid)
-        doc = {"recon": asdict(rec) if rec else None, "names": [asdict(n) for n in self.names[vid]], "source": self.sources[vid]}
+        doc = {
+            "recon": asdict(rec) if rec else None,
+            "names": [asdict(n) for n in self.names[vid]],
+            "source": self.sources[vid],
+        }
         for n in doc["names"]:
             n.pop("line")
         if doc["recon"]:
@@ -109,13 +132,20 @@ def _task(task) -> dict:
     p, vid, out_dir, root = ReleaseParams(**a["params"]), task.video_id, Path(a["out_dir"]), Path(a["root"])
     names = [ImageName(**n) for n in a["names"]]
     src = a["source"]
-    rec = RebuildRecord(video_id=vid, url=src.get("url", ""), title=src.get("title", ""), channel=src.get("channel", ""),
-                        license=src.get("license", ""))
+    rec = RebuildRecord(
+        video_id=vid,
+        url=src.get("url", ""),
+        title=src.get("title", ""),
+        channel=src.get("channel", ""),
+        license=src.get("license", ""),
+    )
     if a["recon"] is None:
         rec.status, rec.error = "no_metadata", "no row in quilt_recon.csv"
     else:
         dl_dir = out_dir / f"{vid}.video"
-        dp = DownloadParams(video_list="", corpus_dir="", subtitles=False, split_streams=False, **p.download.model_dump())
+        dp = DownloadParams(
+            video_list="", corpus_dir="", subtitles=False, split_streams=False, **p.download.model_dump()
+        )
         got = download_video(VideoRow(**src), dp, dl_dir)
         if got.status != "ok":
             rec.status, rec.error = gone_status(got.error), got.error
@@ -127,7 +157,9 @@ def _task(task) -> dict:
                 shutil.rmtree(images)
             rescreen = _rescreener(a["histology"]) if p.rescreen else None
             try:
-                made = rebuild_video(vid, dl_dir / got.video_path, VideoRecon(**a["recon"]), names, p, a["seed"], images, root, rescreen)
+                made = rebuild_video(
+                    vid, dl_dir / got.video_path, VideoRecon(**a["recon"]), names, p, a["seed"], images, root, rescreen
+                )
             except Exception as err:  # a video the decoder cannot read is this video's failure only
                 rec.status, rec.error = "unreadable", f"{type(err).__name__}: {err}"
             else:
@@ -136,17 +168,33 @@ def _task(task) -> dict:
         if not p.keep_videos and dl_dir.exists():
             shutil.rmtree(dl_dir)
     if rec.status != "ok":
-        rec.images = [RebuiltImage(image_path=n.image_path, chunk_id=n.chunk_id, slot=i, status="missing", reason=f"video {rec.status}",
-                                   expected_width=n.width, expected_height=n.height) for i, n in enumerate(names)]
+        rec.images = [
+            RebuiltImage(
+                image_path=n.image_path,
+                chunk_id=n.chunk_id,
+                slot=i,
+                status="missing",
+                reason=f"video {rec.status}",
+                expected_width=n.width,
+                expected_height=n.height,
+            )
+            for i, n in enumerate(names)
+        ]
     rec.write(out_dir / f"{vid}.json")
     ok = sum(im.status == "ok" for im in rec.images)
-    return {"status": "ok" if rec.status == "ok" else "skipped", "error": rec.error, "images": ok, "video_seconds": rec.video_seconds}
+    return {
+        "status": "ok" if rec.status == "ok" else "skipped",
+        "error": rec.error,
+        "images": ok,
+        "video_seconds": rec.video_seconds,
+    }
 
 
 def run_release(params: Params, out_dir: Path, root: Path, release: Release) -> tuple[dict, dict]:
     """Rebuild every listed video not yet done; then rows.csv and fidelity.json. Returns the
     metrics and this run's work (images made, video seconds decoded), for throughput."""
-    from quiltkit.execution.runner import VideoTask, run_videos
+    from quiltkit.execution.runner import run_videos
+    from quiltkit.execution.tasks import VideoTask
     from quiltkit.release.fidelity import fidelity_report
 
     p = params.release
@@ -154,12 +202,30 @@ def run_release(params: Params, out_dir: Path, root: Path, release: Release) -> 
     tasks = []
     for vid in release.video_ids:  # ids are file names: quiltkit.release.files admits no others
         rc = release.recon.get(vid)
-        tasks.append(VideoTask(vid, out_dir / f"{vid}.json", {
-            "params": p.model_dump(), "out_dir": str(out_dir), "root": str(root), "seed": params.project.seed,
-            "names": [asdict(n) for n in release.names[vid]], "recon": asdict(rc) if rc else None,
-            "source": release.sources[vid], "histology": params.frames.histology.model_dump()}))
-    results = run_videos(_task, tasks, workers=params.project.workers, executor=params.project.executor,
-                         ray_address=params.project.ray_address, desc="release")
+        tasks.append(
+            VideoTask(
+                vid,
+                out_dir / f"{vid}.json",
+                {
+                    "params": p.model_dump(),
+                    "out_dir": str(out_dir),
+                    "root": str(root),
+                    "seed": params.project.seed,
+                    "names": [asdict(n) for n in release.names[vid]],
+                    "recon": asdict(rc) if rc else None,
+                    "source": release.sources[vid],
+                    "histology": params.frames.histology.model_dump(),
+                },
+            )
+        )
+    results = run_videos(
+        _task,
+        tasks,
+        workers=params.project.workers,
+        executor=params.project.executor,
+        ray_address=params.project.ray_address,
+        desc="release",
+    )
     records = []
     for vid in release.video_ids:
         try:
@@ -176,15 +242,21 @@ def run_release(params: Params, out_dir: Path, root: Path, release: Release) -> 
     write_json(out_dir / FIDELITY_FILE, report)
     done = [r for r in results if r.status != "cached"]
     # for the stage's timings (throughput), not its metrics
-    work = {"images": sum(r.summary.get("images", 0) for r in done),
-            "video_seconds": round(sum(r.summary.get("video_seconds", 0.0) for r in done), 2)}
+    work = {
+        "images": sum(r.summary.get("images", 0) for r in done),
+        "video_seconds": round(sum(r.summary.get("video_seconds", 0.0) for r in done), 2),
+    }
     return {**report["overall"], "videos_processed": len(done), "videos_reused": len(results) - len(done)}, work
 
 
 def write_rows(records: list[RebuildRecord], release: Release, path: Path) -> int:
     """The lookup's rows whose image was rebuilt, with the image's file and provenance."""
     made = {im.image_path: (r, im) for r in records if r.status == "ok" for im in r.images if im.status == "ok"}
-    extra = [c for c in (release.lookup[0] if release.lookup else {}) if not c.startswith("_") and c not in RELEASE_ROW_COLUMNS]
+    extra = [
+        c
+        for c in (release.lookup[0] if release.lookup else {})
+        if not c.startswith("_") and c not in RELEASE_ROW_COLUMNS
+    ]
     n = 0
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -194,8 +266,22 @@ def write_rows(records: list[RebuildRecord], release: Release, path: Path) -> in
             if hit is None:
                 continue
             r, im = hit
-            w.writerow([im.image_path, im.path, r.video_id, im.chunk_id, im.start, im.end, im.method, r.url, r.title, r.channel, r.license]
-                       + [row.get(c, "") for c in extra])
+            w.writerow(
+                [
+                    im.image_path,
+                    im.path,
+                    r.video_id,
+                    im.chunk_id,
+                    im.start,
+                    im.end,
+                    im.method,
+                    r.url,
+                    r.title,
+                    r.channel,
+                    r.license,
+                ]
+                + [row.get(c, "") for c in extra]
+            )
             n += 1
     return n
 
@@ -223,5 +309,9 @@ def rebuild_release(ctx, rp: ReleaseParams, out_dir: Path, root: Path = Path("."
     t0 = time.time()
     metrics, work = run_release(ctx.params.model_copy(update={"release": rp}), out_dir, root, release)
     wall = max(time.time() - t0, 1e-9)
-    return {**metrics, **reuse, "images_per_s": round(work["images"] / wall, 3),
-            "video_seconds_per_wall_second": round(work["video_seconds"] / wall, 3)}
+    return {
+        **metrics,
+        **reuse,
+        "images_per_s": round(work["images"] / wall, 3),
+        "video_seconds_per_wall_second": round(work["video_seconds"] / wall, 3),
+    }

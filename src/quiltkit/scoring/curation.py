@@ -6,6 +6,7 @@ positives over sum of predictions, corpus WER over all words), so a short video 
 content weighs. Videos without ground truth (a real lecture in the list) are skipped with the
 reason logged: there is nothing to score them against.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,15 @@ def _read(cls, path: Path, what: str, notes: list[str]):
     return doc
 
 
-def score_video(gt: GroundTruth, frames: FrameAnalysis | None, transcript: Transcript | None,
-                text: TextAnalysis | None, pairs_params: PairsParams, root: Path, vocab=None) -> dict:
+def score_video(
+    gt: GroundTruth,
+    frames: FrameAnalysis | None,
+    transcript: Transcript | None,
+    text: TextAnalysis | None,
+    pairs_params: PairsParams,
+    root: Path,
+    vocab=None,
+) -> dict:
     from quiltkit.scoring.histology import histology_by_style_group, histology_precision_recall
     from quiltkit.scoring.scenes import gt_boundaries, scene_boundary_f1
     from quiltkit.scoring.wer import correction_effects, negation_accuracy, term_hits
@@ -65,8 +73,11 @@ def score_video(gt: GroundTruth, frames: FrameAnalysis | None, transcript: Trans
         hits: list[bool] = []
         for g in gt.sentences:
             if g.terms:
-                said = " ".join(t for a, b, t in spans
-                                if min(b, g.end) - max(a, g.start) >= TERM_OVERLAP * min(b - a, g.end - g.start))
+                said = " ".join(
+                    t
+                    for a, b, t in spans
+                    if min(b, g.end) - max(a, g.start) >= TERM_OVERLAP * min(b - a, g.end - g.start)
+                )
                 hits += term_hits(g.terms, said, vocab)
         return hits
 
@@ -92,8 +103,16 @@ def score_video(gt: GroundTruth, frames: FrameAnalysis | None, transcript: Trans
     return out
 
 
-def score_corpus(gt_dir: Path, asr_dir: Path, frames_dir: Path, text_dir: Path, pairs_params: PairsParams,
-                 root: Path, vocab=None, videos: list[str] | None = None) -> dict:
+def score_corpus(
+    gt_dir: Path,
+    asr_dir: Path,
+    frames_dir: Path,
+    text_dir: Path,
+    pairs_params: PairsParams,
+    root: Path,
+    vocab=None,
+    videos: list[str] | None = None,
+) -> dict:
     """Score the corpus's videos (`videos`, the video list's ids, failed ones included; default:
     every video with an output or a ground truth) against gt_dir. A corpus with no ground truth
     (no gt_dir, or none of its videos in it) says so in `ground_truth` instead of scoring nothing."""
@@ -105,9 +124,14 @@ def score_corpus(gt_dir: Path, asr_dir: Path, frames_dir: Path, text_dir: Path, 
     else:
         vids = sorted(videos)
         if not truth & set(vids):
-            log.info("curation: no ground truth for the %d videos of this corpus in %s: nothing to score", len(vids), gt_dir)
-            return {"ground_truth": f"none: {gt_dir} holds no ground truth for this corpus's {len(vids)} videos",
-                    "videos_scored": 0, "videos_skipped": len(vids)}
+            log.info(
+                "curation: no ground truth for the %d videos of this corpus in %s: nothing to score", len(vids), gt_dir
+            )
+            return {
+                "ground_truth": f"none: {gt_dir} holds no ground truth for this corpus's {len(vids)} videos",
+                "videos_scored": 0,
+                "videos_skipped": len(vids),
+            }
     per_video, skipped = {}, {}
     for vid in vids:
         gpath = gt_dir / f"{vid}.json"
@@ -166,8 +190,11 @@ def side_by_side(corpora: dict[str, dict]) -> dict:
 
 
 def _recall_pair(raw: tuple[int, int], corrected: tuple[int, int]) -> dict:
-    return {"term_recall_raw": round(raw[0] / raw[1], 4) if raw[1] else None,
-            "term_recall_corrected": round(corrected[0] / corrected[1], 4) if corrected[1] else None, "terms": raw[1]}
+    return {
+        "term_recall_raw": round(raw[0] / raw[1], 4) if raw[1] else None,
+        "term_recall_corrected": round(corrected[0] / corrected[1], 4) if corrected[1] else None,
+        "terms": raw[1],
+    }
 
 
 def aggregate(per_video: dict, skipped: dict, word_error_rate) -> dict:
@@ -192,8 +219,11 @@ def aggregate(per_video: dict, skipped: dict, word_error_rate) -> dict:
         if vs:
             found = sum(v[f"terms_{name}"][0] for v in vs)
             total = sum(v[f"terms_{name}"][1] for v in vs)
-            m[name] = {"wer": round(word_error_rate([v["ref"] for v in vs], [v[key] for v in vs]), 4),
-                       "term_recall": round(found / total, 4) if total else None, "terms": total}
+            m[name] = {
+                "wer": round(word_error_rate([v["ref"] for v in vs], [v[key] for v in vs]), 4),
+                "term_recall": round(found / total, 4) if total else None,
+                "terms": total,
+            }
     cv = [v for v in per_video.values() if "corrections" in v]
     if cv:
         counts = {k: sum(v["corrections"][k] for v in cv) for k in ("changed", "fixed", "broken")}
@@ -207,8 +237,14 @@ def aggregate(per_video: dict, skipped: dict, word_error_rate) -> dict:
     pv = [v["pairs"] for v in per_video.values() if "pairs" in v]
     if pv:
         m["pairs"] = {a: combine([p[a] for p in pv]) for a in pv[0]}
-    m["per_video"] = {vid: {k: v[k] for k in ("scenes", "histology", "histology_by_group", "pairs", "pair_chunk_time", "notes") if k in v}
-                      for vid, v in per_video.items()}
+    m["per_video"] = {
+        vid: {
+            k: v[k]
+            for k in ("scenes", "histology", "histology_by_group", "pairs", "pair_chunk_time", "notes")
+            if k in v
+        }
+        for vid, v in per_video.items()
+    }
     for vid, v in m["per_video"].items():
         if "corrections" in per_video[vid]:
             v["text"] = {"corrections": per_video[vid]["corrections"]}

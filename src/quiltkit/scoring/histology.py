@@ -4,6 +4,7 @@ A predicted keyframe is truly histology when its time falls inside a ground-trut
 "histology". Self-contained (no quiltkit imports): keyframes and shots may be pydantic objects
 (contracts.Keyframe / contracts.GtShot) or plain dicts with the same field names.
 """
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -35,7 +36,10 @@ def histology_by_style_group(keyframes: Iterable, gt) -> dict:
         s = shot_at(float(_get(k, "time")), shots)
         if s is None:
             continue
-        g = out.setdefault(_get(s, "style_group") or _get(s, "kind"), {"histology": _get(s, "kind") == "histology", "keyframes": 0, "called_histology": 0})
+        g = out.setdefault(
+            _get(s, "style_group") or _get(s, "kind"),
+            {"histology": _get(s, "kind") == "histology", "keyframes": 0, "called_histology": 0},
+        )
         g["keyframes"] += 1
         g["called_histology"] += bool(_get(k, "is_histology"))
     return dict(sorted(out.items()))
@@ -61,4 +65,13 @@ def histology_precision_recall(keyframes: Iterable, gt) -> dict:
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn, "tn": tn, "n": tp + fp + fn + tn}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "n": tp + fp + fn + tn,
+    }

@@ -16,6 +16,7 @@ predicted pairs (a pair whose image or sentence maps to nothing is simply wrong)
 the distinct expected (shot, sentence) pairs that some predicted pair hits, so proposing two
 images of one shot is neither punished nor rewarded twice.
 """
+
 from __future__ import annotations
 
 from rapidfuzz import fuzz
@@ -72,8 +73,10 @@ def sentence_matches(s: Sentence, gt: GroundTruth) -> list[int]:
         g_dur = g.end - g.start
         if g_dur <= 0:
             continue
-        if _overlap(s.start, s.end, g.start, g.end) / g_dur >= COVER_SHARE and \
-                fuzz.partial_ratio(g.text.lower(), text) >= COVER_TEXT:
+        if (
+            _overlap(s.start, s.end, g.start, g.end) / g_dur >= COVER_SHARE
+            and fuzz.partial_ratio(g.text.lower(), text) >= COVER_TEXT
+        ):
             covered.append(g.index)
     if len(covered) > 1:
         return covered
@@ -81,8 +84,7 @@ def sentence_matches(s: Sentence, gt: GroundTruth) -> list[int]:
     return [best] if best is not None else []
 
 
-def pair_scores(pairs: list[PairRecord], images: list[ChunkImage], sentences: list[Sentence],
-                gt: GroundTruth) -> dict:
+def pair_scores(pairs: list[PairRecord], images: list[ChunkImage], sentences: list[Sentence], gt: GroundTruth) -> dict:
     """Counts for one video (aggregate with `combine`)."""
     expected = {(p.shot_index, i) for p in gt.expected_pairs for i in p.sentence_indices}
     shot_of = {im.image_id: image_shot(im, gt) for im in images}
@@ -111,5 +113,12 @@ def combine(counts: list[dict]) -> dict:
     precision = n_correct / n_pred if n_pred else 0.0
     recall = n_hit / n_exp if n_exp else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "pairs": n_pred, "correct": n_correct, "expected": n_exp, "expected_hit": n_hit}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "pairs": n_pred,
+        "correct": n_correct,
+        "expected": n_exp,
+        "expected_hit": n_hit,
+    }

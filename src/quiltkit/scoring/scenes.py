@@ -2,6 +2,7 @@
 
 Self-contained (no quiltkit imports) so the curation scorer and tests can use it directly.
 """
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -34,7 +35,15 @@ def scene_boundary_f1(pred_times: Iterable[float], gt_times: Iterable[float], to
     precision = tp / len(pred) if pred else (1.0 if not gt else 0.0)
     recall = tp / len(gt) if gt else (1.0 if not pred else 0.0)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn, "matches": sorted(matches)}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "matches": sorted(matches),
+    }
 
 
 def gt_boundaries(shots) -> list[float]:

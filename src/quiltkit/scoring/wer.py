@@ -9,6 +9,7 @@ measures words and not typography:
      oedema, ...) so the narrator's and Whisper's spellings agree;
   4. punctuation removed, whitespace collapsed.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,12 +17,25 @@ from typing import Iterable
 
 import jiwer
 
-_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen"
+).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _SPELLING = {
-    "haematoxylin": "hematoxylin", "tumour": "tumor", "tumours": "tumors", "oedema": "edema",
-    "haemorrhage": "hemorrhage", "oesophagus": "esophagus", "leukaemia": "leukemia", "centre": "center",
-    "fibres": "fibers", "fibre": "fiber", "naevus": "nevus", "haemosiderin": "hemosiderin", "colour": "color",
+    "haematoxylin": "hematoxylin",
+    "tumour": "tumor",
+    "tumours": "tumors",
+    "oedema": "edema",
+    "haemorrhage": "hemorrhage",
+    "oesophagus": "esophagus",
+    "leukaemia": "leukemia",
+    "centre": "center",
+    "fibres": "fibers",
+    "fibre": "fiber",
+    "naevus": "nevus",
+    "haemosiderin": "hemosiderin",
+    "colour": "color",
 }
 
 
@@ -99,8 +113,12 @@ def _words_hit(ref: str, hyp: str) -> set[int]:
     """Indices of the reference words that the hypothesis has right ('equal' in the alignment)."""
     if not ref or not hyp:
         return set()
-    return {i for ch in _alignment(ref, hyp).alignments[0] if ch.type == "equal"
-            for i in range(ch.ref_start_idx, ch.ref_end_idx)}
+    return {
+        i
+        for ch in _alignment(ref, hyp).alignments[0]
+        if ch.type == "equal"
+        for i in range(ch.ref_start_idx, ch.ref_end_idx)
+    }
 
 
 def correction_effects(reference: str, raw: str, corrected: str, gt_terms: Iterable[str] = (), vocab=None) -> dict:
@@ -124,6 +142,7 @@ def negation_accuracy(gt_sentences, analyses, vocab=None) -> tuple[int, int]:
     """(correct, total) over ground-truth negated terms: a negated term counts as correct when
     the analysis has an entity for it in the time-overlapping sentences and every such entity is
     negated. `analyses` is a list of contracts.Sentence for the same video."""
+
     def concept(term):
         c = vocab.lookup(term) if vocab is not None else None
         return c.term if c else term.lower()
@@ -133,8 +152,13 @@ def negation_accuracy(gt_sentences, analyses, vocab=None) -> tuple[int, int]:
         for term in gs.negated_terms:
             total += 1
             target = concept(term)
-            ents = [e for s in analyses if s.end > gs.start - 0.5 and s.start < gs.end + 0.5
-                    for e in s.entities if e.label.lower() == target.lower()]
+            ents = [
+                e
+                for s in analyses
+                if s.end > gs.start - 0.5 and s.start < gs.end + 0.5
+                for e in s.entities
+                if e.label.lower() == target.lower()
+            ]
             if ents and all(e.negated for e in ents):
                 correct += 1
     return correct, total
@@ -177,8 +201,12 @@ def speech_text_scores(gt_dir, asr_dir, text_dir=None, vocab=None) -> dict:
             neg_ok, neg_total = neg_ok + c, neg_total + n
             c, n = role_accuracy(gt.sentences, ta.sentences)
             role_ok, role_total = role_ok + c, role_total + n
-    out = {"videos": len(refs), "wer_raw": round(word_error_rate(refs, raw), 4) if refs else None,
-           "term_recall_raw": round(found_raw / total_terms, 4) if total_terms else None, "gt_terms": total_terms}
+    out = {
+        "videos": len(refs),
+        "wer_raw": round(word_error_rate(refs, raw), 4) if refs else None,
+        "term_recall_raw": round(found_raw / total_terms, 4) if total_terms else None,
+        "gt_terms": total_terms,
+    }
     if text_dir is not None:
         out["wer_corrected"] = round(word_error_rate(refs, corrected), 4) if refs else None
         out["term_recall_corrected"] = round(found_cor / total_terms, 4) if total_terms else None

@@ -11,6 +11,7 @@ each window is a few minutes of samples, cut at the quietest moment near its end
 split, and only one window is held at a time. Memory then depends on the window length, not on
 the video's.
 """
+
 from __future__ import annotations
 
 import gc
@@ -103,7 +104,7 @@ def quietest_cut(pcm: np.ndarray, lo: int, hi: int, frame: int = SAMPLE_RATE // 
     n = (hi - lo) // frame
     if n <= 1:
         return hi
-    energy = np.square(pcm[lo:lo + n * frame].astype(np.float32)).reshape(n, frame).mean(axis=1)
+    energy = np.square(pcm[lo : lo + n * frame].astype(np.float32)).reshape(n, frame).mean(axis=1)
     return lo + int(np.argmin(energy)) * frame + frame // 2
 
 

@@ -11,6 +11,7 @@ A name is, in this order:
 - anything else: a Hugging Face hub name (e.g. "small", "large-v3"), which faster-whisper
   downloads, for users with a network.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -61,8 +62,9 @@ def resolve_faster_whisper_model(name: str) -> tuple[str, bool]:
 
 
 def _missing(name: str, spec: dict, what: str) -> AsrError:
-    return AsrError(f"asr.model={name!r} needs {what}: pip install {' '.join(spec['requirements'])} "
-                    "(they are in requirements.lock)")
+    return AsrError(
+        f"asr.model={name!r} needs {what}: pip install {' '.join(spec['requirements'])} (they are in requirements.lock)"
+    )
 
 
 def _import(name: str, spec: dict, module: str):
@@ -108,8 +110,10 @@ def assemble(name: str, spec: dict, root: Path) -> Path:
                     with open(src, "rb") as fh:
                         shutil.copyfileobj(fh, out, 1 << 20)
             _check_sha(name, tmp / fname, f["sha256"])
-        (tmp / COMPLETE).write_text(json.dumps({"model": name, "requirements": spec["requirements"],
-                                                "licence": spec["licence"]}, indent=1) + "\n")
+        (tmp / COMPLETE).write_text(
+            json.dumps({"model": name, "requirements": spec["requirements"], "licence": spec["licence"]}, indent=1)
+            + "\n"
+        )
         try:
             tmp.rename(final)
         except OSError:
@@ -134,5 +138,7 @@ def _part_path(name: str, spec: dict, part: dict) -> Path:
 def _check_sha(name: str, path: Path, expected: str) -> None:
     got = sha256_file(path)
     if got != expected:
-        raise AsrError(f"asr.model={name!r}: {path} has sha256 {got[:16]}..., the registry ({REGISTRY_JSON.name}) "
-                       f"pins {expected[:16]}...: a changed or damaged package; reinstall it from requirements.lock")
+        raise AsrError(
+            f"asr.model={name!r}: {path} has sha256 {got[:16]}..., the registry ({REGISTRY_JSON.name}) "
+            f"pins {expected[:16]}...: a changed or damaged package; reinstall it from requirements.lock"
+        )

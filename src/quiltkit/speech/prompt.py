@@ -8,6 +8,7 @@ from 48% to 57% and lowered WER from 22.4% to 20.2%. A prompt can also derail th
 chunk (it returns nothing, or the prompt itself): echo_mask() and the unprompted re-decode in
 speech/transcribe.py repair that.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,13 +38,20 @@ def _spoken_form(term: str, synonyms: list[str]) -> str:
     synonym that is a simple plural of the term (crypts, nuclei, mitoses)."""
     if synonyms:
         syn = synonyms[0]
-        if (syn[:3] == term[:3] and syn[-1] in "si" and -2 <= len(syn) - len(term) <= 2
-                and not term.endswith("oma") and syn.count(" ") == term.count(" ")):
+        if (
+            syn[:3] == term[:3]
+            and syn[-1] in "si"
+            and -2 <= len(syn) - len(term) <= 2
+            and not term.endswith("oma")
+            and syn.count(" ") == term.count(" ")
+        ):
             return syn
     return term
 
 
-def build_initial_prompt(vocab: Vocabulary, count_tokens: Callable[[str], int], max_tokens: int = DEFAULT_PROMPT_TOKENS) -> str:
+def build_initial_prompt(
+    vocab: Vocabulary, count_tokens: Callable[[str], int], max_tokens: int = DEFAULT_PROMPT_TOKENS
+) -> str:
     """A short natural sentence naming the most important terms, within `max_tokens`.
 
     Measured on the demo narration with tiny.en: a bare comma list of ~50 terms ("Terms: a, b,
@@ -75,7 +83,7 @@ def prompt_terms(prompt: str | None) -> list[str]:
     """The term list of a prompt built here (the words after the head sentence)."""
     if not prompt:
         return []
-    body = prompt[len(PROMPT_HEAD):] if prompt.startswith(PROMPT_HEAD) else prompt
+    body = prompt[len(PROMPT_HEAD) :] if prompt.startswith(PROMPT_HEAD) else prompt
     return _norm_words(body)
 
 

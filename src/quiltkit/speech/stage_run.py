@@ -5,6 +5,7 @@ tokenizer file, not the model) and handed to every worker. Metrics are read back
 transcript files rather than from this run's results, so a resumed run that skipped finished
 videos still reports the whole corpus.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,9 @@ import time
 from pathlib import Path
 
 from quiltkit.config import AsrParams
-from quiltkit.contracts import RECORD_SUFFIX, ContractError, Transcript
-from quiltkit.execution.runner import VideoTask, run_videos, work_counts
+from quiltkit.contracts import RECORD_SUFFIX, Transcript
+from quiltkit.execution.runner import run_videos, work_counts
+from quiltkit.execution.tasks import VideoTask, invalidate
 from quiltkit.paths import safe_id
 from quiltkit.speech.backends import resolve_faster_whisper_model
 from quiltkit.speech.prompt import build_initial_prompt, tokenizer_counter
@@ -34,31 +36,18 @@ def domain_prompt(params: AsrParams) -> str | None:
     return build_initial_prompt(core_vocabulary(), tokenizer_counter(model_dir), params.prompt_max_tokens)
 
 
-def invalidate(tasks: list[VideoTask], contract, desc: str, input_arg: str) -> None:
-    """A finished output counts as done, except when it failed (failures are often transient: a
-    record being rewritten, a file still downloading) or when its input file is newer than it
-    (the upstream stage redid that video). Those outputs are removed so the runner redoes them."""
-    for t in tasks:
-        if not t.output.exists():
-            continue
-        src = Path(t.args[input_arg])
-        reason = None
-        if src.exists() and src.stat().st_mtime_ns > t.output.stat().st_mtime_ns:
-            reason = "input is newer"
-        else:
-            try:
-                if contract.read(t.output).status == "failed":
-                    reason = "failed last time"
-            except ContractError:
-                reason = "unreadable output"
-        if reason:
-            log.info("%s: redoing %s (%s)", desc, t.video_id, reason)
-            t.output.unlink()
-
-
 def asr_metrics(out_dir: Path, video_ids: list[str]) -> dict:
-    m = {"videos": len(video_ids), "ok": 0, "failed": 0, "skipped": 0, "audio_seconds": 0.0, "asr_seconds": 0.0,
-         "segments": 0, "words": 0, "empty_transcripts": 0}
+    m = {
+        "videos": len(video_ids),
+        "ok": 0,
+        "failed": 0,
+        "skipped": 0,
+        "audio_seconds": 0.0,
+        "asr_seconds": 0.0,
+        "segments": 0,
+        "words": 0,
+        "empty_transcripts": 0,
+    }
     for tr in Transcript.read_each(out_dir, video_ids, m):
         if tr.status == "ok":
             m["audio_seconds"] += tr.duration
@@ -78,33 +67,65 @@ def ray_resources(params: AsrParams) -> dict:
     return {"num_gpus": params.gpus_per_task} if params.device.startswith("cuda") else {}
 
 
-def run_asr(params: AsrParams, download_dir: Path, out_dir: Path, *, workers: int = 1, executor: str = "local",
-            ray_address: str | None = None) -> dict:
+def run_asr(
+    params: AsrParams,
+    download_dir: Path,
+    out_dir: Path,
+    *,
+    workers: int = 1,
+    executor: str = "local",
+    ray_address: str | None = None,
+) -> dict:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     download_dir, out_dir = Path(download_dir), Path(out_dir)
     records = sorted(download_dir.glob(f"*{RECORD_SUFFIX}"))
     if not records:
         log.warning("asr: no %s files under %s", RECORD_SUFFIX, download_dir)
     prompt = domain_prompt(params)
-    log.info("asr: %d videos, backend %s, model %s, prompt %s", len(records), params.backend, params.model,
-             "off" if prompt is None else f"{len(prompt.split())} words")
+    log.info(
+        "asr: %d videos, backend %s, model %s, prompt %s",
+        len(records),
+        params.backend,
+        params.model,
+        "off" if prompt is None else f"{len(prompt.split())} words",
+    )
     cpu_threads = params.cpu_threads or default_cpu_threads(min(workers, max(1, len(records))))
     tasks = []
     for rec in records:
         vid = safe_id(rec.name[: -len(RECORD_SUFFIX)])
-        tasks.append(VideoTask(vid, out_dir / f"{vid}.json",
-                               {"record": str(rec), "params": params.model_dump(), "prompt": prompt, "cpu_threads": cpu_threads}))
+        tasks.append(
+            VideoTask(
+                vid,
+                out_dir / f"{vid}.json",
+                {"record": str(rec), "params": params.model_dump(), "prompt": prompt, "cpu_threads": cpu_threads},
+            )
+        )
     invalidate(tasks, Transcript, "asr", "record")
     t0 = time.perf_counter()
-    results = run_videos(transcribe_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="asr",
-                         resources=ray_resources(params))
+    results = run_videos(
+        transcribe_task,
+        tasks,
+        workers=workers,
+        executor=executor,
+        ray_address=ray_address,
+        desc="asr",
+        resources=ray_resources(params),
+    )
     wall = time.perf_counter() - t0
     for r in results:
         if r.status in ("skipped", "failed"):
             log.info("asr: %s %s: %s", r.video_id, r.status, (r.error or "").splitlines()[0] if r.error else "")
     metrics = {**asr_metrics(out_dir, [t.video_id for t in tasks]), **work_counts(results)}
-    metrics.update({"backend": params.backend, "model": params.model, "initial_prompt": params.initial_prompt,
-                    "cpu_threads": cpu_threads, "workers": workers, "wall_seconds": round(wall, 2)})
+    metrics.update(
+        {
+            "backend": params.backend,
+            "model": params.model,
+            "initial_prompt": params.initial_prompt,
+            "cpu_threads": cpu_threads,
+            "workers": workers,
+            "wall_seconds": round(wall, 2),
+        }
+    )
     # asr_seconds sums per-video time over parallel workers; this is what the clock saw
     # (videos skipped as already done make it smaller, so it is only meaningful on a fresh run)
     metrics["wall_real_time_factor"] = round(wall / metrics["audio_seconds"], 4) if metrics["audio_seconds"] else None

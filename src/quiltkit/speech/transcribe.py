@@ -7,6 +7,7 @@ which is what such a model makes of another language), failed (no audio stream, 
 file). The model is loaded once per worker process and reused for every video that process
 handles.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,8 @@ import zlib
 from pathlib import Path
 
 from quiltkit.config import AsrParams
-from quiltkit.execution.memory import release_free_heap
 from quiltkit.contracts import ContractError, Segment, Transcript, VideoRecord
+from quiltkit.execution.memory import release_free_heap
 from quiltkit.speech.audio import SAMPLE_RATE, AudioError, is_silent, iter_audio_windows, speech_samples
 from quiltkit.speech.backends import load_backend
 from quiltkit.speech.prompt import echo_mask
@@ -31,8 +32,9 @@ def get_backend(params: AsrParams, cpu_threads: int):
     key = (params.backend, params.model, params.device, params.compute_type, cpu_threads, params.batch_size)
     if key not in _backends:
         t0 = time.perf_counter()
-        _backends[key] = load_backend(params.backend, params.model, params.device, params.compute_type, cpu_threads,
-                                      params.batch_size)
+        _backends[key] = load_backend(
+            params.backend, params.model, params.device, params.compute_type, cpu_threads, params.batch_size
+        )
         log.info("loaded %s model %s in %.1fs", params.backend, params.model, time.perf_counter() - t0)
     return _backends[key]
 
@@ -56,8 +58,9 @@ def settings_of(params: AsrParams, cpu_threads: int) -> dict:
     return s
 
 
-def transcribe_file(audio_path: Path, video_id: str, params: AsrParams, initial_prompt: str | None,
-                    cpu_threads: int = 0) -> Transcript:
+def transcribe_file(
+    audio_path: Path, video_id: str, params: AsrParams, initial_prompt: str | None, cpu_threads: int = 0
+) -> Transcript:
     settings = settings_of(params, cpu_threads)
     t0 = time.perf_counter()
     base = dict(video_id=video_id, model=params.model, settings=settings, initial_prompt=initial_prompt)
@@ -104,24 +107,37 @@ def transcribe_file(audio_path: Path, video_id: str, params: AsrParams, initial_
                 settings["language_detection"] = {"detected": None, "windows_without_speech": no_speech_windows}
                 continue
             detected, language_prob = backend.detect_language(speech)
-            settings["language_detection"] = {"detected": detected, "probability": round(language_prob, 4),
-                                              "speech_seconds": round(speech.size / SAMPLE_RATE, 2)}
+            settings["language_detection"] = {
+                "detected": detected,
+                "probability": round(language_prob, 4),
+                "speech_seconds": round(speech.size / SAMPLE_RATE, 2),
+            }
             if params.skip_non_english and detected != "en":
                 windows.close()
-                return Transcript(**base, status="skipped", language=detected, language_probability=language_prob,
-                                  duration=duration, error=f"non-English audio detected: {detected} (p={language_prob:.2f})",
-                                  seconds_elapsed=elapsed())
+                return Transcript(
+                    **base,
+                    status="skipped",
+                    language=detected,
+                    language_probability=language_prob,
+                    duration=duration,
+                    error=f"non-English audio detected: {detected} (p={language_prob:.2f})",
+                    seconds_elapsed=elapsed(),
+                )
             language = params.language or detected
         heard = True
-        segments += shift_segments(transcribe_window(backend, win.samples, params, language, initial_prompt, extra),
-                                   win.offset)
+        segments += shift_segments(
+            transcribe_window(backend, win.samples, params, language, initial_prompt, extra), win.offset
+        )
         release_free_heap()  # or the VAD's buffers fragment the heap, window after window
     settings["audio_windows"] = n_windows
     if not heard:
         # Nothing to hear is a result, not an error: an empty transcript the text stage passes over.
-        why = "no speech found (VAD) to detect a language in" if no_speech_windows else "silent audio: no speech to transcribe"
-        return Transcript(**base, status="ok", duration=duration, error=truncated or why,
-                          seconds_elapsed=elapsed())
+        why = (
+            "no speech found (VAD) to detect a language in"
+            if no_speech_windows
+            else "silent audio: no speech to transcribe"
+        )
+        return Transcript(**base, status="ok", duration=duration, error=truncated or why, seconds_elapsed=elapsed())
     extra["duration_after_vad"] = round(extra["duration_after_vad"], 3)
     first_window_prob = extra.pop("language_probability", None)
     if language_prob is None:
@@ -135,20 +151,43 @@ def transcribe_file(audio_path: Path, video_id: str, params: AsrParams, initial_
         q = transcript_quality(segments)
         settings["transcript_quality"] = q
         if q["suspect_share"] > SUSPECT_SHARE_MAX and params.skip_non_english:
-            return Transcript(**base, status="skipped", language=None, duration=duration, segments=segments,
-                              error=(f"English-only model {params.model} cannot detect the language, and "
-                                     f"{q['suspect_share']:.0%} of the transcript is low-confidence (segment avg_logprob < "
-                                     f"{LOW_LOGPROB}; mean {q['mean_avg_logprob']}): non-English or non-speech audio?"),
-                              seconds_elapsed=elapsed())
-    return Transcript(**base, status="ok", language=language, language_probability=language_prob, duration=duration,
-                      segments=segments, error=truncated, seconds_elapsed=elapsed())
+            return Transcript(
+                **base,
+                status="skipped",
+                language=None,
+                duration=duration,
+                segments=segments,
+                error=(
+                    f"English-only model {params.model} cannot detect the language, and "
+                    f"{q['suspect_share']:.0%} of the transcript is low-confidence (segment avg_logprob < "
+                    f"{LOW_LOGPROB}; mean {q['mean_avg_logprob']}): non-English or non-speech audio?"
+                ),
+                seconds_elapsed=elapsed(),
+            )
+    return Transcript(
+        **base,
+        status="ok",
+        language=language,
+        language_probability=language_prob,
+        duration=duration,
+        segments=segments,
+        error=truncated,
+        seconds_elapsed=elapsed(),
+    )
 
 
-def transcribe_window(backend, audio, params: AsrParams, language: str | None, initial_prompt: str | None,
-                      extra: dict) -> list[Segment]:
+def transcribe_window(
+    backend, audio, params: AsrParams, language: str | None, initial_prompt: str | None, extra: dict
+) -> list[Segment]:
     """One window's segments, in the window's own time; what it did is added to `extra`."""
-    result = backend.transcribe(audio, language=language, initial_prompt=initial_prompt, beam_size=params.beam_size,
-                                word_timestamps=params.word_timestamps, vad_filter=params.vad_filter)
+    result = backend.transcribe(
+        audio,
+        language=language,
+        initial_prompt=initial_prompt,
+        beam_size=params.beam_size,
+        word_timestamps=params.word_timestamps,
+        vad_filter=params.vad_filter,
+    )
     extra["duration_after_vad"] += float(result.extra.get("duration_after_vad", 0.0))
     extra.setdefault("language_probability", result.language_probability)
     extra.update({k: v for k, v in result.extra.items() if k != "duration_after_vad"})
@@ -164,10 +203,19 @@ def shift_segments(segments: list[Segment], offset: float) -> list[Segment]:
     """Segments (and their words) moved `offset` seconds later."""
     if not offset:
         return segments
-    return [seg.model_copy(update={
-        "start": round(seg.start + offset, 3), "end": round(seg.end + offset, 3),
-        "words": [w.model_copy(update={"start": round(w.start + offset, 3), "end": round(w.end + offset, 3)}) for w in seg.words],
-    }) for seg in segments]
+    return [
+        seg.model_copy(
+            update={
+                "start": round(seg.start + offset, 3),
+                "end": round(seg.end + offset, 3),
+                "words": [
+                    w.model_copy(update={"start": round(w.start + offset, 3), "end": round(w.end + offset, 3)})
+                    for w in seg.words
+                ],
+            }
+        )
+        for seg in segments
+    ]
 
 
 MIN_DETECTION_SECONDS = 1.0  # of VAD speech in a window before its language is asked
@@ -188,10 +236,15 @@ def compression_ratio(text: str) -> float:
 def transcript_quality(segments: list[Segment]) -> dict:
     """Share of transcribed time in segments Whisper was unsure of (plus facts for the record)."""
     total = sum(max(0.0, s.end - s.start) for s in segments) or 1e-9
-    suspect = sum(max(0.0, s.end - s.start) for s in segments if s.avg_logprob is not None and s.avg_logprob < LOW_LOGPROB)
+    suspect = sum(
+        max(0.0, s.end - s.start) for s in segments if s.avg_logprob is not None and s.avg_logprob < LOW_LOGPROB
+    )
     mean_lp = sum((s.avg_logprob or 0.0) * max(0.0, s.end - s.start) for s in segments) / total
-    return {"suspect_share": round(suspect / total, 3), "mean_avg_logprob": round(mean_lp, 3),
-            "max_compression_ratio": round(max(compression_ratio(s.text) for s in segments), 3)}
+    return {
+        "suspect_share": round(suspect / total, 3),
+        "mean_avg_logprob": round(mean_lp, 3),
+        "max_compression_ratio": round(max(compression_ratio(s.text) for s in segments), 3),
+    }
 
 
 def drop_prompt_echo(segments: list[Segment], prompt: str | None) -> tuple[list[Segment], int]:
@@ -210,8 +263,16 @@ def drop_prompt_echo(segments: list[Segment], prompt: str | None) -> tuple[list[
         kept = [w for w, m in zip(seg.words, mask) if not m]
         removed += len(seg.words) - len(kept)
         if kept:
-            out.append(seg.model_copy(update={"words": kept, "start": kept[0].start, "end": kept[-1].end,
-                                              "text": "".join(w.word for w in kept).strip()}))
+            out.append(
+                seg.model_copy(
+                    update={
+                        "words": kept,
+                        "start": kept[0].start,
+                        "end": kept[-1].end,
+                        "text": "".join(w.word for w in kept).strip(),
+                    }
+                )
+            )
     return out, removed
 
 
@@ -222,8 +283,15 @@ def speech_regions(audio, min_silence_ms: int = 1000) -> list[tuple[float, float
     return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(audio, opts)]
 
 
-def redo_unheard_speech(backend, audio, segments: list[Segment], params: AsrParams, language: str | None,
-                        min_words_per_second: float = 0.8, min_seconds: float = 2.0) -> tuple[list[Segment], list]:
+def redo_unheard_speech(
+    backend,
+    audio,
+    segments: list[Segment],
+    params: AsrParams,
+    language: str | None,
+    min_words_per_second: float = 0.8,
+    min_seconds: float = 2.0,
+) -> tuple[list[Segment], list]:
     """Re-decode, without the prompt, speech the prompted pass lost.
 
     A prompt helps Whisper spell the terms, but on some chunks it derails the decoder: the chunk
@@ -240,9 +308,15 @@ def redo_unheard_speech(backend, audio, segments: list[Segment], params: AsrPara
         inside = [w for w in words if a <= (w.start + w.end) / 2 <= b]
         if len(inside) >= min_words_per_second * (b - a):
             continue
-        clip = audio[int(a * SAMPLE_RATE): int(b * SAMPLE_RATE)]
-        res = backend.transcribe(clip, language=language, initial_prompt=None, beam_size=params.beam_size,
-                                 word_timestamps=True, vad_filter=False)
+        clip = audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]
+        res = backend.transcribe(
+            clip,
+            language=language,
+            initial_prompt=None,
+            beam_size=params.beam_size,
+            word_timestamps=True,
+            vad_filter=False,
+        )
         shifted = shift_segments(res.segments, a)
         new_words = sum(len(sg.words) for sg in shifted)
         if new_words <= len(inside):
@@ -253,8 +327,16 @@ def redo_unheard_speech(backend, audio, segments: list[Segment], params: AsrPara
             if len(ws) == len(seg.words):
                 kept.append(seg)
             elif ws:
-                kept.append(seg.model_copy(update={"words": ws, "start": ws[0].start, "end": ws[-1].end,
-                                                   "text": "".join(w.word for w in ws).strip()}))
+                kept.append(
+                    seg.model_copy(
+                        update={
+                            "words": ws,
+                            "start": ws[0].start,
+                            "end": ws[-1].end,
+                            "text": "".join(w.word for w in ws).strip(),
+                        }
+                    )
+                )
         segments = sorted(kept + shifted, key=lambda sg: sg.start)
         redone.append([round(a, 2), round(b, 2), len(inside), new_words])
     return segments, redone
@@ -271,8 +353,12 @@ def transcribe_task(task) -> dict:
     else:
         media = resolve_audio_path(record, record_path)
         if record.status != "ok" or media is None:
-            tr = Transcript(video_id=task.video_id, status="skipped", model=params.model,
-                            error=f"download status {record.status}: {record.error or 'no video file'}")
+            tr = Transcript(
+                video_id=task.video_id,
+                status="skipped",
+                model=params.model,
+                error=f"download status {record.status}: {record.error or 'no video file'}",
+            )
         else:
             tr = transcribe_file(media, task.video_id, params, task.args.get("prompt"), task.args.get("cpu_threads", 0))
     tr.write(task.output)

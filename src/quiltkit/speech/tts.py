@@ -5,6 +5,7 @@ synthesiser that installs from PyPI without network is the libespeak-ng shipped 
 `espeakng-loader`. The library is a C API with a global state, so synthesis is serialised by a
 lock and initialised once per process.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -39,8 +40,14 @@ def _library():
     if rate <= 0:
         raise TtsError(f"espeak_Initialize failed ({rate})")
     lib.espeak_Synth.argtypes = [
-        ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
-        ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_uint,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
     ]
     lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
     lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]

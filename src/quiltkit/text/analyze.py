@@ -5,6 +5,7 @@ then each sentence is corrected (vocabulary corrector, then the LLM when enabled
 negation and roles are read from the corrected text, because "nemoplastic" matches no rule.
 The vocabulary, corrector and medspaCy pipeline are built once per worker process.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,11 @@ def _corrector(vocab: Vocabulary, min_score: float) -> Corrector:  # Vocabulary 
 
 def analyze_transcript(transcript: Transcript, vocab: Vocabulary, params: TextParams, llm=None) -> TextAnalysis:
     if transcript.status != "ok":
-        return TextAnalysis(video_id=transcript.video_id, status="skipped",
-                            error=f"asr status {transcript.status}: {transcript.error or ''}".strip())
+        return TextAnalysis(
+            video_id=transcript.video_id,
+            status="skipped",
+            error=f"asr status {transcript.status}: {transcript.error or ''}".strip(),
+        )
     corrector = _corrector(vocab, params.fuzzy_min_score) if params.correction else None
     nlp = get_nlp(vocab, params.umls_quickumls_path)
     hint_terms = [c.term for c in sorted(vocab.core(), key=lambda c: -c.weight)[:60]]
@@ -63,8 +67,18 @@ def analyze_transcript(transcript: Transcript, vocab: Vocabulary, params: TextPa
                 llm_used = True
             except LlmError as err:
                 llm_errors.append(str(err))
-        sentences.append(Sentence(index=i, start=ts.start, end=ts.end, noisy_text=ts.text, corrected_text=corrected,
-                                  role=role, entities=entities, corrections=[tuple(f) for f in fixes]))
+        sentences.append(
+            Sentence(
+                index=i,
+                start=ts.start,
+                end=ts.end,
+                noisy_text=ts.text,
+                corrected_text=corrected,
+                role=role,
+                entities=entities,
+                corrections=[tuple(f) for f in fixes],
+            )
+        )
     full_text = " ".join(s.corrected_text for s in sentences)
     return TextAnalysis(
         video_id=transcript.video_id,
@@ -72,8 +86,13 @@ def analyze_transcript(transcript: Transcript, vocab: Vocabulary, params: TextPa
         keywords=rake(full_text, top_k=params.keywords_per_chunk) if params.keywords_per_chunk else [],
         subpathology=video_subpathology([s.entities for s in sentences]),
         llm_used=llm_used,
-        error=(f"LLM disabled for the rest of this video after: {llm_errors[0]}" if llm_errors
-               else None if sentences else (transcript.error or "no speech in transcript")),
+        error=(
+            f"LLM disabled for the rest of this video after: {llm_errors[0]}"
+            if llm_errors
+            else None
+            if sentences
+            else (transcript.error or "no speech in transcript")
+        ),
     )
 
 

@@ -28,6 +28,7 @@ narration showed tiny.en doing, under the same guards:
   rewritten into another form of it ("lymphoid aggregate we" stays; the earlier rules made it "lymphoid
   aggregates", dropping "we").
 """
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,17 @@ def common_words() -> frozenset[str]:
     return frozenset(w for w in lines if w and not w.startswith("#"))
 
 
-_SOUND_SPELLING = [(r"ph", "f"), (r"ck", "k"), (r"c(?=[eiy])", "s"), (r"g(?=[eiy])", "j"), (r"[cq]", "k"),
-                   (r"x", "ks"), (r"z", "s"), (r"(?<=.)y", "i"), (r"(.)\1+", r"\1")]
+_SOUND_SPELLING = [
+    (r"ph", "f"),
+    (r"ck", "k"),
+    (r"c(?=[eiy])", "s"),
+    (r"g(?=[eiy])", "j"),
+    (r"[cq]", "k"),
+    (r"x", "ks"),
+    (r"z", "s"),
+    (r"(?<=.)y", "i"),
+    (r"(.)\1+", r"\1"),
+]
 _ONSET_CLASS = {"b": "p", "m": "p", "d": "t", "g": "k", "v": "f"}  # consonants tiny.en confuses word-initially
 
 
@@ -84,8 +94,14 @@ class Correction:
 
 
 class Corrector:
-    def __init__(self, vocab: Vocabulary, min_score: float = 88.0, max_ngram: int = 3, min_phonetic: float = 0.85,
-                 extended: bool = True):
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        min_score: float = 88.0,
+        max_ngram: int = 3,
+        min_phonetic: float = 0.85,
+        extended: bool = True,
+    ):
         self.min_score = min_score
         self.max_ngram = max_ngram
         self.min_phonetic = min_phonetic
@@ -161,8 +177,12 @@ class Corrector:
         for a in range(len(words)):
             for b in range(a + 1, len(words) + 1):
                 said = "".join(words[a:b])
-                if b - a < len(words) and self.vocab.by_form.get(" ".join(words[a:b])) is concept \
-                        and (key.startswith(said) or said.startswith(key)) and abs(len(key) - len(said)) <= 2:
+                if (
+                    b - a < len(words)
+                    and self.vocab.by_form.get(" ".join(words[a:b])) is concept
+                    and (key.startswith(said) or said.startswith(key))
+                    and abs(len(key) - len(said)) <= 2
+                ):
                     return True
         return False
 
@@ -172,8 +192,11 @@ class Corrector:
             return False
         fw = form.split()
         if all_common:  # only the first letter of the odd word off: "terminal centers"
-            return (len(fw) == len(words) and bool(set(fw) & set(words))
-                    and all(w == f or (len(w) >= 6 and w[1:] == f[1:]) for w, f in zip(words, fw)))
+            return (
+                len(fw) == len(words)
+                and bool(set(fw) & set(words))
+                and all(w == f or (len(w) >= 6 and w[1:] == f[1:]) for w, f in zip(words, fw))
+            )
         if glued == key:
             return True  # the term split apart, even across a term word ("sub mucosa")
         if (key.startswith(glued) or glued.startswith(key)) and abs(len(key) - len(glued)) <= 2:
@@ -190,8 +213,15 @@ class Corrector:
         # ear"): the first word is no word, the run agrees past the term's first word, and the
         # whole sounds close and is as long.
         head = fw[0]
-        if len(words) >= 2 and len(fw) >= 2 and len(head) >= 6 and words[0] not in self.common \
-                and words[0] not in self.vocab.by_form and words[0].startswith(head) and len(words[0]) > len(head):
+        if (
+            len(words) >= 2
+            and len(fw) >= 2
+            and len(head) >= 6
+            and words[0] not in self.common
+            and words[0] not in self.vocab.by_form
+            and words[0].startswith(head)
+            and len(words[0]) > len(head)
+        ):
             shared = len(os.path.commonprefix([glued, key]))
             return shared >= len(head) + 2 and abs(len(key) - len(glued)) <= 2 and fuzz.ratio(ks, kk) >= 75
         return False
@@ -208,7 +238,7 @@ class Corrector:
             best: Correction | None = None
             protected = 0
             for n in range(min(self.max_ngram, len(tokens) - i), 0, -1):
-                window = norm[i:i + n]
+                window = norm[i : i + n]
                 # never glue across a sentence or clause boundary
                 if any(not w for w in window) or any(parts[j][2] for j in range(i, i + n - 1)):
                     continue
@@ -217,9 +247,9 @@ class Corrector:
                     break
                 found = self._best(window)
                 if found and (best is None or found[1] > best.score):
-                    best = Correction(i, n, " ".join(tokens[i:i + n]), found[0], found[1])
+                    best = Correction(i, n, " ".join(tokens[i : i + n]), found[0], found[1])
             if protected and (best is None or best.n <= protected):
-                out.extend(tokens[i:i + protected])
+                out.extend(tokens[i : i + protected])
                 i += protected
                 continue
             if best is None:

@@ -6,6 +6,7 @@ then marks each entity negated ("no evidence of necrosis") or uncertain ("possib
 a negated finding must never reach a caption's label list as present. The pipeline is built
 once per process (rule compilation over thousands of forms takes seconds) and reused.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,7 +39,9 @@ def build_nlp(vocab: Vocabulary, quickumls_path: str | None = None):
         from pathlib import Path
 
         if not Path(quickumls_path).is_dir():
-            raise VocabularyError(f"text.umls_quickumls_path={quickumls_path!r} does not exist; point it at a QuickUMLS index")
+            raise VocabularyError(
+                f"text.umls_quickumls_path={quickumls_path!r} does not exist; point it at a QuickUMLS index"
+            )
         enable.append("medspacy_quickumls")
         kwargs["quickumls_path"] = str(quickumls_path)
     try:
@@ -56,8 +59,14 @@ def build_nlp(vocab: Vocabulary, quickumls_path: str | None = None):
             continue
         seen.add(form)
         pattern = [{"LOWER": tok} for tok in form.split()]
-        rules.append(TargetRule(form, concept.term, pattern=pattern,
-                                metadata={"concept_id": concept.concept_id, "subpathology": concept.subpathology}))
+        rules.append(
+            TargetRule(
+                form,
+                concept.term,
+                pattern=pattern,
+                metadata={"concept_id": concept.concept_id, "subpathology": concept.subpathology},
+            )
+        )
     nlp.get_pipe("medspacy_target_matcher").add(rules)
     nlp.get_pipe("medspacy_context").add(_lecture_context_rules())
     return nlp
@@ -67,8 +76,19 @@ def _lecture_context_rules():
     """Phrasings lecturers use that ConText's clinical-note defaults miss ("necrosis is absent")."""
     from medspacy.context import ConTextRule
 
-    backward_neg = ["is absent", "are absent", "is not seen", "are not seen", "is not present", "are not present",
-                    "is not identified", "are not identified", "is not evident", "are lacking", "is lacking"]
+    backward_neg = [
+        "is absent",
+        "are absent",
+        "is not seen",
+        "are not seen",
+        "is not present",
+        "are not present",
+        "is not identified",
+        "are not identified",
+        "is not evident",
+        "are lacking",
+        "is lacking",
+    ]
     forward_neg = ["lack of", "lacks", "absence of", "devoid of", "free of", "rather than"]
     forward_unc = ["suspicious for", "could represent", "may represent", "concerning for", "raises the possibility of"]
     rules = [ConTextRule(p, "NEGATED_EXISTENCE", direction="BACKWARD") for p in backward_neg]
@@ -93,14 +113,16 @@ def extract_entities(nlp, vocab: Vocabulary, text: str) -> list[Entity]:
         matches = getattr(ent._, "umls_matches", None) if ent.has_extension("umls_matches") else None
         if matches:  # QuickUMLS entity: its best UMLS match gives the CUI
             cui = max(matches, key=lambda m: m.similarity).cui
-        out.append(Entity(
-            text=ent.text,
-            label=concept.term if concept else ent.label_,
-            concept_id=cui or (concept.concept_id if concept else None),
-            subpathology=concept.subpathology if concept else None,
-            negated=bool(ent._.is_negated),
-            uncertain=bool(ent._.is_uncertain),
-            start_char=ent.start_char,
-            end_char=ent.end_char,
-        ))
+        out.append(
+            Entity(
+                text=ent.text,
+                label=concept.term if concept else ent.label_,
+                concept_id=cui or (concept.concept_id if concept else None),
+                subpathology=concept.subpathology if concept else None,
+                negated=bool(ent._.is_negated),
+                uncertain=bool(ent._.is_uncertain),
+                start_char=ent.start_char,
+                end_char=ent.end_char,
+            )
+        )
     return out

@@ -8,12 +8,14 @@ Two granularities use it: the text stage summarises a whole video (TextAnalysis.
 the pairs stage gives every pair the keywords of its own narration (PairRecord.keywords), so a
 caption's keywords say what *that* image was described with, not what the lecture was about.
 """
+
 from __future__ import annotations
 
 import re
 from collections import defaultdict
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again against all also am an and any are as at be because been before being below between
 both but by can could did do does doing down during each few for from further had has have having he her here
 hers herself him himself his how i if in into is it its itself just let me more most my myself no nor not now of
@@ -24,7 +26,8 @@ show shows shown showing can like well okay ok so um uh one two three many much 
 field case cases example typical typically usually often here's there's it's that's we're you're let's going go
 around across along among amongst within without toward towards upon onto near via per throughout beside besides
 versus whether may might must shall
-""".split())
+""".split()
+)
 # The last two lines are prepositions and modals from the SMART list the RAKE paper used. They
 # matter most for a one-sentence chunk: "macrovesicular steatosis around central veins" would
 # otherwise be one five-word run, longer than max_words (see _fit below).

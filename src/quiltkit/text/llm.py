@@ -11,6 +11,7 @@ one call sit the things a long curation run needs:
   Authorization header and never logged, cached or put into an error message.
 Prompts are data files under text/prompts/, so they can be changed without touching code.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -73,7 +74,7 @@ class LlmClient:
         for attempt in range(self.params.max_retries + 1):
             self._throttle()
             req = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
-            delay = self.params.backoff_seconds * (2 ** attempt)
+            delay = self.params.backoff_seconds * (2**attempt)
             try:
                 self.requests_made += 1
                 with urllib.request.urlopen(req, timeout=self.params.timeout_seconds) as resp:
@@ -90,7 +91,13 @@ class LlmClient:
             except json.JSONDecodeError:
                 last_err = f"non-JSON reply from {self.url}"
             if attempt < self.params.max_retries:
-                log.warning("LLM request failed (%s); retry %d/%d in %.1fs", last_err, attempt + 1, self.params.max_retries, delay)
+                log.warning(
+                    "LLM request failed (%s); retry %d/%d in %.1fs",
+                    last_err,
+                    attempt + 1,
+                    self.params.max_retries,
+                    delay,
+                )
                 time.sleep(delay)
         raise LlmError(f"LLM request failed after {self.params.max_retries + 1} attempts: {last_err}")
 
@@ -99,8 +106,13 @@ class LlmClient:
         if path.exists():
             self.cache_hits += 1
             return json.loads(path.read_text(encoding="utf-8"))["content"]
-        body = json.dumps({"model": self.params.model, "temperature": 0,
-                           "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]}).encode()
+        body = json.dumps(
+            {
+                "model": self.params.model,
+                "temperature": 0,
+                "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            }
+        ).encode()
         reply = self._post(body)
         try:
             content = reply["choices"][0]["message"]["content"]
@@ -122,7 +134,7 @@ class LlmClient:
     def role(self, text: str) -> str | None:
         raw = self.chat(load_prompt("roles"), text)
         try:
-            role = json.loads(raw[raw.find("{"): raw.rfind("}") + 1]).get("role")
+            role = json.loads(raw[raw.find("{") : raw.rfind("}") + 1]).get("role")
         except (ValueError, AttributeError):
             return None
         return role if role in ("roi", "medical", "other") else None

@@ -6,6 +6,7 @@ from glandular epithelium"). ROI text describes the image it is paired with; med
 describes the disease. Rules first (deictic cues decide ROI; a vocabulary entity without them
 makes it medical); an LLM, when configured, relabels with the same three labels.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,17 +15,20 @@ from collections import Counter
 from quiltkit.contracts import Entity
 
 ROI_CUES = re.compile(
-    r"\b(here (we|you) (can )?(see|have|notice)|(we|you) (can )?(also )?see (here|that|these|this|the|an?)\b|these (cells|glands|nuclei|structures|areas?|crypts|are)"
+    r"\b(here (we|you) (can )?(see|have|notice)|(we|you) (can )?(also )?see (here|that|these|this|the|an?)\b"
+    r"|these (cells|glands|nuclei|structures|areas?|crypts|are)"
     r"|this (field|area|region|image|slide|section|cell|gland|one)|in this (field|area|region|image|view|slide|section)"
     r"|notice (the|these|how)|look at (the|these|this)|note (the|these|how)|on the (left|right)|at the (top|bottom)"
     r"|in the (center|centre|middle) of|(at|under) (high|low|medium|higher|scanning|intermediate) (power|magnification)"
     r"|zoom(ing)? in|arrow|pointer|cursor|right here|point out|appreciate|on this (slide|side)|the image shows"
-    r"|there are also|in addition, note|same field|earlier image|go back to|(do not|don't) see any|here\.$|this is (an? )?\w+ \w+,)",
+    r"|there are also|in addition, note|same field|earlier image|go back to|(do not|don't) see any"
+    r"|here\.$|this is (an? )?\w+ \w+,)",
     re.IGNORECASE,
 )
 # Lecture logistics and chatter: greetings, names, goals, summaries, moving on.
 OTHER_CUES = re.compile(
-    r"\b(welcome|hello|my name is|i am dr|i'?m dr|i am doctor|i'?m doctor|today|this session|this lecture|learning objectives?"
+    r"\b(welcome|hello|my name is|i am dr|i'?m dr|i am doctor|i'?m doctor|today|this session|this lecture"
+    r"|learning objectives?"
     r"|our goal|move on|next image|come back to|for the exam|take a (moment|closer look)|to summari[sz]e|thank(s| you)"
     r"|walk you through|let'?s look at some)\b",
     re.IGNORECASE,

@@ -6,6 +6,7 @@ pysbd (rule-based, offline) find sentence boundaries on it, and map each sentenc
 span back to the words it covers: its start is its first word's start, its end its last word's
 end. Without word timestamps, a segment's time is spread over its characters instead.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -11,6 +11,7 @@ a QuickUMLS install and gets CUIs on top.
 The merged vocabulary is cached as JSON keyed by everything that can change it (TSV content,
 package versions, flags), and a stage builds it at most once per run and hands workers the file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,7 +33,10 @@ HPO_NEOPLASM = "HP:0002664"
 
 # Where an ontology term's name tells its organ system; first match wins, default "general".
 _SUBPATHOLOGY_CUES = [
-    ("gastrointestinal", r"colon|colorectal|rect|bowel|intestin|gastr|stomach|esophag|oesophag|anus|anal|appendi|duoden|jejun|ile"),
+    (
+        "gastrointestinal",
+        r"colon|colorectal|rect|bowel|intestin|gastr|stomach|esophag|oesophag|anus|anal|appendi|duoden|jejun|ile",
+    ),
     ("hepatobiliary", r"liver|hepat|bile|biliary|gallbladder|pancrea|cholangio"),
     ("dermatopathology", r"skin|cutaneous|melan|nev|naev|epiderm|derm|keratoacanthoma|basal cell"),
     ("breast", r"breast|mammary"),
@@ -212,7 +216,13 @@ def build_vocabulary(use_hpo: bool = True, use_icd10: bool = True, cache_dir: Pa
     if use_icd10:
         concepts += load_icd10_neoplasms()
     vocab = Vocabulary(concepts)
-    log.info("vocabulary: %d concepts, %d surface forms (hpo=%s, icd10=%s)", len(vocab), len(vocab.by_form), use_hpo, use_icd10)
+    log.info(
+        "vocabulary: %d concepts, %d surface forms (hpo=%s, icd10=%s)",
+        len(vocab),
+        len(vocab.by_form),
+        use_hpo,
+        use_icd10,
+    )
     if cache_file is not None:
         atomic_write_text(cache_file, vocab.to_json())
     return vocab

@@ -11,6 +11,7 @@ train and evaluate runs log the same digest as their input. Then
 
 work from the MLflow client and show in the UI's Datasets column.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,9 @@ def dvc_dir_hash(path: Path | str, root: Path | str = ".") -> str:
     from dvc_data.hashfile.build import build
 
     with Repo(str(root)) as repo:
-        _, _, obj = build(repo.cache.local, str(Path(path).resolve()), LocalFileSystem(), "md5", ignore=repo.dvcignore, dry_run=True)
+        _, _, obj = build(
+            repo.cache.local, str(Path(path).resolve()), LocalFileSystem(), "md5", ignore=repo.dvcignore, dry_run=True
+        )
     return obj.hash_info.value
 
 
@@ -87,9 +90,13 @@ def dataset_profile(metrics: dict) -> dict:
     """What the MLflow profile says of a dataset: its size, per source and split (from the
     dataset stage's metrics)."""
     per = metrics.get("rows_per_source_split") or {}
-    return {"rows": metrics.get("rows"), "images": metrics.get("images"),
-            "rows_per_source": {s: sum(v.values()) for s, v in per.items()}, "rows_per_source_split": per,
-            "images_per_split": metrics.get("images_per_split")}
+    return {
+        "rows": metrics.get("rows"),
+        "images": metrics.get("images"),
+        "rows_per_source": {s: sum(v.values()) for s, v in per.items()},
+        "rows_per_source_split": per,
+        "images_per_split": metrics.get("images_per_split"),
+    }
 
 
 def runs_of_dataset(client, digest: str, experiment_ids: list[str] | None = None) -> list:

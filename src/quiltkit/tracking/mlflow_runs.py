@@ -5,6 +5,7 @@ Instead the parent is found by a key, the git commit plus a fingerprint of param
 DVC experiment name: every stage of one `dvc repro` (or one `dvc exp run`) computes the same key
 and attaches to the same parent, created by whichever stage comes first.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -34,7 +35,7 @@ def tracking_uri(configured: str) -> str:
     if env:
         return env
     if configured.startswith("sqlite:///") and not configured.startswith("sqlite:////"):
-        rel = configured[len("sqlite:///"):]
+        rel = configured[len("sqlite:///") :]
         return f"sqlite:///{(repo_root() / rel).resolve()}"
     return configured
 
@@ -51,7 +52,7 @@ def _store_init_lock(uri: str) -> Iterator[None]:
     if not uri.startswith("sqlite:///"):
         yield
         return
-    db = Path(uri[len("sqlite:///"):])
+    db = Path(uri[len("sqlite:///") :])
     db.parent.mkdir(parents=True, exist_ok=True)
     with open(db.with_name(db.name + ".lock"), "a") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
@@ -155,26 +156,43 @@ class StageTracker:
 
         items = [Param(k, str(v)[:6000]) for k, v in flat.items()]
         for i in range(0, len(items), 100):
-            self._retry(lambda: client.log_batch(self.run_id, params=items[i : i + 100]))
+            self._retry(lambda: client.log_batch(self.run_id, params=items[i : i + 100]))  # noqa: B023 (called at once)
         return self
 
     def _end_dead_runs(self, client, experiment_id: str) -> None:
         """Earlier runs of this stage still RUNNING whose process, on this host, is gone."""
         host = socket.gethostname()
-        stale = self._retry(lambda: client.search_runs(
-            [experiment_id], f"tags.`quiltkit.stage` = '{self.stage}' and attributes.status = 'RUNNING'", max_results=200))
+        stale = self._retry(
+            lambda: client.search_runs(
+                [experiment_id],
+                f"tags.`quiltkit.stage` = '{self.stage}' and attributes.status = 'RUNNING'",
+                max_results=200,
+            )
+        )
         for run in stale:
             t = run.data.tags
             pid = t.get("quiltkit.pid", "")
-            if t.get("quiltkit.host") == host and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-                log.info("mlflow: run %s of stage %s (pid %s) ended without a word: marked KILLED", run.info.run_id, self.stage, pid)
-                self._retry(lambda: client.set_terminated(run.info.run_id, "KILLED"))
+            if (
+                t.get("quiltkit.host") == host
+                and pid.isdigit()
+                and int(pid) != os.getpid()
+                and not _pid_alive(int(pid))
+            ):
+                log.info(
+                    "mlflow: run %s of stage %s (pid %s) ended without a word: marked KILLED",
+                    run.info.run_id,
+                    self.stage,
+                    pid,
+                )
+                self._retry(lambda: client.set_terminated(run.info.run_id, "KILLED"))  # noqa: B023 (called at once)
 
     def _parent(self, mlflow, experiment_id: str, key: str, exp_name: str, commit: str) -> str:
         client = mlflow.MlflowClient()
         found = self._retry(
             lambda: client.search_runs(
-                [experiment_id], f"tags.`quiltkit.pipeline_key` = '{key}' and tags.`quiltkit.role` = 'pipeline'", max_results=1
+                [experiment_id],
+                f"tags.`quiltkit.pipeline_key` = '{key}' and tags.`quiltkit.role` = 'pipeline'",
+                max_results=1,
             )
         )
         if found:
@@ -182,7 +200,12 @@ class StageTracker:
         run = self._retry(
             lambda: client.create_run(
                 experiment_id,
-                tags={"quiltkit.pipeline_key": key, "quiltkit.role": "pipeline", "git.commit": commit, "dvc.experiment": exp_name},
+                tags={
+                    "quiltkit.pipeline_key": key,
+                    "quiltkit.role": "pipeline",
+                    "git.commit": commit,
+                    "dvc.experiment": exp_name,
+                },
                 run_name=f"pipeline-{exp_name}",
             )
         )
@@ -207,9 +230,13 @@ class StageTracker:
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
-        items = [Metric(k, float(v), now, step or 0) for k, v in flatten(metrics).items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        items = [
+            Metric(k, float(v), now, step or 0)
+            for k, v in flatten(metrics).items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+        ]
         for i in range(0, len(items), 500):
-            self._retry(lambda: mlflow.MlflowClient().log_batch(self.run_id, metrics=items[i : i + 500]))
+            self._retry(lambda: mlflow.MlflowClient().log_batch(self.run_id, metrics=items[i : i + 500]))  # noqa: B023 (called at once)
 
     def log_dataset(self, digest: str, path: str, profile: dict, context: str, name: str = "quiltkit-dataset") -> None:
         """Log the dataset version `digest` (its DVC hash) as this run's input, in `context`
@@ -221,7 +248,9 @@ class StageTracker:
 
         from quiltkit.tracking.datasets import DvcDataset, DvcSource
 
-        ds = DvcDataset(name, digest, DvcSource(path, provenance.git_commit(workspace_root()), str(workspace_root())), profile)
+        ds = DvcDataset(
+            name, digest, DvcSource(path, provenance.git_commit(workspace_root()), str(workspace_root())), profile
+        )
         inp = DatasetInput(ds._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", context)])
         self._retry(lambda: mlflow.MlflowClient().log_inputs(self.run_id, datasets=[inp]))
 

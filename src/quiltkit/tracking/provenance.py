@@ -1,4 +1,5 @@
 """What identifies a run: git commit, DVC experiment name, data hashes from dvc.lock."""
+
 from __future__ import annotations
 
 import hashlib
@@ -40,8 +41,13 @@ def data_hashes(root: Path, stage: str | None = None) -> dict[str, str]:
     lock = root / "dvc.lock"
     if stage and lock.exists():
         stages = (yaml.safe_load(lock.read_text()) or {}).get("stages", {}) or {}
-        produced = {o["path"]: o["md5"] for name, st in stages.items() if name != stage
-                    for o in (st or {}).get("outs", []) if "md5" in o}
+        produced = {
+            o["path"]: o["md5"]
+            for name, st in stages.items()
+            if name != stage
+            for o in (st or {}).get("outs", [])
+            if "md5" in o
+        }
         for dep in (stages.get(stage) or {}).get("deps", []):
             if "md5" in dep:
                 hashes[f"dep:{dep['path']}"] = str(produced.get(dep["path"], dep["md5"]))

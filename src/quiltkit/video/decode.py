@@ -4,6 +4,7 @@ Everything on the frames side (scene detection, stable-interval sampling, keyfra
 from this one iterator, so a video is decoded once, and no list of frames is ever built: the
 memory a video needs does not depend on its length.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -167,9 +168,13 @@ class Frame:
         size = (width, height)
         # H.264 stores "limited range" YUV (Y 16-235); OpenCV's conversion expects full range, so
         # expand first, or colours come out washed and PySceneDetect's scores drop by ~10%.
-        yuv = cv2.merge([cv2.LUT(cv2.resize(y, size, interpolation=cv2.INTER_AREA), _LUT_Y),
-                         cv2.LUT(cv2.resize(u, size, interpolation=cv2.INTER_AREA), _LUT_C),
-                         cv2.LUT(cv2.resize(v, size, interpolation=cv2.INTER_AREA), _LUT_C)])
+        yuv = cv2.merge(
+            [
+                cv2.LUT(cv2.resize(y, size, interpolation=cv2.INTER_AREA), _LUT_Y),
+                cv2.LUT(cv2.resize(u, size, interpolation=cv2.INTER_AREA), _LUT_C),
+                cv2.LUT(cv2.resize(v, size, interpolation=cv2.INTER_AREA), _LUT_C),
+            ]
+        )
         return cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR)
 
 

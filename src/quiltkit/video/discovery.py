@@ -9,6 +9,7 @@ stage reads (video_id,url,title,channel,duration) plus the source it came from.
     PYTHONPATH=src python -m quiltkit.video.discovery            # sources from params.yaml
     PYTHONPATH=src python -m quiltkit.video.discovery "ytsearch20:renal pathology lecture"
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,15 @@ def list_source(source: str, limit: int, allow_file_urls: bool = True) -> list[d
     """Flat entries of one search / channel / playlist / feed (may raise yt-dlp errors)."""
     import yt_dlp
 
-    opts = {"extract_flat": "in_playlist", "skip_download": True, "quiet": True, "noprogress": True,
-            "playlistend": limit, "enable_file_urls": allow_file_urls, "logger": logging.getLogger("yt_dlp")}
+    opts = {
+        "extract_flat": "in_playlist",
+        "skip_download": True,
+        "quiet": True,
+        "noprogress": True,
+        "playlistend": limit,
+        "enable_file_urls": allow_file_urls,
+        "logger": logging.getLogger("yt_dlp"),
+    }
     with yt_dlp.YoutubeDL(opts) as ydl:
         info = ydl.sanitize_info(ydl.extract_info(source, download=False))
     entries = info.get("entries") if info.get("_type") in ("playlist", "multi_video") else [info]
@@ -83,9 +91,14 @@ def discover(p: DiscoveryParams, sources: list[str] | None = None) -> tuple[list
             if vid in seen:
                 continue
             seen.add(vid)
-            row = {"video_id": vid, "url": url, "title": (e.get("title") or "").strip(),
-                   "channel": e.get("channel") or e.get("uploader") or "",
-                   "duration": "" if e.get("duration") is None else f"{float(e['duration']):.3f}", "source": src}
+            row = {
+                "video_id": vid,
+                "url": url,
+                "title": (e.get("title") or "").strip(),
+                "channel": e.get("channel") or e.get("uploader") or "",
+                "duration": "" if e.get("duration") is None else f"{float(e['duration']):.3f}",
+                "source": src,
+            }
             reason = judge(e, p)
             (dropped if reason else kept).append({**row, "reason": reason or ""})
     return kept, dropped

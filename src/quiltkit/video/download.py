@@ -8,6 +8,7 @@ Transient errors (HTTP 429, honouring Retry-After; 5xx; a connection cut or a bo
 its Content-Length) are retried here, with exponential backoff, in one place: yt-dlp's own
 retry loops are turned off so the number of attempts and the waits are what params say.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,7 +35,21 @@ log = logging.getLogger(__name__)
 
 MAX_RETRY_AFTER = 300.0  # a server asking for more than 5 minutes is treated as a failure for now
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-INFO_FIELDS = ["id", "title", "channel", "uploader", "license", "duration", "upload_date", "webpage_url", "extractor", "ext", "width", "height", "fps"]
+INFO_FIELDS = [
+    "id",
+    "title",
+    "channel",
+    "uploader",
+    "license",
+    "duration",
+    "upload_date",
+    "webpage_url",
+    "extractor",
+    "ext",
+    "width",
+    "height",
+    "fps",
+]
 
 
 @dataclass
@@ -101,7 +116,9 @@ def read_video_list(path: Path | str, root: Path | None = None, rejected: list[s
                 bad(line, f"unreadable row{hint}: {err}")
                 continue
             if None in r:
-                bad(line, f"unexpected extra field(s) {[str(x)[:40] for x in r[None]]} (quote a title that has a comma)")
+                bad(
+                    line, f"unexpected extra field(s) {[str(x)[:40] for x in r[None]]} (quote a title that has a comma)"
+                )
                 continue
             raw_id, url = (r.get("video_id") or "").strip(), (r.get("url") or "").strip()
             if not raw_id or not url:
@@ -135,8 +152,19 @@ def read_video_list(path: Path | str, root: Path | None = None, rejected: list[s
             if not url.lower().startswith(("http://", "https://", "file://")):
                 p = Path(url)
                 fetch = (p if p.is_absolute() else root / p).resolve().as_uri()
-            rows.append(VideoRow(vid, url, (r.get("title") or "").strip(), (r.get("channel") or "").strip(), duration, fetch,
-                                 (r.get("uploader") or "").strip(), (r.get("license") or "").strip(), date))
+            rows.append(
+                VideoRow(
+                    vid,
+                    url,
+                    (r.get("title") or "").strip(),
+                    (r.get("channel") or "").strip(),
+                    duration,
+                    fetch,
+                    (r.get("uploader") or "").strip(),
+                    (r.get("license") or "").strip(),
+                    date,
+                )
+            )
     return rows
 
 
@@ -149,7 +177,9 @@ def video_keys(params: DownloadParams, root: Path | None = None) -> tuple[dict[s
     keys: dict[str, str] = {}
     sources: list[Path] = [Path(params.video_list)]
     for r in rows:
-        h = hashlib.sha256(json.dumps({k: v for k, v in r.__dict__.items() if k != "fetch_url"}, sort_keys=True).encode())
+        h = hashlib.sha256(
+            json.dumps({k: v for k, v in r.__dict__.items() if k != "fetch_url"}, sort_keys=True).encode()
+        )
         src = local_source_path(r.fetch_url)
         if src is not None:
             sources.append(src)
@@ -300,8 +330,16 @@ def classify_error(exc: BaseException) -> tuple[bool, float | None, str]:
     return False, None, msg[:300]
 
 
-_TRANSIENT_MESSAGES = ("more expected", "content too short", "connection reset", "connection aborted",
-                       "remote end closed", "timed out", "incomplete read", "temporarily unavailable")
+_TRANSIENT_MESSAGES = (
+    "more expected",
+    "content too short",
+    "connection reset",
+    "connection aborted",
+    "remote end closed",
+    "timed out",
+    "incomplete read",
+    "temporarily unavailable",
+)
 
 
 def _probe_ok(path: Path, source: str) -> str | None:
@@ -330,8 +368,12 @@ def is_done(out_dir: Path, vid: str) -> bool:
         r = VideoRecord.read(rec)
     except Exception:
         return False
-    return (r.status == "ok" and r.video_path is not None and (out_dir / r.video_path).exists()
-            and (r.audio_path is None or (out_dir / r.audio_path).exists()))
+    return (
+        r.status == "ok"
+        and r.video_path is not None
+        and (out_dir / r.video_path).exists()
+        and (r.audio_path is None or (out_dir / r.audio_path).exists())
+    )
 
 
 def _split(vid: str, video: Path) -> tuple[Path, Path | None]:
@@ -355,14 +397,18 @@ def download_video(row: VideoRow, params: DownloadParams, out_dir: Path, sleep=t
 
     out_dir.mkdir(parents=True, exist_ok=True)
     vid = row.video_id
-    rec = VideoRecord(video_id=vid, url=row.url, status="failed", title=row.title, channel=row.channel, duration=row.duration)
+    rec = VideoRecord(
+        video_id=vid, url=row.url, status="failed", title=row.title, channel=row.channel, duration=row.duration
+    )
     info = None
     # a local source that is missing or empty fails here, named, with no attempt to retry
     rec.error = local_source_problem(row.fetch_url)
     for attempt in range(0 if rec.error else params.retries + 1):
         rec.attempts = attempt + 1
         try:
-            with yt_dlp.YoutubeDL(ydl_options(params, out_dir, vid, local=row.fetch_url.lower().startswith("file://"))) as ydl:
+            with yt_dlp.YoutubeDL(
+                ydl_options(params, out_dir, vid, local=row.fetch_url.lower().startswith("file://"))
+            ) as ydl:
                 info = ydl.sanitize_info(ydl.extract_info(row.fetch_url, download=True))
             break
         except (yt_dlp.utils.DownloadError, yt_dlp.utils.YoutubeDLError, OSError) as exc:
@@ -379,7 +425,9 @@ def download_video(row: VideoRow, params: DownloadParams, out_dir: Path, sleep=t
     if info is not None:
         files = [Path(d["filepath"]) for d in info.get("requested_downloads") or [] if d.get("filepath")]
         video = files[0] if files else None
-        problem = "yt-dlp reported no downloaded file" if video is None or not video.exists() else _probe_ok(video, row.url)
+        problem = (
+            "yt-dlp reported no downloaded file" if video is None or not video.exists() else _probe_ok(video, row.url)
+        )
         if problem:
             rec.error = problem
         else:
@@ -400,11 +448,21 @@ def download_video(row: VideoRow, params: DownloadParams, out_dir: Path, sleep=t
             rec.upload_date = row.upload_date or (None if local else info.get("upload_date"))
             rec.webpage_url = row.url if local else (info.get("webpage_url") or row.url)
             subs = info.get("requested_subtitles") or {}
-            rec.subtitle_paths = sorted(Path(s["filepath"]).name for s in subs.values() if s.get("filepath") and Path(s["filepath"]).exists())
+            rec.subtitle_paths = sorted(
+                Path(s["filepath"]).name for s in subs.values() if s.get("filepath") and Path(s["filepath"]).exists()
+            )
             # A slim info JSON: yt-dlp's full one can carry request headers and cookies.
             slim = {k: info.get(k) for k in INFO_FIELDS}
-            slim.update({"title": rec.title, "channel": rec.channel, "duration": rec.duration, "upload_date": rec.upload_date,
-                         "webpage_url": rec.webpage_url, "source_url": row.url})
+            slim.update(
+                {
+                    "title": rec.title,
+                    "channel": rec.channel,
+                    "duration": rec.duration,
+                    "upload_date": rec.upload_date,
+                    "webpage_url": rec.webpage_url,
+                    "source_url": row.url,
+                }
+            )
             write_json(out_dir / f"{vid}.info.json", slim)
             rec.info_path = f"{vid}.info.json"
     if rec.status != "ok":
@@ -427,8 +485,11 @@ def _download_task(task) -> dict:
     return {"status": rec.status, "error": rec.error, "attempts": rec.attempts}
 
 
-def run_download(params: DownloadParams, out_dir: Path, workers: int = 1, executor: str = "local", ray_address=None) -> dict:
-    from quiltkit.execution.runner import VideoTask, run_videos
+def run_download(
+    params: DownloadParams, out_dir: Path, workers: int = 1, executor: str = "local", ray_address=None
+) -> dict:
+    from quiltkit.execution.runner import run_videos
+    from quiltkit.execution.tasks import VideoTask
 
     rejected: list[str] = []
     rows = read_video_list(params.video_list, rejected=rejected)
@@ -446,16 +507,35 @@ def run_download(params: DownloadParams, out_dir: Path, workers: int = 1, execut
         marker = out_dir / f"{r.video_id}{RECORD_SUFFIX}"
         if marker.exists():
             marker.unlink()
-        tasks.append(VideoTask(r.video_id, marker, {"row": r.__dict__, "params": params.model_dump(), "out_dir": str(out_dir)}))
+        tasks.append(
+            VideoTask(r.video_id, marker, {"row": r.__dict__, "params": params.model_dump(), "out_dir": str(out_dir)})
+        )
     # yt-dlp's import (~0.5 s of CPU) is paid once here, not once per pool worker
-    results = run_videos(_download_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="download",
-                         warm=_import_yt_dlp)
+    results = run_videos(
+        _download_task,
+        tasks,
+        workers=workers,
+        executor=executor,
+        ray_address=ray_address,
+        desc="download",
+        warm=_import_yt_dlp,
+    )
     for r in results:  # a crash escaping download_video still leaves a record
         if r.status == "failed" and not (out_dir / f"{r.video_id}{RECORD_SUFFIX}").exists():
             row = next(x for x in todo if x.video_id == r.video_id)
-            VideoRecord(video_id=r.video_id, url=row.url, status="failed", error=(r.error or "")[:500]).write(out_dir / f"{r.video_id}{RECORD_SUFFIX}")
+            VideoRecord(video_id=r.video_id, url=row.url, status="failed", error=(r.error or "")[:500]).write(
+                out_dir / f"{r.video_id}{RECORD_SUFFIX}"
+            )
     ok = sum(r.status == "ok" for r in results)
     failed = sorted(r.video_id for r in results if r.status == "failed")
-    return {"videos": len(rows), "ok": ok + len(done), "downloaded": ok, "cached": len(done), "failed": len(failed), "failed_ids": failed,
-            "processed": len(todo), "reused": len(done),
-            "rejected_rows": rejected}
+    return {
+        "videos": len(rows),
+        "ok": ok + len(done),
+        "downloaded": ok,
+        "cached": len(done),
+        "failed": len(failed),
+        "failed_ids": failed,
+        "processed": len(todo),
+        "reused": len(done),
+        "rejected_rows": rejected,
+    }

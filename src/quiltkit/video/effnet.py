@@ -24,6 +24,7 @@ computes on (the square canvas costs twice the time per frame on these CPUs, for
 pixels). Every image gets the same canvas, so an image's features do not depend on the batch it
 is in. Heads saved before the canvas was 16:9 have no input_height and keep their square one.
 """
+
 from __future__ import annotations
 
 import json
@@ -107,7 +108,9 @@ class EffnetFeatures:
     _cache: dict[tuple[str, int, int], "EffnetFeatures"] = {}
     _lock = threading.Lock()
 
-    def __new__(cls, device: str = "cpu", input_size: int = DEFAULT_INPUT_SIZE, input_height: int = DEFAULT_INPUT_HEIGHT):
+    def __new__(
+        cls, device: str = "cpu", input_size: int = DEFAULT_INPUT_SIZE, input_height: int = DEFAULT_INPUT_HEIGHT
+    ):
         key = (str(device), int(input_size), int(input_height))
         with cls._lock:
             inst = cls._cache.get(key)
@@ -149,7 +152,9 @@ class EffnetFeatures:
         out = []
         with torch.inference_mode():
             for i in range(0, len(images), batch_size):
-                batch = np.stack([letterbox(im, self.input_size, self.input_height) for im in images[i : i + batch_size]])
+                batch = np.stack(
+                    [letterbox(im, self.input_size, self.input_height) for im in images[i : i + batch_size]]
+                )
                 # NHWC bytes viewed as NCHW are already channels_last
                 x = torch.from_numpy(batch).to(self.device).permute(0, 3, 1, 2).float()
                 x = ((x - self._mean) / self._std).contiguous(memory_format=torch.channels_last)
@@ -170,8 +175,10 @@ def _folded_checked(model):
     with torch.inference_mode():
         want, got = reference(x), model(x)
     if not torch.allclose(got, want, rtol=1e-3, atol=1e-3 * float(want.abs().max())):
-        raise RuntimeError(f"folding {n} batch norms into their convolutions changed {ARCH}'s output "
-                           f"(max difference {float((got - want).abs().max()):.3g}): this timm version orders its layers differently")
+        raise RuntimeError(
+            f"folding {n} batch norms into their convolutions changed {ARCH}'s output "
+            f"(max difference {float((got - want).abs().max()):.3g}): this timm version orders its layers differently"
+        )
     return n
 
 
@@ -198,8 +205,10 @@ class EffnetModel(LinearHead):
         if self._features is None:
             self._features = EffnetFeatures(self.device, self.input_size, self.input_height)
             if self.weights_sha256 and self._features.weights_sha256 != self.weights_sha256:
-                raise ValueError(f"this effnet head was fitted on backbone weights {self.weights_sha256[:12]}..., "
-                                 f"the installed package has {self._features.weights_sha256[:12]}...; retrain the model")
+                raise ValueError(
+                    f"this effnet head was fitted on backbone weights {self.weights_sha256[:12]}..., "
+                    f"the installed package has {self._features.weights_sha256[:12]}...; retrain the model"
+                )
         return self._features
 
     def features(self, images: Sequence[np.ndarray]) -> np.ndarray:
@@ -235,21 +244,35 @@ class EffnetModel(LinearHead):
         path = Path(path)
         d = read_model_json(path, "effnet")
         if d.get("feature_kind") != FEATURE_KIND:
-            raise ValueError(f"{path}: effnet features {d.get('feature_kind')!r} are not this code's {FEATURE_KIND!r}; retrain the model")
+            raise ValueError(
+                f"{path}: effnet features {d.get('feature_kind')!r} are not this code's {FEATURE_KIND!r}; "
+                "retrain the model"
+            )
         with_stain = bool(d["with_stain"])
         if with_stain and d.get("stain_feature_names") != FEATURE_NAMES:
             raise ValueError(f"{path}: stain feature names differ from this code's; retrain the model")
         n = N_FEATURES + (len(FEATURE_NAMES) if with_stain else 0)
         if not (len(d["scaler_mean"]) == len(d["scaler_scale"]) == len(d["coef"]) == n):
             raise ValueError(f"{path}: expected {n} weights, found {len(d['coef'])}")
-        return cls(np.array(d["scaler_mean"]), np.array(d["scaler_scale"]), np.array(d["coef"]), float(d["intercept"]),
-                   input_size=int(d["input_size"]), with_stain=with_stain, weights_sha256=d.get("backbone_sha256"),
-                   # a head saved before the 16:9 canvas has no input_height: its canvas was square
-                   input_height=int(d.get("input_height", d["input_size"])),
-                   info=d.get("info"), device=device, batch_size=batch_size)
+        return cls(
+            np.array(d["scaler_mean"]),
+            np.array(d["scaler_scale"]),
+            np.array(d["coef"]),
+            float(d["intercept"]),
+            input_size=int(d["input_size"]),
+            with_stain=with_stain,
+            weights_sha256=d.get("backbone_sha256"),
+            # a head saved before the 16:9 canvas has no input_height: its canvas was square
+            input_height=int(d.get("input_height", d["input_size"])),
+            info=d.get("info"),
+            device=device,
+            batch_size=batch_size,
+        )
 
 
-def joint_features(extractor: EffnetFeatures, images: Sequence[np.ndarray], with_stain: bool, batch_size: int = 32) -> np.ndarray:
+def joint_features(
+    extractor: EffnetFeatures, images: Sequence[np.ndarray], with_stain: bool, batch_size: int = 32
+) -> np.ndarray:
     """(n, 1280 [+ 18]) float64: the network's features, then the stain features."""
     from quiltkit.video.histology import stain_features
 
@@ -259,9 +282,17 @@ def joint_features(extractor: EffnetFeatures, images: Sequence[np.ndarray], with
     return f
 
 
-def train_effnet_model(labels_csv: Path | str, seed: int = 0, test_fraction: float = 0.25, C: float = 0.1, device: str = "cpu",
-                       with_stain: bool = True, batch_size: int = 32, input_size: int = DEFAULT_INPUT_SIZE,
-                       input_height: int = DEFAULT_INPUT_HEIGHT) -> tuple[EffnetModel, dict]:
+def train_effnet_model(
+    labels_csv: Path | str,
+    seed: int = 0,
+    test_fraction: float = 0.25,
+    C: float = 0.1,
+    device: str = "cpu",
+    with_stain: bool = True,
+    batch_size: int = 32,
+    input_size: int = DEFAULT_INPUT_SIZE,
+    input_height: int = DEFAULT_INPUT_HEIGHT,
+) -> tuple[EffnetModel, dict]:
     """Fit the head on a stratified split and report held-out accuracy, precision and recall (the
     metric names of train_stain_model), then refit on every label for the saved model. The
     frozen features are computed once for all images."""
@@ -277,9 +308,18 @@ def train_effnet_model(labels_csv: Path | str, seed: int = 0, test_fraction: flo
     X = np.concatenate(chunks)
     y = np.array([lab for _, lab in rows])
     sc, clf, metrics = fit_logistic_head(X, y, seed, test_fraction, C, max_iter=5000)
-    model = EffnetModel(sc.mean_.copy(), sc.scale_.copy(), clf.coef_[0].copy(), float(clf.intercept_[0]), input_size=input_size,
-                        input_height=input_height, with_stain=with_stain, weights_sha256=ext.weights_sha256,
-                        info={"trained_on": str(labels_csv), "seed": seed, "C": C, **metrics},
-                        device=device, batch_size=batch_size)
+    model = EffnetModel(
+        sc.mean_.copy(),
+        sc.scale_.copy(),
+        clf.coef_[0].copy(),
+        float(clf.intercept_[0]),
+        input_size=input_size,
+        input_height=input_height,
+        with_stain=with_stain,
+        weights_sha256=ext.weights_sha256,
+        info={"trained_on": str(labels_csv), "seed": seed, "C": C, **metrics},
+        device=device,
+        batch_size=batch_size,
+    )
     model._features = ext
     return model, metrics

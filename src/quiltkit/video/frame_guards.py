@@ -26,6 +26,7 @@ them out of its hands:
 Both work on a copy shrunk to a fixed size, so they cost a few milliseconds per frame, and
 both are pure functions of the pixels.
 """
+
 from __future__ import annotations
 
 import cv2

@@ -24,6 +24,7 @@ are per image; a GPU's kernels may differ in the last bits). Memory stays flat i
 the queue holds fewer than batch_size images plus the last queued scene's (its keyframe,
 medians, <= max_fallback_images fallback frames), on top of the open scene's.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,7 +42,16 @@ from quiltkit.contracts import ChunkImage, FrameAnalysis, Keyframe, Scene
 from quiltkit.io import atomic_write_bytes
 from quiltkit.video.decode import VideoFile, VideoInputError, open_video
 from quiltkit.video.histology import HistologyClassifier
-from quiltkit.video.quality import hamming, magnification, phash, sharpness, thumb, thumb_difference, thumb_distance, to_gray
+from quiltkit.video.quality import (
+    hamming,
+    magnification,
+    phash,
+    sharpness,
+    thumb,
+    thumb_difference,
+    thumb_distance,
+    to_gray,
+)
 from quiltkit.video.scenes import SceneCutter
 from quiltkit.video.stable import StableInterval, StableTracker
 
@@ -53,7 +63,6 @@ MERGE_DIFF = 0.03  # thumbnail difference below which two stable medians of a sc
 # does not turn a slide into tissue. On the demo, slides' middle frames score <= 0.04 (25 of
 # 29 intervals), tissue's >= 0.95.
 CLEARLY_NOT_HISTOLOGY = 0.25
-
 
 
 @dataclass
@@ -84,20 +93,33 @@ def _fit(w: int, h: int, max_side: int) -> tuple[int, int]:
 
 
 class _Analyser:
-    def __init__(self, video_id: str, params: FramesParams, clf: HistologyClassifier, img_dir: Path, img_rel: str, seed: int):
+    def __init__(
+        self, video_id: str, params: FramesParams, clf: HistologyClassifier, img_dir: Path, img_rel: str, seed: int
+    ):
         self.vid = video_id
         self.p = params
         self.clf = clf
         self.img_dir = img_dir
         self.img_rel = img_rel
         self.thr = params.histology.threshold
-        self.stable = StableTracker(params.stable.crop_size, params.stable.ssim_threshold, params.stable.min_stable_seconds,
-                                    np.random.default_rng(seed), cap=params.stable.median_frames)
+        self.stable = StableTracker(
+            params.stable.crop_size,
+            params.stable.ssim_threshold,
+            params.stable.min_stable_seconds,
+            np.random.default_rng(seed),
+            cap=params.stable.median_frames,
+        )
         self.scenes: list[Scene] = []
         self.keyframes: list[Keyframe] = []
         self.images: list[ChunkImage] = []
         self.queue: list[_SceneState] = []  # closed scenes waiting for the classifier
-        self.counts = {"blurred_rejected": 0, "median_images": 0, "keyframe_images": 0, "duplicates": 0, "stable_intervals": 0}
+        self.counts = {
+            "blurred_rejected": 0,
+            "median_images": 0,
+            "keyframe_images": 0,
+            "duplicates": 0,
+            "stable_intervals": 0,
+        }
 
     def prob(self, rgb: np.ndarray) -> float:
         return float(self.clf.predict_proba([rgb])[0])
@@ -152,7 +174,9 @@ class _Analyser:
         queue, self.queue = self.queue, []
         if not queue:
             return
-        probs = iter(self.clf.predict_proba([rgb for sc in queue for rgb in (sc.keyframe[1], *(c.rgb for c in sc.medians))]))
+        probs = iter(
+            self.clf.predict_proba([rgb for sc in queue for rgb in (sc.keyframe[1], *(c.rgb for c in sc.medians))])
+        )
         histology = []
         for sc in queue:
             p = float(next(probs))
@@ -161,8 +185,16 @@ class _Analyser:
             sc.medians = self._accept_medians(sc.medians)
             kt, krgb = sc.keyframe
             is_h = p >= self.thr
-            self.keyframes.append(Keyframe(index=len(self.keyframes), time=round(kt, 3), scene_index=sc.index,
-                                           histology_prob=round(p, 4), is_histology=is_h, sharpness=round(sharpness(krgb), 2)))
+            self.keyframes.append(
+                Keyframe(
+                    index=len(self.keyframes),
+                    time=round(kt, 3),
+                    scene_index=sc.index,
+                    histology_prob=round(p, 4),
+                    is_histology=is_h,
+                    sharpness=round(sharpness(krgb), 2),
+                )
+            )
             if is_h:
                 histology.append((sc, p))
         # Scenes with an accepted median keep their medians; the rest fall back to their keyframe
@@ -175,7 +207,11 @@ class _Analyser:
                 fb = sc.fallback
                 ps = [p, *(float(next(later_probs)) for _ in fb[1:])]
                 ends = [t for t, _ in fb[1:]] + [sc.end]
-                cands = [_Candidate(t, t_end, rgb, "keyframe", 1, pi) for (t, rgb), t_end, pi in zip(fb, ends, ps) if pi >= self.thr]
+                cands = [
+                    _Candidate(t, t_end, rgb, "keyframe", 1, pi)
+                    for (t, rgb), t_end, pi in zip(fb, ends, ps)
+                    if pi >= self.thr
+                ]
             for c in cands:
                 self._emit(sc.index, c)
 
@@ -202,7 +238,13 @@ class _Analyser:
         sharp = sharpness(c.rgb)
         if sharp < self.p.histology.blur_min_laplacian_var:
             self.counts["blurred_rejected"] += 1
-            log.info("%s: scene %d image at %.1fs rejected as blurred (laplacian var %.1f)", self.vid, scene_index, c.start, sharp)
+            log.info(
+                "%s: scene %d image at %.1fs rejected as blurred (laplacian var %.1f)",
+                self.vid,
+                scene_index,
+                c.start,
+                sharp,
+            )
             return
         image_id = f"{self.vid}_{len(self.images)}"
         ext = self.p.image_format
@@ -211,15 +253,30 @@ class _Analyser:
             raise RuntimeError(f"{self.vid}: could not encode image {image_id}")
         atomic_write_bytes(self.img_dir / f"{image_id}.{ext}", buf.tobytes())
         h = phash(c.rgb)
-        dup = next((im.image_id for im in self.images if im.phash and hamming(im.phash, h) <= self.p.duplicate_hamming), None)
+        dup = next(
+            (im.image_id for im in self.images if im.phash and hamming(im.phash, h) <= self.p.duplicate_hamming), None
+        )
         if dup:
             self.counts["duplicates"] += 1
         self.counts["median_images" if c.method == "median" else "keyframe_images"] += 1
-        self.images.append(ChunkImage(
-            image_id=image_id, path=f"{self.img_rel}/{image_id}.{ext}", start=round(c.start, 3), end=round(c.end, 3),
-            scene_index=scene_index, method=c.method, n_frames=c.n_frames, histology_prob=round(c.prob, 4),
-            magnification=magnification(c.rgb, *self.p.magnification_thresholds), width=int(c.rgb.shape[1]), height=int(c.rgb.shape[0]),
-            sharpness=round(sharp, 2), phash=h, duplicate_of=dup))
+        self.images.append(
+            ChunkImage(
+                image_id=image_id,
+                path=f"{self.img_rel}/{image_id}.{ext}",
+                start=round(c.start, 3),
+                end=round(c.end, 3),
+                scene_index=scene_index,
+                method=c.method,
+                n_frames=c.n_frames,
+                histology_prob=round(c.prob, 4),
+                magnification=magnification(c.rgb, *self.p.magnification_thresholds),
+                width=int(c.rgb.shape[1]),
+                height=int(c.rgb.shape[0]),
+                sharpness=round(sharp, 2),
+                phash=h,
+                duplicate_of=dup,
+            )
+        )
 
 
 class _Ticker:
@@ -240,25 +297,46 @@ class _Ticker:
         return True
 
 
-def analyse_video(video_id: str, video_path: Path | str, out_json: Path, img_dir: Path, img_rel: str,
-                  params: FramesParams, clf: HistologyClassifier, seed: int = 0) -> FrameAnalysis:
+def analyse_video(
+    video_id: str,
+    video_path: Path | str,
+    out_json: Path,
+    img_dir: Path,
+    img_rel: str,
+    params: FramesParams,
+    clf: HistologyClassifier,
+    seed: int = 0,
+) -> FrameAnalysis:
     """Analyse one video and write its FrameAnalysis (and images). Bad input is recorded as a
     failed analysis with the reason, never raised: one broken file must not stop the stage."""
     t0 = time.time()
     try:
         video = open_video(video_path)
     except VideoInputError as err:
-        fa = FrameAnalysis(video_id=video_id, status="failed", error=str(err), seconds_elapsed=round(time.time() - t0, 2))
+        fa = FrameAnalysis(
+            video_id=video_id, status="failed", error=str(err), seconds_elapsed=round(time.time() - t0, 2)
+        )
         fa.write(out_json)
         return fa
     with video:  # one open for the facts and the frames: the file's head is read once
         return _analyse(video_id, video, out_json, img_dir, img_rel, params, clf, seed, t0)
 
 
-def _analyse(video_id: str, video: VideoFile, out_json: Path, img_dir: Path, img_rel: str,
-             params: FramesParams, clf: HistologyClassifier, seed: int, t0: float) -> FrameAnalysis:
+def _analyse(
+    video_id: str,
+    video: VideoFile,
+    out_json: Path,
+    img_dir: Path,
+    img_rel: str,
+    params: FramesParams,
+    clf: HistologyClassifier,
+    seed: int,
+    t0: float,
+) -> FrameAnalysis:
     video_path, info = video.path, video.info
-    fa = FrameAnalysis(video_id=video_id, fps=info.fps, duration=round(info.duration, 3), width=info.width, height=info.height)
+    fa = FrameAnalysis(
+        video_id=video_id, fps=info.fps, duration=round(info.duration, 3), width=info.width, height=info.height
+    )
     aw, ah = _fit(info.width, info.height, params.max_side)
     ds = params.scenes.downscale
     dw, dh = max(2, aw // ds // 2 * 2), max(2, ah // ds // 2 * 2)
@@ -316,7 +394,9 @@ def _analyse(video_id: str, video: VideoFile, out_json: Path, img_dir: Path, img
         return fa
     decoded = last_t + 1.0 / info.fps  # with reference-only decoding, short by the skipped tail frames at most
     if decode_error or (info.duration > 0 and decoded < 0.95 * info.duration):
-        fa.error = f"{video_path}: truncated: analysed {decoded:.1f}s of {info.duration:.1f}s" + (f" ({decode_error})" if decode_error else "")
+        fa.error = f"{video_path}: truncated: analysed {decoded:.1f}s of {info.duration:.1f}s" + (
+            f" ({decode_error})" if decode_error else ""
+        )
         log.warning("%s", fa.error)
     fa.duration = round(max(fa.duration, decoded), 3)
     fa.scenes, fa.keyframes, fa.images = an.scenes, an.keyframes, an.images
@@ -325,8 +405,10 @@ def _analyse(video_id: str, video: VideoFile, out_json: Path, img_dir: Path, img
     fa.counts = dict(an.counts)
     if fa.histology_share < params.histology.min_video_histology_share:
         fa.status = "skipped"
-        fa.error = (f"histology keyframe share {fa.histology_share:.3f} < frames.histology.min_video_histology_share "
-                    f"{params.histology.min_video_histology_share}: not a histology video")
+        fa.error = (
+            f"histology keyframe share {fa.histology_share:.3f} < frames.histology.min_video_histology_share "
+            f"{params.histology.min_video_histology_share}: not a histology video"
+        )
         fa.images = []
         shutil.rmtree(img_dir, ignore_errors=True)
         log.info("%s: skipped: %s", video_id, fa.error)

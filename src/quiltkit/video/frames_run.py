@@ -1,5 +1,6 @@
 """The frames stage over many videos: tasks from download records, a per-process classifier,
 per-video FrameAnalysis files, and the stage metrics."""
+
 from __future__ import annotations
 
 import logging
@@ -8,9 +9,10 @@ from pathlib import Path
 
 from quiltkit.config import FramesParams, HistologyParams
 from quiltkit.contracts import RECORD_SUFFIX, ContractError, FrameAnalysis, VideoRecord
-from quiltkit.execution.runner import VideoTask, run_videos, work_counts
+from quiltkit.execution.runner import run_videos, work_counts
+from quiltkit.execution.tasks import VideoTask
+from quiltkit.video.classifiers import load_classifier
 from quiltkit.video.frames import analyse_video
-from quiltkit.video.histology import load_classifier
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +20,16 @@ _CLASSIFIER = {}  # one classifier per worker process, keyed by its settings
 
 
 def _load(h: HistologyParams):
-    return load_classifier(h.backend, h.model_path, h.timm_model, h.device, guard=h.text_guard,
-                           text_max_fraction=h.text_max_fraction, crop_chrome=h.crop_chrome, batch_size=h.batch_size)
+    return load_classifier(
+        h.backend,
+        h.model_path,
+        h.timm_model,
+        h.device,
+        guard=h.text_guard,
+        text_max_fraction=h.text_max_fraction,
+        crop_chrome=h.crop_chrome,
+        batch_size=h.batch_size,
+    )
 
 
 def process_classifier(h: HistologyParams):
@@ -43,11 +53,21 @@ def _frames_task(task: VideoTask) -> dict:
     clf = process_classifier(params.histology)
     out_dir = Path(a["out_dir"])
     try:
-        fa = analyse_video(task.video_id, a["video_path"], task.output, out_dir / task.video_id,
-                           f"{a['out_rel']}/{task.video_id}", params, clf, seed=a["seed"])
+        fa = analyse_video(
+            task.video_id,
+            a["video_path"],
+            task.output,
+            out_dir / task.video_id,
+            f"{a['out_rel']}/{task.video_id}",
+            params,
+            clf,
+            seed=a["seed"],
+        )
     except Exception as exc:  # a bug, not bad input: record it (the metrics count it) and retry next run
         log.exception("frames: %s: internal error", task.video_id)
-        fa = FrameAnalysis(video_id=task.video_id, status="failed", error=f"{INTERNAL_ERROR} {type(exc).__name__}: {exc}")
+        fa = FrameAnalysis(
+            video_id=task.video_id, status="failed", error=f"{INTERNAL_ERROR} {type(exc).__name__}: {exc}"
+        )
         fa.write(task.output)
     return {"status": fa.status, "error": fa.error}
 
@@ -80,20 +100,46 @@ def frame_tasks(download_dir: Path, out_dir: Path, params: FramesParams, seed: i
         out = out_dir / f"{rec.video_id}.json"
         if rec.status != "ok" or not rec.video_path:
             if not out.exists():
-                FrameAnalysis(video_id=rec.video_id, status="failed", error=f"{DOWNLOAD_FAILED} {rec.status}: {rec.error}").write(out)
+                FrameAnalysis(
+                    video_id=rec.video_id, status="failed", error=f"{DOWNLOAD_FAILED} {rec.status}: {rec.error}"
+                ).write(out)
             continue
         if out.exists() and _retry_on_rerun(out):
             out.unlink()
-        tasks.append(VideoTask(rec.video_id, out, {
-            "video_path": str(download_dir / rec.video_path), "params": params.model_dump(), "out_dir": str(out_dir),
-            "out_rel": out_rel, "seed": seed}))
+        tasks.append(
+            VideoTask(
+                rec.video_id,
+                out,
+                {
+                    "video_path": str(download_dir / rec.video_path),
+                    "params": params.model_dump(),
+                    "out_dir": str(out_dir),
+                    "out_rel": out_rel,
+                    "seed": seed,
+                },
+            )
+        )
     return tasks
 
 
 def summarise(out_dir: Path, wall: float) -> dict:
-    m = {"videos": 0, "ok": 0, "failed": 0, "skipped": 0, "truncated": 0, "scenes": 0, "keyframes": 0, "histology_keyframes": 0,
-         "chunk_images": 0, "median_images": 0, "keyframe_images": 0, "duplicate_images": 0, "blurred_rejected": 0,
-         "video_seconds": 0.0, "analysis_seconds": 0.0}
+    m = {
+        "videos": 0,
+        "ok": 0,
+        "failed": 0,
+        "skipped": 0,
+        "truncated": 0,
+        "scenes": 0,
+        "keyframes": 0,
+        "histology_keyframes": 0,
+        "chunk_images": 0,
+        "median_images": 0,
+        "keyframe_images": 0,
+        "duplicate_images": 0,
+        "blurred_rejected": 0,
+        "video_seconds": 0.0,
+        "analysis_seconds": 0.0,
+    }
     failed, skipped = [], []
     for p in sorted(out_dir.glob("*.json")):
         fa = FrameAnalysis.read(p)
@@ -123,8 +169,15 @@ def summarise(out_dir: Path, wall: float) -> dict:
     return m
 
 
-def run_frames(params: FramesParams, download_dir: Path, out_dir: Path, seed: int, workers: int = 1,
-               executor: str = "local", ray_address=None) -> dict:
+def run_frames(
+    params: FramesParams,
+    download_dir: Path,
+    out_dir: Path,
+    seed: int,
+    workers: int = 1,
+    executor: str = "local",
+    ray_address=None,
+) -> dict:
     t0 = time.time()
     out_dir.mkdir(parents=True, exist_ok=True)
     # Load here so a missing or wrong model fails the stage before any video is touched.
@@ -136,6 +189,13 @@ def run_frames(params: FramesParams, download_dir: Path, out_dir: Path, seed: in
     except ValueError:
         out_rel = out_dir.resolve().as_posix()
     tasks = frame_tasks(download_dir, out_dir, params, seed, out_rel)
-    results = run_videos(_frames_task, tasks, workers=workers, executor=executor, ray_address=ray_address, desc="frames",
-                         resources=ray_resources(params))
+    results = run_videos(
+        _frames_task,
+        tasks,
+        workers=workers,
+        executor=executor,
+        ray_address=ray_address,
+        desc="frames",
+        resources=ray_resources(params),
+    )
     return {**summarise(out_dir, time.time() - t0), **work_counts(results)}

@@ -15,6 +15,7 @@ Users who have a real network can select the "timm" backend and point it at thei
 GuardedClassifier (quiltkit.video.frame_guards: text-dominated frames score 0, tissue inside
 viewer chrome is classified without the chrome).
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,9 +27,8 @@ from typing import Protocol, Sequence
 import cv2
 import numpy as np
 
-from quiltkit.io import atomic_write_text
-from quiltkit.video.linear_head import LinearHead, fit_logistic_head, read_model_json  # noqa: F401 (re-exported)
 from quiltkit.video.frame_guards import DEFAULT_TEXT_MAX_FRACTION, text_dominated, tissue_region
+from quiltkit.video.linear_head import LinearHead, fit_logistic_head, read_model_json  # noqa: F401 (re-exported)
 from quiltkit.video.stain import rgb_to_hed
 
 FEATURE_SIZE = 160  # frames are shrunk to this long side before features: colour stats do not need more
@@ -46,10 +46,24 @@ class HistologyClassifier(Protocol):
 
 
 FEATURE_NAMES = [
-    "h_mean", "h_std", "e_mean", "e_std", "d_mean",
-    "sat_mean", "sat_std", "val_mean", "val_std",
-    "white_frac", "black_frac", "pinkpurple_frac", "colourfulness",
-    "grad_mean", "grad_std", "edge_frac", "gray_entropy", "gray_levels_used",
+    "h_mean",
+    "h_std",
+    "e_mean",
+    "e_std",
+    "d_mean",
+    "sat_mean",
+    "sat_std",
+    "val_mean",
+    "val_std",
+    "white_frac",
+    "black_frac",
+    "pinkpurple_frac",
+    "colourfulness",
+    "grad_mean",
+    "grad_std",
+    "edge_frac",
+    "gray_entropy",
+    "gray_levels_used",
 ]
 
 
@@ -92,11 +106,24 @@ def stain_features(rgb: np.ndarray) -> np.ndarray:
     levels = (hist > 0.001 * hist.sum()).mean()
     return np.array(
         [
-            hed[..., 0].mean() * 10, hed[..., 0].std() * 10, hed[..., 1].mean() * 10, hed[..., 1].std() * 10,
+            hed[..., 0].mean() * 10,
+            hed[..., 0].std() * 10,
+            hed[..., 1].mean() * 10,
+            hed[..., 1].std() * 10,
             hed[..., 2].mean() * 10,
-            sat.mean(), sat.std(), val.mean(), val.std(),
-            white, black, pinkpurple, colourfulness,
-            grad.mean(), grad.std(), (grad > 0.25).mean(), entropy, levels,
+            sat.mean(),
+            sat.std(),
+            val.mean(),
+            val.std(),
+            white,
+            black,
+            pinkpurple,
+            colourfulness,
+            grad.mean(),
+            grad.std(),
+            (grad > 0.25).mean(),
+            entropy,
+            levels,
         ],
         dtype=np.float64,
     )
@@ -130,8 +157,14 @@ class StainModel(LinearHead):
         d = read_model_json(path, "stain")
         if d["feature_names"] != FEATURE_NAMES:
             raise ValueError(f"{path}: feature names differ from this code's; retrain the model")
-        return cls(FEATURE_NAMES, np.array(d["scaler_mean"]), np.array(d["scaler_scale"]),
-                   np.array(d["coef"]), float(d["intercept"]), info=d.get("info"))
+        return cls(
+            FEATURE_NAMES,
+            np.array(d["scaler_mean"]),
+            np.array(d["scaler_scale"]),
+            np.array(d["coef"]),
+            float(d["intercept"]),
+            info=d.get("info"),
+        )
 
 
 def read_labels(labels_csv: Path | str) -> list[tuple[Path, int]]:
@@ -165,7 +198,9 @@ def load_rgb(path: Path | str) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def train_stain_model(labels_csv: Path | str, seed: int = 0, test_fraction: float = 0.25, C: float = 1.0) -> tuple[StainModel, dict]:
+def train_stain_model(
+    labels_csv: Path | str, seed: int = 0, test_fraction: float = 0.25, C: float = 1.0
+) -> tuple[StainModel, dict]:
     """The stain head on labelled frames (fit_logistic_head's recipe)."""
     from tqdm import tqdm
 
@@ -173,8 +208,14 @@ def train_stain_model(labels_csv: Path | str, seed: int = 0, test_fraction: floa
     X = np.stack([stain_features(load_rgb(p)) for p, _ in tqdm(rows, desc="features", unit="img")])
     y = np.array([lab for _, lab in rows])
     sc, clf, metrics = fit_logistic_head(X, y, seed, test_fraction, C)
-    model = StainModel(FEATURE_NAMES, sc.mean_.copy(), sc.scale_.copy(), clf.coef_[0].copy(), float(clf.intercept_[0]),
-                       info={"trained_on": str(labels_csv), "seed": seed, **metrics})
+    model = StainModel(
+        FEATURE_NAMES,
+        sc.mean_.copy(),
+        sc.scale_.copy(),
+        clf.coef_[0].copy(),
+        float(clf.intercept_[0]),
+        info={"trained_on": str(labels_csv), "seed": seed, **metrics},
+    )
     return model, metrics
 
 
@@ -204,7 +245,10 @@ class TimmClassifier:
             except RuntimeError as err:
                 last_err = err
         else:
-            raise ValueError(f"{checkpoint}: state_dict does not fit timm model {arch!r} with a 1- or 2-class head: {str(last_err)[:300]}")
+            raise ValueError(
+                f"{checkpoint}: state_dict does not fit timm model {arch!r} with a 1- or 2-class head: "
+                f"{str(last_err)[:300]}"
+            )
         self.n_out = n_out
         self.model = model.eval().to(device)
         self.device = device
@@ -219,16 +263,18 @@ class TimmClassifier:
         if len(images) == 0:
             return np.zeros(0)
         h, w = self.size
-        batch = np.stack([(cv2.resize(im, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0 - self.mean) / self.std for im in images])
+        batch = np.stack(
+            [
+                (cv2.resize(im, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0 - self.mean) / self.std
+                for im in images
+            ]
+        )
         x = torch.from_numpy(batch).permute(0, 3, 1, 2).contiguous().to(self.device)
         with torch.inference_mode():
             logits = self.model(x).float()
         if self.n_out == 2:
             return torch.softmax(logits, dim=1)[:, 1].cpu().numpy()
         return torch.sigmoid(logits[:, 0]).cpu().numpy()
-
-
-DEFAULT_MODEL = "outputs/histo_classifier/model.json"  # the stain or effnet model the histo_classifier stage trains
 
 
 # ------------------------------------------------------------------------------------------
@@ -241,7 +287,9 @@ class GuardedClassifier:
     tissue rectangle when application chrome frames one (crop_chrome), else whole. All the
     images that reach the inner classifier go to it in one call."""
 
-    def __init__(self, inner: HistologyClassifier, text_max_fraction: float = DEFAULT_TEXT_MAX_FRACTION, crop_chrome: bool = True):
+    def __init__(
+        self, inner: HistologyClassifier, text_max_fraction: float = DEFAULT_TEXT_MAX_FRACTION, crop_chrome: bool = True
+    ):
         self.inner = inner
         self.text_max_fraction = text_max_fraction
         self.crop_chrome = crop_chrome
@@ -263,55 +311,3 @@ class GuardedClassifier:
         if todo:
             out[[i for i, _ in todo]] = self.inner.predict_proba([im for _, im in todo])
         return out
-
-
-def load_classifier(backend: str, model_path: str | None, timm_model: str | None = None, device: str = "cpu", *,
-                    guard: bool = False, text_max_fraction: float = DEFAULT_TEXT_MAX_FRACTION, crop_chrome: bool = True,
-                    batch_size: int = 32) -> HistologyClassifier:
-    """The classifier of `backend` (effnet | stain | timm); with guard, behind GuardedClassifier."""
-    if backend == "stain":
-        clf = StainModel.load(model_path or DEFAULT_MODEL)
-    elif backend == "effnet":
-        from quiltkit.video.effnet import EffnetModel
-
-        clf = EffnetModel.load(model_path or DEFAULT_MODEL, device=device, batch_size=batch_size)
-    elif backend == "timm":
-        if not model_path or not timm_model:
-            raise ValueError("frames.histology.backend=timm needs both model_path (a state_dict) and timm_model (architecture name)")
-        clf = TimmClassifier(timm_model, model_path, device)
-    else:
-        raise ValueError(f"unknown histology backend {backend!r} (effnet | stain | timm)")
-    return GuardedClassifier(clf, text_max_fraction, crop_chrome) if guard else clf
-
-
-# ------------------------------------------------------------------------------------------
-# the histo_classifier stage: train a head, or check a user's model
-
-
-def train_classifier(backend: str, train_frames: Path | str, seed: int = 0, device: str = "cpu", with_stain: bool = True):
-    """Train the effnet or stain head on a folder of labelled frames (its labels.csv)."""
-    labels = Path(train_frames) / "labels.csv"
-    if not labels.is_file():
-        raise FileNotFoundError(f"frames.histology.train_frames={str(train_frames)!r}: no labels.csv (filepath,label) in it")
-    if backend == "stain":
-        return train_stain_model(labels, seed=seed)
-    if backend == "effnet":
-        from quiltkit.video.effnet import train_effnet_model
-
-        return train_effnet_model(labels, seed=seed, device=device, with_stain=with_stain)
-    raise ValueError(f"frames.histology.backend={backend!r} has no training here: give model_path (a checkpoint) instead")
-
-
-def train_or_check_classifier(h, out_dir: Path, seed: int = 0) -> dict:
-    """`h` is HistologyParams. With h.model_path, nothing is trained: the model must load (so a
-    wrong file fails here, not an hour later in the frames stage) and is recorded in
-    out_dir/model_source.json. Otherwise the head is trained on h.train_frames into
-    out_dir/model.json. Returns the stage's metrics."""
-    out_dir = Path(out_dir)
-    if h.model_path:
-        load_classifier(h.backend, h.model_path, h.timm_model, h.device)
-        atomic_write_text(out_dir / "model_source.json", json.dumps({"backend": h.backend, "model_path": h.model_path, "trained": False}) + "\n")
-        return {"backend": h.backend, "trained": 0}
-    model, metrics = train_classifier(h.backend, h.train_frames, seed=seed, device=h.device, with_stain=h.with_stain_features)
-    model.save(out_dir / "model.json")
-    return {**metrics, "backend": h.backend, "trained": 1}

@@ -5,6 +5,7 @@ standardising scaler, a logistic regression, and a JSON file that says which bac
 (they share the default model path, so the file must say which kind it is). The recipe that fits
 the head, the decision it computes and the fields it writes live here once.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,13 @@ class LinearHead:
         return 1.0 / (1.0 + np.exp(-self.decision(feats)))
 
     def head_fields(self) -> dict:
-        return {"scaler_mean": self.mean.tolist(), "scaler_scale": self.scale.tolist(), "coef": self.coef.tolist(),
-                "intercept": float(self.intercept), "info": self.info or {}}
+        return {
+            "scaler_mean": self.mean.tolist(),
+            "scaler_scale": self.scale.tolist(),
+            "coef": self.coef.tolist(),
+            "intercept": float(self.intercept),
+            "info": self.info or {},
+        }
 
     def to_json(self) -> str:
         raise NotImplementedError
@@ -48,19 +54,24 @@ def read_model_json(path: Path | str, backend: str) -> dict:
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: {backend} histology model not found (run the histo_classifier stage)") from None
+        raise FileNotFoundError(
+            f"{path}: {backend} histology model not found (run the histo_classifier stage)"
+        ) from None
     except json.JSONDecodeError as err:
         raise ValueError(f"{path}: not a histology model JSON ({err})") from None
     kind = d.get("backend") if isinstance(d, dict) else None
     if kind != backend:
-        raise ValueError(f"{path}: holds a {kind!r} histology model, not the {backend!r} model that "
-                         f"frames.histology.backend={backend!r} needs; retrain it (histo_classifier stage) or set the backend to {kind!r}")
+        raise ValueError(
+            f"{path}: holds a {kind!r} histology model, not the {backend!r} model that "
+            f"frames.histology.backend={backend!r} needs; retrain it (histo_classifier stage) "
+            f"or set the backend to {kind!r}"
+        )
     return d
 
 
-
-def fit_logistic_head(X: np.ndarray, y: np.ndarray, seed: int = 0, test_fraction: float = 0.25, C: float = 1.0,
-                      max_iter: int = 2000):
+def fit_logistic_head(
+    X: np.ndarray, y: np.ndarray, seed: int = 0, test_fraction: float = 0.25, C: float = 1.0, max_iter: int = 2000
+):
     """The recipe every trained head shares: fit a standardised logistic regression on a
     stratified split and report held-out accuracy, precision and recall; then refit on every
     label for the saved model (the held-out numbers describe the recipe, the saved weights use

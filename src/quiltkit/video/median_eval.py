@@ -16,6 +16,7 @@ a single frame of the same interval against that clean view.
     sharpness        variance of the Laplacian of the image, next to that of the clean view
                      (a median of a truly still view must not blur it)
 """
+
 from __future__ import annotations
 
 import cv2
@@ -32,8 +33,8 @@ def difference(img: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, float, f
     if img.shape != clean.shape:
         raise ValueError(f"image {img.shape} and clean view {clean.shape} differ in size")
     diff = img.astype(np.float32) - clean.astype(np.float32)
-    mse = float((diff ** 2).mean())
-    return diff, float(np.abs(diff).mean()), (10 * np.log10(255.0 ** 2 / mse) if mse > 0 else float("inf"))
+    mse = float((diff**2).mean())
+    return diff, float(np.abs(diff).mean()), (10 * np.log10(255.0**2 / mse) if mse > 0 else float("inf"))
 
 
 def image_vs_clean(img: np.ndarray, clean: np.ndarray, outlier: int = OUTLIER, min_blob: int = MIN_BLOB) -> dict:

@@ -3,6 +3,7 @@
 None of these need a model. They exist so that a chunk image carries enough facts for later
 stages (pairing, dataset dedup, the card) to make decisions without decoding the video again.
 """
+
 from __future__ import annotations
 
 import cv2

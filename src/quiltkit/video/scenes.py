@@ -10,6 +10,7 @@ simple detector for exactly that case: the fraction of pixels whose grey level j
 two frames, counted as a cut only when it is an isolated spike (a pan or a zoom changes many
 pixels on every frame; a pointer moving changes very few). A third one finds crossfades.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -106,7 +107,9 @@ class SceneCutter:
         self.min_gap = params.min_scene_seconds
         min_len = max(1, int(round(params.min_scene_seconds * fps)))
         if params.detector == "content":
-            self.detector = ContentDetector(threshold=params.threshold, min_scene_len=min_len, filter_mode=FlashFilter.Mode.SUPPRESS)
+            self.detector = ContentDetector(
+                threshold=params.threshold, min_scene_len=min_len, filter_mode=FlashFilter.Mode.SUPPRESS
+            )
             self.lag_frames = 4
         elif params.detector == "adaptive":
             self.detector = AdaptiveDetector(adaptive_threshold=params.threshold, min_scene_len=min_len)
@@ -117,7 +120,9 @@ class SceneCutter:
         self.spike = SpikeChangeDetector(params.slide_change_fraction) if params.slide_change_fraction > 0 else None
         self.dissolve = None
         if params.dissolve_window_seconds > 0:
-            self.dissolve = DissolveDetector(self.fps, params.dissolve_window_seconds, params.dissolve_min_change, params.dissolve_max_residual)
+            self.dissolve = DissolveDetector(
+                self.fps, params.dissolve_window_seconds, params.dissolve_min_change, params.dissolve_max_residual
+            )
             self.lag_frames = max(self.lag_frames, self.dissolve.lag_frames)
         self.last_cut = 0.0
         # PySceneDetect counts in frames at one fixed rate; a variable-frame-rate file (screen

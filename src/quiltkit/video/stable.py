@@ -11,6 +11,7 @@ would exceed that, every other frame is dropped and the sampling stride doubles,
 stays evenly spread over the interval (a median of 16 or 32 evenly spaced frames is as good as
 one of 300 for this purpose).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,7 +21,6 @@ import cv2
 import numpy as np
 
 from quiltkit.video.quality import to_gray
-
 
 _BAND_ROWS = 32
 
@@ -101,7 +101,9 @@ class _Run:
 
 
 class StableTracker:
-    def __init__(self, crop_size: int, ssim_threshold: float, min_seconds: float, rng: np.random.Generator, cap: int = 32):
+    def __init__(
+        self, crop_size: int, ssim_threshold: float, min_seconds: float, rng: np.random.Generator, cap: int = 32
+    ):
         self.crop = crop_size
         self.thr = ssim_threshold
         self.min_seconds = min_seconds

@@ -8,6 +8,7 @@ stain the matrix column folds into three tables whose lookups are summed (~1.5 m
 are scikit-image's to float64 rounding. The frames stage needs the haematoxylin plane for every
 chunk image (magnification) and all three for every frame it classifies.
 """
+
 from __future__ import annotations
 
 import numpy as np

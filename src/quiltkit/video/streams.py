@@ -13,6 +13,7 @@ decoding, a few hundredths of a second per file); after it the asr stage reads t
 the video file, each byte once. Packets are copied as they are, so the decoded samples and
 frames are the very ones the muxed file gives (tests/video/test_streams.py).
 """
+
 from __future__ import annotations
 
 from contextlib import ExitStack

@@ -4,8 +4,11 @@ A name in evaluate.zeroshot_datasets / retrieval_datasets is a registered benchm
 evaluate.dataset_roots[name], default data/benchmarks/<name>), "wds:<folder>" for a
 CLIP_benchmark-style webdataset folder, or "folder:<path>" for class folders (classification).
 """
+
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -30,24 +33,35 @@ from quiltkit.evaluation.adapters.wds import load_wds
 
 BENCHMARK_ROOT = Path("data/benchmarks")
 
-CLASSIFICATION: dict[str, Callable[..., ClassificationData]] = {
-    "demo_patches": lambda root, **kw: load_demo_patches(root, **kw),
-    "pcam": lambda root, **kw: load_pcam(root, **kw),
-    "nct_crc": lambda root, **kw: load_nct_crc(root, **kw),
-    "lc25000_lung": lambda root, **kw: load_lc25000(root, "lc25000_lung", **kw),
-    "lc25000_colon": lambda root, **kw: load_lc25000(root, "lc25000_colon", **kw),
-    "mhist": lambda root, **kw: load_mhist(root, **kw),
-    "sicapv2": lambda root, **kw: load_sicap(root),
-    "bach": lambda root, **kw: load_bach(root),
-    "osteo": lambda root, **kw: load_osteo(root),
-    **{n: (lambda root, n=n, **kw: load_named_folders(n, root)) for n in FOLDER_SPECS},
+
+@dataclass(frozen=True)
+class Adapter:
+    """One benchmark: how to load it from its root folder, and whether the loader knows the
+    dataset's published checksums or sizes (then evaluate.verify_checksums reaches it)."""
+
+    load: Callable[..., ClassificationData | RetrievalData]
+    verifiable: bool = False
+
+    def __call__(self, root: Path, verify: bool = False) -> ClassificationData | RetrievalData:
+        return self.load(root, verify=verify) if self.verifiable else self.load(root)
+
+
+CLASSIFICATION: dict[str, Adapter] = {
+    "demo_patches": Adapter(load_demo_patches),
+    "pcam": Adapter(load_pcam, verifiable=True),
+    "nct_crc": Adapter(load_nct_crc, verifiable=True),
+    "lc25000_lung": Adapter(partial(load_lc25000, which="lc25000_lung"), verifiable=True),
+    "lc25000_colon": Adapter(partial(load_lc25000, which="lc25000_colon"), verifiable=True),
+    "mhist": Adapter(load_mhist, verifiable=True),
+    "sicapv2": Adapter(load_sicap),
+    "bach": Adapter(load_bach),
+    "osteo": Adapter(load_osteo),
+    **{n: Adapter(partial(load_named_folders, n)) for n in FOLDER_SPECS},
 }
-RETRIEVAL: dict[str, Callable[..., RetrievalData]] = {
-    "demo_retrieval": lambda root, **kw: load_demo_retrieval(root, **kw),
-    "arch": lambda root, **kw: load_arch(root),
+RETRIEVAL: dict[str, Adapter] = {
+    "demo_retrieval": Adapter(load_demo_retrieval),
+    "arch": Adapter(load_arch),
 }
-# Adapters that know their dataset's published checksums or sizes (evaluate.verify_checksums).
-VERIFIABLE = ("pcam", "nct_crc", "lc25000_lung", "lc25000_colon", "mhist")
 DEFAULT_ROOTS = {"demo_patches": Path("data/demo/eval"), "demo_retrieval": Path("data/demo/eval")}
 # Benchmarks the paper uses without a dedicated adapter; they run through "folder:<path>"
 # after sorting tiles into class folders.
@@ -61,8 +75,14 @@ def _root(name: str, roots: dict[str, str] | None) -> Path:
 
 
 def _unknown(name: str, known) -> KeyError:
-    extra = (" (in the paper, but no dedicated adapter: sort it into class folders and use "
-             f"folder:<path>, see quiltkit/evaluation/adapters/imagefolder.py)") if name in NOT_YET else ""
+    extra = (
+        (
+            " (in the paper, but no dedicated adapter: sort it into class folders and use "
+            "folder:<path>, see quiltkit/evaluation/adapters/imagefolder.py)"
+        )
+        if name in NOT_YET
+        else ""
+    )
     return KeyError(f"unknown dataset {name!r}{extra}; known: {sorted(known)}, wds:<folder> or folder:<path>")
 
 
@@ -76,15 +96,14 @@ def load_classification(name: str, roots: dict[str, str] | None = None, verify: 
         return load_imagefolder(name[7:])
     if name not in CLASSIFICATION:
         raise _unknown(name, CLASSIFICATION)
-    kw = {"verify": verify} if name in VERIFIABLE else {}
-    return CLASSIFICATION[name](_root(name, roots), **kw)
+    return CLASSIFICATION[name](_root(name, roots), verify)
 
 
 def dataset_path(name: str, roots: dict[str, str] | None = None) -> Path:
     """The folder a dataset name reads from, without reading it (params_check's question)."""
     for prefix in ("wds:", "folder:"):
         if name.startswith(prefix):
-            return Path(name[len(prefix):])
+            return Path(name[len(prefix) :])
     if name not in CLASSIFICATION and name not in RETRIEVAL:
         raise _unknown(name, {**CLASSIFICATION, **RETRIEVAL})
     return _root(name, roots)
@@ -103,6 +122,13 @@ def load_retrieval(name: str, roots: dict[str, str] | None = None) -> RetrievalD
 
 __all__ = [
     "dataset_path",
-    "ClassificationData", "RetrievalData", "DatasetMissingError", "DatasetFormatError",
-    "load_classification", "load_retrieval", "CLASSIFICATION", "RETRIEVAL", "NOT_YET",
+    "ClassificationData",
+    "RetrievalData",
+    "DatasetMissingError",
+    "DatasetFormatError",
+    "load_classification",
+    "load_retrieval",
+    "CLASSIFICATION",
+    "RETRIEVAL",
+    "NOT_YET",
 ]

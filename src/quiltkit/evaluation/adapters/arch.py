@@ -8,6 +8,7 @@ Layout (as released at https://warwick.ac.uk/fac/cross_fac/tia/data/arch):
 Sub-figures of one figure share a caption, so one caption text can describe several images;
 each (image, caption) entry is its own query, as in the paper's retrieval protocol.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,10 @@ from quiltkit.evaluation.adapters.base import (
     RetrievalData,
 )
 
-HOW = "download books_set.zip and pubmed_set.zip from https://warwick.ac.uk/fac/cross_fac/tia/data/arch and unzip them here"
+HOW = (
+    "download books_set.zip and pubmed_set.zip from https://warwick.ac.uk/fac/cross_fac/tia/data/arch "
+    "and unzip them here"
+)
 SUBSETS = ("books_set", "pubmed_set")
 
 
@@ -52,7 +56,9 @@ def load_arch(root: Path | str, subsets=SUBSETS) -> RetrievalData:
                 raise DatasetFormatError(f"{cap_file}: entry {n} lacks 'uuid'/'caption'")
             img = _find_image(root / sub / "images", str(e["uuid"]))
             if img is None:
-                raise DatasetMissingError("arch", root / sub / "images", f"image {e['uuid']}.* (entry {n}) missing", HOW)
+                raise DatasetMissingError(
+                    "arch", root / sub / "images", f"image {e['uuid']}.* (entry {n}) missing", HOW
+                )
             ids.append(f"{sub}/{e['uuid']}")
             paths.append(img)
             captions.append(str(e["caption"]).strip())

@@ -4,6 +4,7 @@ Adapters only *read* datasets the user has downloaded (benchmarks have their own
 hosts; nothing here fetches them). Each knows the layout its dataset ships in and, when that
 layout is missing or incomplete, says exactly what to download and where to put it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -116,10 +117,14 @@ class LabelledSplit:
         if per_class is None or np.bincount(self.labels).max() <= per_class:
             return self
         rng = np.random.default_rng(seed)
-        keep = np.sort(np.concatenate([
-            rng.choice(idx, size=min(per_class, len(idx)), replace=False)
-            for idx in (np.flatnonzero(self.labels == c) for c in np.unique(self.labels))
-        ]))
+        keep = np.sort(
+            np.concatenate(
+                [
+                    rng.choice(idx, size=min(per_class, len(idx)), replace=False)
+                    for idx in (np.flatnonzero(self.labels == c) for c in np.unique(self.labels))
+                ]
+            )
+        )
         return LabelledSplit(SubsetImages(self.images, keep), self.labels[keep])
 
 
@@ -145,7 +150,9 @@ class ClassificationData:
                 raise DatasetFormatError(f"{self.name}: split {s!r} is empty")
             bad = split.labels[(split.labels < 0) | (split.labels >= len(self.classnames))]
             if len(bad):
-                raise DatasetFormatError(f"{self.name}: split {s!r} has label {int(bad[0])} outside 0..{len(self.classnames) - 1}")
+                raise DatasetFormatError(
+                    f"{self.name}: split {s!r} has label {int(bad[0])} outside 0..{len(self.classnames) - 1}"
+                )
 
     @property
     def has_probe_splits(self) -> bool:
@@ -165,7 +172,9 @@ class RetrievalData:
     def __post_init__(self):
         self.caption_image = np.asarray(self.caption_image, dtype=np.int64)
         if len(self.captions) != len(self.caption_image):
-            raise DatasetFormatError(f"{self.name}: {len(self.captions)} captions vs {len(self.caption_image)} image links")
+            raise DatasetFormatError(
+                f"{self.name}: {len(self.captions)} captions vs {len(self.caption_image)} image links"
+            )
         if len(self.captions) == 0:
             raise DatasetFormatError(f"{self.name}: no captions")
 

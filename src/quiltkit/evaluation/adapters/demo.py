@@ -5,6 +5,7 @@
     retrieval.csv     image_id,filepath,caption        several rows (captions) per image
 Paths inside the CSVs are relative to the repository root.
 """
+
 from __future__ import annotations
 
 import csv
@@ -60,7 +61,9 @@ def load_demo_patches(root: Path | str = "data/demo/eval", base: Path | str = ".
         if label not in index and label.isdigit() and int(label) < len(classnames):
             label = classnames[int(label)]
         if label not in index:
-            raise DatasetFormatError(f"{where}: label {label!r} is neither a name in classnames.json nor an index 0..{len(classnames) - 1}")
+            raise DatasetFormatError(
+                f"{where}: label {label!r} is neither a name in classnames.json nor an index 0..{len(classnames) - 1}"
+            )
         if row["split"] not in ("train", "val", "test"):
             raise DatasetFormatError(f"{where}: split {row['split']!r} is not train|val|test")
         paths, labels = by_split.setdefault(row["split"], ([], []))
@@ -68,7 +71,11 @@ def load_demo_patches(root: Path | str = "data/demo/eval", base: Path | str = ".
         labels.append(index[label])
     splits = {s: LabelledSplit(FileImages(p), l) for s, (p, l) in by_split.items()}
     return ClassificationData(
-        "demo_patches", classnames, splits, test_split="test", train_split="train",
+        "demo_patches",
+        classnames,
+        splits,
+        test_split="test",
+        train_split="train",
         val_split="val" if "val" in splits else None,
     )
 

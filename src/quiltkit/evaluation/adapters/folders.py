@@ -11,6 +11,7 @@ LC25000 (Borkowski et al. 2019):
 It has no official split; we make a fixed stratified 60/20/20 split from a hash of each file
 name, so the split never depends on directory listing order or on which other files exist.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,7 +27,7 @@ from quiltkit.evaluation.adapters.base import (
     check_count,
     class_folders,
 )
-from quiltkit.evaluation.templates import load_classnames
+from quiltkit.evaluation.classnames import load_classnames
 
 NCT_CLASSES = ["ADI", "BACK", "DEB", "LYM", "MUC", "MUS", "NORM", "STR", "TUM"]
 NCT_HOW = (
@@ -57,7 +58,9 @@ def load_nct_crc(root: Path | str, verify: bool = False) -> ClassificationData:
         tr_p, tr_l = class_folders("nct_crc", root / "NCT-CRC-HE-100K", NCT_CLASSES, NCT_HOW)
         check_count("nct_crc", "NCT-CRC-HE-100K", len(tr_p), NCT_COUNTS["NCT-CRC-HE-100K"], verify)
         splits["train"] = LabelledSplit(FileImages(tr_p), tr_l)
-    return ClassificationData("nct_crc", load_classnames("nct_crc"), splits, train_split="train" if "train" in splits else None)
+    return ClassificationData(
+        "nct_crc", load_classnames("nct_crc"), splits, train_split="train" if "train" in splits else None
+    )
 
 
 def hash_split(name: str, fractions=(0.6, 0.2)) -> str:
@@ -77,8 +80,12 @@ def split_by_hash(name: str, root: Path, paths, labels, classnames, how: str, **
     if "test" not in splits:
         raise DatasetMissingError(name, root, "too few images to form a test split", how)
     return ClassificationData(
-        name, classnames, splits, train_split="train" if "train" in splits else None,
-        val_split="val" if "val" in splits else None, **kw,
+        name,
+        classnames,
+        splits,
+        train_split="train" if "train" in splits else None,
+        val_split="val" if "val" in splits else None,
+        **kw,
     )
 
 

@@ -8,6 +8,7 @@ lists labels in a spreadsheet) is evaluated: sort its tiles into class folders o
 classes in classnames.json (prompts need words, not folder codes), and point the stage at it.
 Without split folders the fixed file-name hash split (60/20/20) applies.
 """
+
 from __future__ import annotations
 
 import json
@@ -73,5 +74,10 @@ def load_imagefolder(root: Path | str, name: str | None = None) -> Classificatio
         if (root / s).is_dir():
             p, l = read(root / s)
             splits[s] = LabelledSplit(FileImages(p), np.asarray(l))
-    return ClassificationData(name, classnames, splits, train_split="train" if "train" in splits else None,
-                              val_split="val" if "val" in splits else None)
+    return ClassificationData(
+        name,
+        classnames,
+        splits,
+        train_split="train" if "train" in splits else None,
+        val_split="val" if "val" in splits else None,
+    )

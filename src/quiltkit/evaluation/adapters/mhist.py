@@ -5,6 +5,7 @@ Layout (as the dataset request form delivers it):
     <root>/annotations.csv     Image Name, Majority Vote Label (HP|SSA), Number of Annotators
                                who Selected SSA (Out of 7), Partition (train|test)
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,7 +19,7 @@ from quiltkit.evaluation.adapters.base import (
     LabelledSplit,
     check_count,
 )
-from quiltkit.evaluation.templates import load_classnames
+from quiltkit.evaluation.classnames import load_classnames
 
 HOW = "request MHIST at https://bmirds.github.io/MHIST/ and unzip images.zip to images/ next to annotations.csv"
 LABELS = {"HP": 0, "SSA": 1}
@@ -46,10 +47,14 @@ def load_mhist(root: Path | str, verify: bool = False) -> ClassificationData:
                 raise DatasetFormatError(f"{ann} line {n}: Partition {part!r} is not train or test")
             path = root / "images" / row["Image Name"].strip()
             if not path.exists():
-                raise DatasetMissingError("mhist", root / "images", f"image {path.name} (annotations.csv line {n}) missing", HOW)
+                raise DatasetMissingError(
+                    "mhist", root / "images", f"image {path.name} (annotations.csv line {n}) missing", HOW
+                )
             g = by_split.setdefault(part, ([], []))
             g[0].append(path)
             g[1].append(LABELS[label])
     check_count("mhist", "annotations.csv", sum(len(p) for p, _ in by_split.values()), 3_152, verify)
     splits = {s: LabelledSplit(FileImages(p), l) for s, (p, l) in by_split.items()}
-    return ClassificationData("mhist", load_classnames("mhist"), splits, train_split="train" if "train" in splits else None)
+    return ClassificationData(
+        "mhist", load_classnames("mhist"), splits, train_split="train" if "train" in splits else None
+    )

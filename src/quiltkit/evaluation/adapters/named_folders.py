@@ -11,6 +11,7 @@
 Each gets the fixed file-name hash split (see folders.hash_split). Folder order = label order of
 data/classnames/<name>.json.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,14 +19,25 @@ from pathlib import Path
 
 from quiltkit.evaluation.adapters.base import IMAGE_SUFFIXES, ClassificationData, DatasetMissingError
 from quiltkit.evaluation.adapters.folders import split_by_hash
-from quiltkit.evaluation.templates import load_classnames
+from quiltkit.evaluation.classnames import load_classnames
 
 SKIN_FOLDERS = [
-    "nontumor_skin_necrosis_necrosis", "nontumor_skin_muscle_skeletal", "nontumor_skin_sweatglands_sweatglands",
-    "nontumor_skin_vessel_vessel", "nontumor_skin_elastosis_elastosis", "nontumor_skin_chondraltissue_chondraltissue",
-    "nontumor_skin_hairfollicle_hairfollicle", "nontumor_skin_epidermis_epidermis", "nontumor_skin_nerves_nerves",
-    "nontumor_skin_subcutis_subcutis", "nontumor_skin_dermis_dermis", "nontumor_skin_sebaceousglands_sebaceousglands",
-    "tumor_skin_epithelial_sqcc", "tumor_skin_melanoma_melanoma", "tumor_skin_epithelial_bcc", "tumor_skin_naevus_naevus",
+    "nontumor_skin_necrosis_necrosis",
+    "nontumor_skin_muscle_skeletal",
+    "nontumor_skin_sweatglands_sweatglands",
+    "nontumor_skin_vessel_vessel",
+    "nontumor_skin_elastosis_elastosis",
+    "nontumor_skin_chondraltissue_chondraltissue",
+    "nontumor_skin_hairfollicle_hairfollicle",
+    "nontumor_skin_epidermis_epidermis",
+    "nontumor_skin_nerves_nerves",
+    "nontumor_skin_subcutis_subcutis",
+    "nontumor_skin_dermis_dermis",
+    "nontumor_skin_sebaceousglands_sebaceousglands",
+    "tumor_skin_epithelial_sqcc",
+    "tumor_skin_melanoma_melanoma",
+    "tumor_skin_epithelial_bcc",
+    "tumor_skin_naevus_naevus",
 ]
 
 
@@ -38,15 +50,26 @@ class FolderSpec:
 
 
 SPECS = {
-    "renalcell": FolderSpec("", ("blood", "cancer", "normal", "other", "stroma"),
-                            "download the RCC tissue-class tiles (Brummer et al. 2022, Zenodo) and unzip so the five class folders sit here"),
-    "skincancer": FolderSpec("tiles", tuple(SKIN_FOLDERS),
-                             "download the skin tiles of Kriegsmann et al. 2022 from heiDATA and unzip so tiles/<class>/ sits here"),
-    "skintumor": FolderSpec("tiles", tuple(SKIN_FOLDERS[12:]),
-                            "same download as skincancer (the four tumor_skin_* folders are used)"),
-    "databiox": FolderSpec("", ("BreastCancer_IDC_Grade_1", "BreastCancer_IDC_Grade_2", "BreastCancer_IDC_Grade_3"),
-                           "download Databiox from Mendeley Data (Bolhasani et al. 2020) and unzip so the three grade folders sit here",
-                           prefer="20x"),
+    "renalcell": FolderSpec(
+        "",
+        ("blood", "cancer", "normal", "other", "stroma"),
+        "download the RCC tissue-class tiles (Brummer et al. 2022, Zenodo) "
+        "and unzip so the five class folders sit here",
+    ),
+    "skincancer": FolderSpec(
+        "tiles",
+        tuple(SKIN_FOLDERS),
+        "download the skin tiles of Kriegsmann et al. 2022 from heiDATA and unzip so tiles/<class>/ sits here",
+    ),
+    "skintumor": FolderSpec(
+        "tiles", tuple(SKIN_FOLDERS[12:]), "same download as skincancer (the four tumor_skin_* folders are used)"
+    ),
+    "databiox": FolderSpec(
+        "",
+        ("BreastCancer_IDC_Grade_1", "BreastCancer_IDC_Grade_2", "BreastCancer_IDC_Grade_3"),
+        "download Databiox from Mendeley Data (Bolhasani et al. 2020) and unzip so the three grade folders sit here",
+        prefer="20x",
+    ),
 }
 
 

@@ -8,6 +8,7 @@ paper's three classes; the release's few "viable: non-viable" mixed tiles are le
 PLIP/Quilt). Images are matched by file name, wherever they sit below the root. The release has
 no official split, so the file-name hash split of the other folder benchmarks is used.
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,10 +16,12 @@ from pathlib import Path
 
 from quiltkit.evaluation.adapters.base import IMAGE_SUFFIXES, DatasetFormatError, DatasetMissingError
 from quiltkit.evaluation.adapters.folders import split_by_hash
-from quiltkit.evaluation.templates import load_classnames
+from quiltkit.evaluation.classnames import load_classnames
 
-HOW = ("download 'Osteosarcoma Tumor Assessment' from The Cancer Imaging Archive and unzip it so the "
-       "tile folders and ML_Features_1144.csv sit here")
+HOW = (
+    "download 'Osteosarcoma Tumor Assessment' from The Cancer Imaging Archive and unzip it so the "
+    "tile folders and ML_Features_1144.csv sit here"
+)
 LABELS = {"non-tumor": 0, "viable-tumor": 1, "non-viable-tumor": 2}
 
 
@@ -35,7 +38,9 @@ def load_osteo(root: Path | str):
         reader = csv.DictReader(fh)
         cols = {c.strip().lower(): c for c in reader.fieldnames or []}
         if "image.name" not in cols or "classification" not in cols:
-            raise DatasetFormatError(f"{tables[0]}: needs columns image.name and classification, has {reader.fieldnames}")
+            raise DatasetFormatError(
+                f"{tables[0]}: needs columns image.name and classification, has {reader.fieldnames}"
+            )
         for line, row in enumerate(reader, start=2):
             label = LABELS.get(row[cols["classification"]].strip().lower())
             if label is None:

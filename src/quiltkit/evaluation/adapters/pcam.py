@@ -5,6 +5,7 @@ Layout (the files as distributed, gunzipped):
 x: uint8 [N, 96, 96, 3] under key "x"; y: [N, 1, 1, 1] under key "y".
 Only the test pair is needed for zero-shot; train/valid enable the linear probe.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,7 +21,7 @@ from quiltkit.evaluation.adapters.base import (
     check_count,
     verify_md5,
 )
-from quiltkit.evaluation.templates import load_classnames
+from quiltkit.evaluation.classnames import load_classnames
 
 HOW = (
     "download the six camelyonpatch_level_2_split_*_{x,y}.h5.gz files from "
@@ -75,6 +76,10 @@ def load_pcam(root: Path | str, verify: bool = False) -> ClassificationData:
         images = ArrayImages(lambda xp=xp: _open(xp, "x"), int(xshape[0]), xp.name)
         splits[split] = LabelledSplit(images, y.astype(np.int64))
     return ClassificationData(
-        "pcam", load_classnames("pcam"), splits, test_split="test",
-        train_split="train" if "train" in splits else None, val_split="val" if "val" in splits else None,
+        "pcam",
+        load_classnames("pcam"),
+        splits,
+        test_split="test",
+        train_split="train" if "train" in splits else None,
+        val_split="val" if "val" in splits else None,
     )

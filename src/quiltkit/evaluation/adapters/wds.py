@@ -8,6 +8,7 @@
 We index the tar members once (name -> byte offset) and read images by seeking, so a large
 shard is never unpacked and random access stays cheap.
 """
+
 from __future__ import annotations
 
 import io

@@ -13,10 +13,18 @@ def test_scene_f1_one_to_one_matching_within_tolerance():
 
 
 def test_gt_boundaries_and_histology_pr():
-    shots = [{"start": 0, "end": 4, "kind": "title"}, {"start": 4, "end": 9, "kind": "histology"}, {"start": 9, "end": 12, "kind": "slide"}]
+    shots = [
+        {"start": 0, "end": 4, "kind": "title"},
+        {"start": 4, "end": 9, "kind": "histology"},
+        {"start": 9, "end": 12, "kind": "slide"},
+    ]
     assert gt_boundaries(shots) == [4.0, 9.0]
-    kfs = [{"time": 0.5, "is_histology": False}, {"time": 4.5, "is_histology": True}, {"time": 8.9, "is_histology": False},
-           {"time": 9.5, "is_histology": True}]
+    kfs = [
+        {"time": 0.5, "is_histology": False},
+        {"time": 4.5, "is_histology": True},
+        {"time": 8.9, "is_histology": False},
+        {"time": 9.5, "is_histology": True},
+    ]
     r = histology_precision_recall(kfs, {"shots": shots})
     assert (r["tp"], r["fp"], r["fn"], r["tn"]) == (1, 1, 1, 1)
     assert r["precision"] == 0.5 and r["recall"] == 0.5

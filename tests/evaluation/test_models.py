@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from quiltkit.evaluation.classnames import CLASSNAMES, load_classnames
 from quiltkit.evaluation.models import load_model, parse_spec
-from quiltkit.evaluation.templates import DATA, load_classnames, load_templates, templates_for
 
 
 def test_parse_spec():
@@ -41,14 +41,11 @@ def test_export_and_checkpoint_load_same_weights(tiny_config, export_dir):
         assert k1 == k2 and (v1 == v2).all()
 
 
-def test_template_and_classname_files_are_valid():
-    for p in (DATA / "templates").glob("*.json"):
-        assert all("{c}" in t for t in load_templates(p.stem))
-    assert templates_for("pcam") == load_templates("histopathology")
-    for p in (DATA / "classnames").glob("*.json"):
-        assert len(load_classnames(p.stem)) >= 2
+def test_classname_files_are_valid():
+    files = list(CLASSNAMES.glob("*.json"))
+    assert files and all(len(load_classnames(p.stem)) >= 2 for p in files)
     with pytest.raises(FileNotFoundError, match="known"):
-        load_templates("nope")
+        load_classnames("nope")
 
 
 def test_every_benchmark_adapter_has_classnames():
