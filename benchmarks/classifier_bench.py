@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO / "src"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from quiltkit.config import load_params  # noqa: E402
+from quiltkit.execution.context import Execution  # noqa: E402
 
 BACKENDS = ("effnet", "stain")
 
@@ -134,7 +135,7 @@ def curation(backend: str, work: Path) -> dict:
     from quiltkit.scoring.curation import score_corpus, side_by_side
     from quiltkit.text.vocabulary import core_vocabulary
     from quiltkit.video.classifiers import train_classifier
-    from quiltkit.video.frames_run import run_frames
+    from quiltkit.video.stage_run import run_frames
 
     p = load_params(REPO / "params.yaml")
     h = p.frames.histology
@@ -146,7 +147,7 @@ def curation(backend: str, work: Path) -> dict:
     scored = {}
     for corpus, base in (("demo", REPO / "outputs"), ("holdout", REPO / "outputs" / "holdout")):
         out = work / backend / corpus
-        run_frames(frames, base / "download", out / "frames", seed=p.project.seed, workers=p.project.workers)
+        run_frames(frames, base / "download", out / "frames", seed=p.project.seed, execution=Execution.of(p.project))
         run_pairs(
             p.pairs,
             out / "frames",

@@ -51,6 +51,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from quiltkit.config import load_params  # noqa: E402
+from quiltkit.execution.context import Execution  # noqa: E402
 from quiltkit.execution.runner import run_videos  # noqa: E402
 from quiltkit.execution.tasks import VideoTask  # noqa: E402
 
@@ -259,7 +260,7 @@ class _ClassifierClock:
 
 def curate(ws: Path, workers: int, asr_overrides: dict | None = None) -> dict:
     """One corpus through every curation step, the histology head already trained (train_head)."""
-    from quiltkit.curation.run import curate_corpus
+    from quiltkit.curation.stage_run import curate_corpus
 
     cwd = os.getcwd()
     os.chdir(ws)
@@ -280,7 +281,9 @@ def curate(ws: Path, workers: int, asr_overrides: dict | None = None) -> dict:
         (out / MODEL_JSON).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ws.parent / MODEL_JSON, out / MODEL_JSON)
         with _ClassifierClock(ws / "classifier_clock") as clock:
-            metrics = curate_corpus(p, p.download.video_list, out, workers=workers, step_hook=timed)
+            metrics = curate_corpus(
+                p, p.download.video_list, out, execution=Execution(workers=workers), step_hook=timed
+            )
         classifier = classifier_in_frames(clock, out, seconds["frames"])
         failed = {k: m.get("failed") for k, m in metrics.items() if isinstance(m, dict) and m.get("failed")}
         return {
@@ -335,7 +338,7 @@ def decode_alone(ws: Path, workers: int) -> tuple[float, float]:
     videos = sorted(p for p in (ws / "outputs/download").iterdir() if p.suffix in (".mp4", ".webm", ".mkv"))
     tasks = [VideoTask(v.stem, ws / "decode_marker" / v.name, {"path": str(v)}) for v in videos]
     t0, c0 = time.perf_counter(), cpu_seconds()
-    res = run_videos(_decode_task, tasks, workers=workers, desc="decode")
+    res = run_videos(_decode_task, tasks, Execution(workers=workers), desc="decode")
     bad = [r.video_id for r in res if r.status != "ok"]
     if bad:
         raise RuntimeError(f"decode failed for {bad}")
@@ -404,16 +407,16 @@ def bytes_read_section(ws: Path) -> dict:
 
 def child_main(stage: str, ws: Path) -> None:
     from quiltkit.speech.stage_run import run_asr
-    from quiltkit.video.frames_run import run_frames
+    from quiltkit.video.stage_run import run_frames
 
     os.chdir(ws)
     p = load_params("params.yaml")
     out = Path("outputs") / f"{stage}_mem"
     shutil.rmtree(out, ignore_errors=True)
     if stage == "asr":
-        m = run_asr(p.asr, Path("outputs/download"), out, workers=1)
+        m = run_asr(p.asr, Path("outputs/download"), out)
     else:
-        m = run_frames(p.frames, Path("outputs/download"), out, seed=p.project.seed, workers=1)
+        m = run_frames(p.frames, Path("outputs/download"), out, seed=p.project.seed)
     if m.get("ok") != 1:
         raise SystemExit(f"{stage} did not finish its one video: {m}")
     from quiltkit.execution.memory import peak_rss_mb
@@ -440,7 +443,7 @@ def peak_rss_mb(stage: str, ws: Path) -> tuple[float, float]:
 
 
 def memory_section(work: Path, seconds: list[float], workers: int, seed: int) -> dict:
-    from quiltkit.video.download import run_download
+    from quiltkit.video.stage_run import run_download
 
     res = {}
     runs = [(f"{int(sec)}s", long_video_workspace(work, sec, seed)) for sec in seconds]
@@ -454,7 +457,7 @@ def memory_section(work: Path, seconds: list[float], workers: int, seed: int) ->
         os.chdir(ws)
         try:
             p = load_params("params.yaml")
-            run_download(p.download, Path("outputs/download"), workers=1)
+            run_download(p.download, Path("outputs/download"))
             # The frames child loads the head the params name (effnet by default): the one the
             # scaling section trained, or one trained here, never a kept workspace's older one.
             model = Path("outputs/histo_classifier/model.json")
@@ -503,7 +506,7 @@ def gpu_section(ws: Path) -> dict:
         out = Path("outputs/asr_gpu")
         shutil.rmtree(out, ignore_errors=True)
         t0 = time.perf_counter()
-        m = run_asr(asr, Path("outputs/download"), out, workers=1)
+        m = run_asr(asr, Path("outputs/download"), out)
         wall = round(time.perf_counter() - t0, 2)
     finally:
         os.chdir(cwd)

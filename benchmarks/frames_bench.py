@@ -1,6 +1,6 @@
 """Frames-stage throughput (video-seconds per wall-second) and peak memory, one video per run.
 
-Each video runs through the stage function (quiltkit.video.frames_run.run_frames, as
+Each video runs through the stage function (quiltkit.video.stage_run.run_frames, as
 stages/frames.py calls it) in a fresh child process, so the memory figure is that child's RSS
 high-water mark (its own VmHWM, quiltkit.execution.memory) and is not polluted by this process or by earlier videos.
 
@@ -30,7 +30,7 @@ def _child(video: str, model: str, work: str) -> None:
     """Runs in the child: one download record, the stage function, its metrics as JSON."""
     from quiltkit.config import FramesParams, HistologyParams
     from quiltkit.contracts import VideoRecord
-    from quiltkit.video.frames_run import run_frames
+    from quiltkit.video.stage_run import run_frames
 
     work_p = Path(work)
     dl = work_p / "download"
@@ -42,7 +42,7 @@ def _child(video: str, model: str, work: str) -> None:
     )
     os.chdir(work_p)
     params = FramesParams(histology=HistologyParams(model_path=str(Path(model).resolve())))
-    m = run_frames(params, dl, work_p / "frames", seed=0, workers=1)
+    m = run_frames(params, dl, work_p / "frames", seed=0)
     from quiltkit.execution.memory import peak_rss_mb
 
     m["peak_rss_mb"] = round(peak_rss_mb(), 1)

@@ -31,7 +31,7 @@ import cv2
 from quiltkit.config import Params, load_params
 from quiltkit.io import write_json
 from quiltkit.paths import RELEASE_FIXTURES
-from quiltkit.release.run import Release, run_release
+from quiltkit.release.stage_run import Release, run_release
 from quiltkit.video.decode import iter_frames
 
 

@@ -16,9 +16,7 @@ if __name__ == "__main__":
                     p.asr,
                     stage_dir("download"),
                     stage_dir("asr"),
-                    workers=p.project.workers,
-                    executor=p.project.executor,
-                    ray_address=p.project.ray_address,
+                    execution=ctx.execution,
                 ),
                 **reuse,
             }

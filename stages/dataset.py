@@ -1,7 +1,7 @@
 """dataset stage: outputs/pairs + external sources - eval images -> outputs/dataset (see docs/ARCHITECTURE.md)."""
 
-from quiltkit.dataset.build import build_dataset
 from quiltkit.dataset.metrics import dataset_metrics
+from quiltkit.dataset.stage_run import build_dataset
 from quiltkit.paths import stage_dir, workspace_root
 from quiltkit.stage import stage_context
 from quiltkit.tracking.datasets import dataset_profile, dvc_dir_hash

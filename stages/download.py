@@ -3,7 +3,7 @@
 from quiltkit.curation.reuse import per_video_inputs
 from quiltkit.paths import stage_dir
 from quiltkit.stage import stage_context
-from quiltkit.video.download import run_download
+from quiltkit.video.stage_run import run_download
 
 if __name__ == "__main__":
     with stage_context("download") as ctx:
@@ -15,9 +15,7 @@ if __name__ == "__main__":
                 **run_download(
                     p.download,
                     stage_dir("download"),
-                    workers=p.project.workers,
-                    executor=p.project.executor,
-                    ray_address=p.project.ray_address,
+                    execution=ctx.execution,
                 ),
                 **reuse,
             }

@@ -3,7 +3,7 @@
 from quiltkit.curation.reuse import per_video_inputs
 from quiltkit.paths import stage_dir
 from quiltkit.stage import stage_context
-from quiltkit.video.frames_run import run_frames
+from quiltkit.video.stage_run import run_frames
 
 if __name__ == "__main__":
     with stage_context("frames") as ctx:
@@ -17,9 +17,7 @@ if __name__ == "__main__":
                     stage_dir("download"),
                     stage_dir("frames"),
                     seed=p.project.seed,
-                    workers=p.project.workers,
-                    executor=p.project.executor,
-                    ray_address=p.project.ray_address,
+                    execution=ctx.execution,
                 ),
                 **reuse,
             }

@@ -5,9 +5,9 @@ rather than in the frames stage, and recorded."""
 
 from quiltkit.paths import stage_dir
 from quiltkit.stage import stage_context
-from quiltkit.video.classifiers import train_or_check_classifier
+from quiltkit.video.stage_run import run_histo_classifier
 
 if __name__ == "__main__":
     with stage_context("histo_classifier", section="frames") as ctx:
         h = ctx.params.frames.histology
-        ctx.finish(train_or_check_classifier(h, stage_dir("histo_classifier"), seed=ctx.params.project.seed))
+        ctx.finish(run_histo_classifier(h, stage_dir("histo_classifier"), seed=ctx.params.project.seed))

@@ -1,7 +1,7 @@
 """Stage: the whole curation (download -> asr -> frames -> text -> pairs) on the held-out corpus,
 with the pipeline's own params and classifier -> outputs/holdout/<step>/."""
 
-from quiltkit.curation.run import STEPS, curate_corpus
+from quiltkit.curation.stage_run import STEPS, curate_corpus
 from quiltkit.paths import DATA, stage_dir
 from quiltkit.stage import stage_context
 
@@ -14,9 +14,7 @@ if __name__ == "__main__":
             p,
             DATA / "holdout" / "video_list.csv",
             out,
-            workers=p.project.workers,
-            executor=p.project.executor,
-            ray_address=p.project.ray_address,
+            execution=ctx.execution,
         )
         ctx.finish(
             {name: {k: v for k, v in m.items() if isinstance(v, (int, float, str))} for name, m in steps.items()}

@@ -1,7 +1,7 @@
 """release stage: Quilt-1M's release files + its videos -> outputs/release (images, rows.csv, fidelity.json)."""
 
 from quiltkit.paths import stage_dir
-from quiltkit.release.run import rebuild_release
+from quiltkit.release.stage_run import rebuild_release
 from quiltkit.stage import stage_context
 
 if __name__ == "__main__":

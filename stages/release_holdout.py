@@ -2,7 +2,7 @@
 params -> outputs/release_holdout. Scored beside the demo's; its rows never reach the dataset."""
 
 from quiltkit.paths import RELEASE_FIXTURES, stage_dir
-from quiltkit.release.run import rebuild_release
+from quiltkit.release.stage_run import rebuild_release
 from quiltkit.stage import stage_context
 
 if __name__ == "__main__":

@@ -16,9 +16,7 @@ if __name__ == "__main__":
                     p.text,
                     stage_dir("asr"),
                     stage_dir("text"),
-                    workers=p.project.workers,
-                    executor=p.project.executor,
-                    ray_address=p.project.ray_address,
+                    execution=ctx.execution,
                 ),
                 **reuse,
             }

@@ -1,7 +1,8 @@
 """Train stage: fine-tune/train QuiltNet on outputs/dataset; export to outputs/train/export."""
 
 from quiltkit.config import load_params
-from quiltkit.model.training import is_ddp_child, run_training, train_stage
+from quiltkit.model.stage_run import run_train
+from quiltkit.model.training import is_ddp_child, run_training
 from quiltkit.stage import setup_logging, stage_context
 
 
@@ -13,7 +14,7 @@ def main() -> None:
         run_training(params.train, params.project.seed, enable_progress_bar=False)
         return
     with stage_context("train") as ctx:
-        ctx.finish(train_stage(ctx))
+        ctx.finish(run_train(ctx.params.train, ctx.params.project.seed, ctx.tracker))
 
 
 if __name__ == "__main__":

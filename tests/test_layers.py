@@ -33,7 +33,10 @@ def test_an_upward_import_or_a_circle_breaks_the_check(tmp_path):
     config = tmp_path / "src" / "quiltkit" / "config.py"  # shared ground reaching up into a domain
     config.write_text(config.read_text() + "\n\ndef _up():\n    from quiltkit.evaluation import gate  # noqa: F401\n")
     tasks = tmp_path / "src" / "quiltkit" / "execution" / "tasks.py"  # tasks <-> runner, a circle
-    tasks.write_text(tasks.read_text() + "\n\ndef _back():\n    from quiltkit.execution import runner  # noqa: F401\n")
+    tasks.write_text(
+        tasks.read_text()
+        + "\n\ndef _back():\n    from quiltkit.execution import runner  # noqa: F401  (a submodule: tasks <-> runner)\n"
+    )
     run = lint_imports(tmp_path)
     assert run.returncode == 1 and "Contracts: 0 kept, 2 broken." in run.stdout, run.stdout[-3000:]
     assert "quiltkit.config -> quiltkit.evaluation.gate" in run.stdout

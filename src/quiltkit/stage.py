@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from quiltkit.config import Params, load_params
+from quiltkit.execution.context import Execution
 from quiltkit.io import write_json
 from quiltkit.paths import METRICS, OUTPUTS
 from quiltkit.tracking import StageTracker
@@ -31,6 +32,11 @@ class StageContext:
     metrics_name: str = ""
     started: float = field(default_factory=time.time)
     metrics: dict = field(default_factory=dict)
+
+    @property
+    def execution(self) -> Execution:
+        """Where this stage's per-video work runs (params.project), as its driver takes it."""
+        return Execution.of(self.params.project)
 
     def resume_outputs(
         self, *dirs: Path, videos: dict[str, str] | None = None, per_video: Iterable[str | Path] = ()

@@ -8,9 +8,9 @@ from PIL import Image
 
 from quiltkit.config import DatasetParams
 from quiltkit.contracts import QUILT_LOOKUP_COLUMNS
-from quiltkit.dataset.build import build_dataset, planted_duplicates_found
 from quiltkit.dataset.phash import hamming, phash64
 from quiltkit.dataset.sources import SourceError, external_rows
+from quiltkit.dataset.stage_run import build_dataset, planted_duplicates_found
 from tests.dataset.synth_corpus import XSS, make_corpus
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from quiltkit.config import DatasetParams
-from quiltkit.dataset.build import build_dataset
 from quiltkit.dataset.card import build_card, render_card
+from quiltkit.dataset.stage_run import build_dataset
 from tests import components
 from tests.dataset.synth_corpus import TITLES, XSS, make_corpus
 

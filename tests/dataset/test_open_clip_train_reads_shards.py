@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 from quiltkit.config import DatasetParams
-from quiltkit.dataset.build import build_dataset
+from quiltkit.dataset.stage_run import build_dataset
 from tests.dataset.synth_corpus import make_corpus
 
 pytestmark = pytest.mark.slow

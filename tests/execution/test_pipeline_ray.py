@@ -17,7 +17,9 @@ import pytest
 
 from quiltkit.config import load_params
 from quiltkit.contracts import PairsFile, Transcript
-from quiltkit.execution import VideoTask, run_videos
+from quiltkit.execution.context import Execution
+from quiltkit.execution.runner import run_videos
+from quiltkit.execution.tasks import VideoTask
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,19 +46,18 @@ def _corpus(ws: Path, seed: int):
 
 def _curate(p, out: Path, executor: str) -> dict:
     """The per-video stages as the stage scripts call them, writing under `out`."""
-    from quiltkit.pairing.run import pair_task
+    from quiltkit.pairing.align import pair_task
     from quiltkit.pairing.stage_run import run_pairs
     from quiltkit.speech.stage_run import run_asr
     from quiltkit.text.stage_run import run_text
-    from quiltkit.video.download import run_download
-    from quiltkit.video.frames_run import run_frames
+    from quiltkit.video.stage_run import run_download, run_frames
 
-    ex = {"workers": 2, "executor": executor, "ray_address": None}
+    ex = Execution(workers=2, executor=executor)
     m = {
-        "download": run_download(p.download, out / "download", **ex),
-        "asr": run_asr(p.asr, out / "download", out / "asr", **ex),
-        "frames": run_frames(p.frames, out / "download", out / "frames", seed=p.project.seed, **ex),
-        "text": run_text(p.text, out / "asr", out / "text", **ex),
+        "download": run_download(p.download, out / "download", ex),
+        "asr": run_asr(p.asr, out / "download", out / "asr", execution=ex),
+        "frames": run_frames(p.frames, out / "download", out / "frames", seed=p.project.seed, execution=ex),
+        "text": run_text(p.text, out / "asr", out / "text", execution=ex),
     }
     if executor == "local":
         m["pairs"] = run_pairs(p.pairs, out / "frames", out / "text", out / "pairs", root=Path.cwd())
@@ -77,7 +78,7 @@ def _curate(p, out: Path, executor: str) -> dict:
             )
             for v in vids
         ]
-        m["pairs"] = {r.video_id: r.status for r in run_videos(pair_task, tasks, executor="ray")}
+        m["pairs"] = {r.video_id: r.status for r in run_videos(pair_task, tasks, Execution(executor="ray"))}
     return m
 
 

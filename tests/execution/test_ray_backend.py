@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from quiltkit.execution import VideoTask, run_videos
+from quiltkit.execution.context import Execution
+from quiltkit.execution.runner import run_videos
+from quiltkit.execution.tasks import VideoTask
 from tests.execution.test_runner import _work
 
 
@@ -18,8 +20,8 @@ def test_ray_matches_local_pool(tmp_path):
     remote = [VideoTask(f"v{i}", tmp_path / "ray" / f"v{i}.json", {"boom": i == 2}) for i in range(5)]
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        r_local = {r.video_id: r.status for r in run_videos(_work, local, workers=2)}
-        r_ray = {r.video_id: r.status for r in run_videos(_work, remote, executor="ray")}
+        r_local = {r.video_id: r.status for r in run_videos(_work, local, Execution(workers=2))}
+        r_ray = {r.video_id: r.status for r in run_videos(_work, remote, Execution(executor="ray"))}
     finally:
         ray.shutdown()
     assert r_local == r_ray and r_ray["v2"] == "failed"
@@ -57,7 +59,7 @@ def test_gpu_tasks_are_scheduled_on_gpus(tmp_path):
     tasks = [VideoTask(f"v{i}", tmp_path / f"v{i}.json", {}) for i in range(4)]
     ray.init(num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        results = run_videos(_gpu_probe, tasks, executor="ray", resources=res)
+        results = run_videos(_gpu_probe, tasks, Execution(executor="ray"), resources=res)
     finally:
         ray.shutdown()
     assert {r.status for r in results} == {"ok"}
@@ -110,8 +112,8 @@ def test_ray_workers_hold_native_threads_to_their_cpu_share(tmp_path):
         t.output.parent.mkdir(parents=True, exist_ok=True)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        r_one = run_videos(_thread_probe, one, executor="ray")
-        r_two = run_videos(_thread_probe, two, executor="ray", resources={"num_cpus": 2})
+        r_one = run_videos(_thread_probe, one, Execution(executor="ray"))
+        r_two = run_videos(_thread_probe, two, Execution(executor="ray"), resources={"num_cpus": 2})
     finally:
         ray.shutdown()
     assert {r.status for r in r_one + r_two} == {"ok"}, [r.error for r in r_one + r_two]

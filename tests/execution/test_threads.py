@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from quiltkit.execution.context import Execution
 from quiltkit.execution.runner import run_videos
 from quiltkit.execution.tasks import VideoTask
 from quiltkit.execution.threads import native_thread_limit, threads_per_worker
@@ -27,7 +28,7 @@ def test_workers_inherit_the_limit_and_the_parent_gets_its_own_back(tmp_path, mo
     before = cv2.getNumThreads()
     cv2.GaussianBlur(np.zeros((512, 512, 3), np.uint8), (9, 9), 0)  # the parent's pool is running
     tasks = [VideoTask(f"v{i}", tmp_path / f"v{i}.txt") for i in range(4)]
-    res = run_videos(_report_threads, tasks, workers=2)
+    res = run_videos(_report_threads, tasks, Execution(workers=2))
     assert sorted(r.status for r in res) == ["ok"] * 4
     assert {(tmp_path / f"v{i}.txt").read_text() for i in range(4)} == {"1 1"}  # 2 cores / 2 workers
     assert cv2.getNumThreads() == before and "OMP_NUM_THREADS" not in os.environ
@@ -38,7 +39,9 @@ def test_more_cores_than_workers_leaves_opencv_alone(tmp_path, monkeypatch):
     # running pool to 2 and forking hangs the child, see quiltkit.execution.threads)
     monkeypatch.setattr("quiltkit.execution.threads.available_cores", lambda: 4)
     before = cv2.getNumThreads()
-    res = run_videos(_report_threads, [VideoTask(f"v{i}", tmp_path / f"v{i}.txt") for i in range(2)], workers=2)
+    res = run_videos(
+        _report_threads, [VideoTask(f"v{i}", tmp_path / f"v{i}.txt") for i in range(2)], Execution(workers=2)
+    )
     assert [r.status for r in res] == ["ok", "ok"]
     assert {(tmp_path / f"v{i}.txt").read_text() for i in range(2)} == {f"{before} 2"}
 

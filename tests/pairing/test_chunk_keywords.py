@@ -7,7 +7,7 @@ must be findable in the text it was computed from.
 
 from quiltkit.config import PairsParams
 from quiltkit.contracts import Entity, PairsFile, Sentence, TextAnalysis
-from quiltkit.pairing.run import pair_video
+from quiltkit.pairing.align import pair_video
 from quiltkit.pairing.stage_run import run_pairs
 from quiltkit.text.keywords import rake
 from tests.pairing.synth_lecture import frame_analysis

@@ -152,7 +152,7 @@ def test_the_closure_sees_function_level_and_relative_imports(tmp_path):
     mods = closure(ROOT / "stages" / "release.py")
     rel = {str(m.relative_to(SRC)) for m in mods}
     assert {
-        "quiltkit/release/run.py",
+        "quiltkit/release/stage_run.py",
         "quiltkit/release/rebuild.py",
         "quiltkit/video/download.py",
         "quiltkit/stage.py",

@@ -28,7 +28,7 @@ from quiltkit.release.rebuild import (
     rebuild_video,
     stable_frames,
 )
-from quiltkit.release.run import Release, run_release
+from quiltkit.release.stage_run import Release, run_release
 from quiltkit.video.stable import random_crop
 from tests.release.conftest import FPS, PICTURES, SECONDS, STABLE, TIMES, H, W, write_release
 

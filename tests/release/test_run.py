@@ -4,7 +4,7 @@ import csv
 import json
 
 from quiltkit.config import Params, ReleaseParams
-from quiltkit.release.run import Release, gone_status, run_release
+from quiltkit.release.stage_run import Release, gone_status, run_release
 from tests.release.conftest import write_release
 
 

@@ -95,7 +95,7 @@ def test_stage_records_every_outcome_and_resumes(tmp_path, speech_mp4, video_onl
     VideoRecord(video_id="c", url="u", status="failed", error="HTTP 404").write(dl / "c.record.json")
     (dl / "d.record.json").write_text("{not json")
     out = tmp_path / "asr"
-    m = run_asr(AsrParams(beam_size=1), dl, out, workers=1)
+    m = run_asr(AsrParams(beam_size=1), dl, out)
     assert (m["videos"], m["ok"], m["failed"], m["skipped"]) == (4, 1, 2, 1)
     # the real-time factor is ASR seconds over audio seconds, of the videos transcribed ("a");
     # no bound on it: speed is measured in benchmarks/asr_bench.py, not asserted here
@@ -109,13 +109,13 @@ def test_stage_records_every_outcome_and_resumes(tmp_path, speech_mp4, video_onl
     assert "HTTP 404" in Transcript.read(out / "c.json").error
     assert "d.record.json" in Transcript.read(out / "d.json").error
     before = (out / "a.json").stat().st_mtime_ns
-    m2 = run_asr(AsrParams(beam_size=1), dl, out, workers=1)
+    m2 = run_asr(AsrParams(beam_size=1), dl, out)
     # not transcribed again: its file was not rewritten (a wall-clock bound here would be noise)
     assert (out / "a.json").stat().st_mtime_ns == before
     assert m2["ok"] == 1 and m2["audio_seconds"] == m["audio_seconds"]
     # failures are retried on a re-run: the fixed record now transcribes
     VideoRecord(video_id="d", url="u", status="ok", video_path=str(speech_mp4)).write(dl / "d.record.json")
-    m3 = run_asr(AsrParams(beam_size=1), dl, out, workers=1)
+    m3 = run_asr(AsrParams(beam_size=1), dl, out)
     assert (m3["ok"], m3["failed"]) == (2, 1) and Transcript.read(out / "d.json").status == "ok"
 
 

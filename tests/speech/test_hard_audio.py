@@ -81,8 +81,7 @@ def test_stage_records_silence_music_and_foreign_speech(tmp_path):
     code = (
         "import json, sys; from pathlib import Path; from quiltkit.config import AsrParams; "
         "from quiltkit.speech.stage_run import run_asr; "
-        "print('RESULT ' + json.dumps(run_asr(AsrParams(cpu_threads=2), Path(sys.argv[1]), Path(sys.argv[2]), "
-        "workers=1)))"
+        "print('RESULT ' + json.dumps(run_asr(AsrParams(cpu_threads=2), Path(sys.argv[1]), Path(sys.argv[2]))))"
     )
     p = _run_child(
         [sys.executable, "-c", code, str(dl), str(out)], 300, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE

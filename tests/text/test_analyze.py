@@ -48,7 +48,7 @@ def test_stage_writes_per_video_and_metrics(tmp_path):
     Transcript(video_id="bad", status="failed", error="no audio stream").write(asr / "bad.json")
     (asr / "broken.json").write_text("[]")
     params = TextParams(use_hpo=False, vocab_cache_dir=str(tmp_path / "vcache"))
-    m = run_text(params, asr, tmp_path / "text", workers=1)
+    m = run_text(params, asr, tmp_path / "text")
     assert (m["ok"], m["skipped"], m["failed"]) == (1, 1, 1)
     assert m["sentences"] == 3 and m["negated_entities"] == 1 and m["corrections"] >= 2
     assert TextAnalysis.read(tmp_path / "text" / "bad.json").status == "skipped"
@@ -60,5 +60,5 @@ def test_stage_writes_per_video_and_metrics(tmp_path):
     _transcript("bad", NOISY[:1]).write(asr / "bad.json")
     later = (tmp_path / "text" / "bad.json").stat().st_mtime_ns + 10**9
     os.utime(asr / "bad.json", ns=(later, later))
-    m2 = run_text(params, asr, tmp_path / "text", workers=1)
+    m2 = run_text(params, asr, tmp_path / "text")
     assert (m2["ok"], m2["skipped"]) == (2, 0)

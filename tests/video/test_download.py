@@ -7,7 +7,8 @@ import pytest
 
 from quiltkit.config import DownloadParams
 from quiltkit.contracts import VideoRecord
-from quiltkit.video.download import VideoRow, download_video, read_video_list, run_download
+from quiltkit.video.download import VideoRow, download_video, read_video_list
+from quiltkit.video.stage_run import run_download
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -105,7 +106,8 @@ def server(lecture_mp4):
     httpd.server_close()
 
 
-FAST = DownloadParams(retries=2, backoff_seconds=0.05, socket_timeout=5)
+# one file per download (split_streams, the default, has its own test below)
+FAST = DownloadParams(retries=2, backoff_seconds=0.05, socket_timeout=5, split_streams=False)
 
 
 def _get(server, tmp_path, name, params=FAST, sleeps=None):

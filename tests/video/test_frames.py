@@ -4,11 +4,11 @@ import cv2
 import numpy as np
 import pytest
 
-from quiltkit.config import FramesParams, ScenesParams, StableParams
 from quiltkit.contracts import FrameAnalysis
 from quiltkit.scoring.scenes import scene_boundary_f1
 from quiltkit.video.frames import analyse_video
 from quiltkit.video.histology import StainModel
+from tests.video.exhaustive import frames, scenes, stable
 from tests.video.synth import SHOTS, lecture_frames, shot_boundaries, slide, tissue, write_audio_only, write_video
 
 
@@ -19,7 +19,7 @@ def _run(path, tmp_path, model, params=None, vid="v"):
         tmp_path / f"{vid}.json",
         tmp_path / vid,
         f"out/{vid}",
-        params or FramesParams(),
+        params or frames(),
         StainModel.load(model),
     )
 
@@ -31,7 +31,7 @@ LOOKS = pytest.mark.parametrize("detect_fps,reference_only", [(0.0, False), (8.0
 @LOOKS
 def test_lecture_scenes_keyframes_and_images(request, tmp_path, stain_model, detect_fps, reference_only):
     video = request.getfixturevalue("lecture_bframes_mp4" if reference_only else "lecture_mp4")
-    params = FramesParams(scenes=ScenesParams(detect_fps=detect_fps), decode_reference_only=reference_only)
+    params = frames(scenes=scenes(detect_fps=detect_fps), decode_reference_only=reference_only)
     fa = _run(video, tmp_path, stain_model, params)
     assert fa.status == "ok" and FrameAnalysis.read(tmp_path / "v.json") == fa
     cuts = [s.start for s in fa.scenes[1:]]
@@ -52,7 +52,7 @@ def test_median_of_a_stable_interval_removes_the_pointer(tmp_path, stain_model):
     shots = [("slide", 2, 1, {}), ("tissue", 6, 7, {"pointer": True})]
     path = write_video(tmp_path / "p.mp4", lecture_frames(shots), audio=False)
     # a small crop so that the pointer rarely falls in it, as at full resolution
-    params = FramesParams(stable=StableParams(crop_size=24, ssim_threshold=0.95))
+    params = frames(stable=stable(crop_size=24, ssim_threshold=0.95))
     fa = _run(path, tmp_path, stain_model, params)
     med = [im for im in fa.images if im.method == "median"]
     assert med, fa.images
@@ -150,7 +150,7 @@ def test_crossfade_and_slide_to_slide_cuts_are_found(tmp_path, stain_model, dete
     # between two text slides (its colour score sees almost nothing); at every frame, and at the
     # 8 looks per second the demo's params use (frames.scenes.detect_fps)
     shots = [("tissue", 3, 21, {}), ("tissue", 4, 22, {"fade_in": 0.75}), ("slide", 3, 23, {}), ("slide", 3, 24, {})]
-    params = FramesParams(scenes=ScenesParams(detect_fps=detect_fps), decode_reference_only=reference_only)
+    params = frames(scenes=scenes(detect_fps=detect_fps), decode_reference_only=reference_only)
     video = write_video(
         tmp_path / "x.mp4", lecture_frames(shots), audio=False, preset="veryfast" if reference_only else "ultrafast"
     )
@@ -164,7 +164,7 @@ def test_peak_memory_does_not_grow_with_video_length(tmp_path, stain_model):
     import tracemalloc
 
     # 4 samples/s: the still half of both videos is past the 32-frame cap of a stable run
-    params = FramesParams(stable=StableParams(sample_fps=4.0))
+    params = frames(stable=stable(sample_fps=4.0))
 
     def peak(seconds):
         shots = [("tissue", seconds / 2, 31, {}), ("pan", seconds / 2, 32, {})]
@@ -184,7 +184,7 @@ def test_split_stable_intervals_of_one_view_merge(tmp_path, stain_model):
     from quiltkit.video.frames import _Analyser, _SceneState
     from quiltkit.video.stable import StableInterval
 
-    an = _Analyser("v", FramesParams(), StainModel.load(stain_model), tmp_path, "x", seed=0)
+    an = _Analyser("v", frames(), StainModel.load(stain_model), tmp_path, "x", seed=0)
     sc = _SceneState(0, 0.0)
     view, other = tissue(180, 320, 41), tissue(180, 320, 42, nucleus_px=7)
     an._interval(sc, StableInterval(0.0, 4.0, 8, [view]))
@@ -208,11 +208,10 @@ def test_split_stable_intervals_of_one_view_merge(tmp_path, stain_model):
 
 @pytest.mark.parametrize("detector,threshold", [("adaptive", 3.0), ("content", 27.0)])
 def test_detectors_with_only_pyscenedetect(lecture_mp4, tmp_path, stain_model, detector, threshold):
-    from quiltkit.config import ScenesParams
 
     # our own detectors off: the cuts here must come from PySceneDetect alone, whatever its lag
-    scenes = ScenesParams(detector=detector, threshold=threshold, slide_change_fraction=0, dissolve_window_seconds=0)
-    fa = _run(lecture_mp4, tmp_path, stain_model, FramesParams(scenes=scenes))
+    only = scenes(detector=detector, threshold=threshold, slide_change_fraction=0, dissolve_window_seconds=0)
+    fa = _run(lecture_mp4, tmp_path, stain_model, frames(scenes=only))
     truth = shot_boundaries(SHOTS)
     r = scene_boundary_f1([s.start for s in fa.scenes[1:]], truth, tol=0.5)
     assert r["fp"] == 0 and r["tp"] >= 3, (r, fa.scenes)
@@ -236,7 +235,7 @@ def test_analysis_reads_a_video_part_about_once(tmp_path, stain_model):
 
     p = write_video(tmp_path / "part.mp4", lecture_frames(SHOTS), preset="veryfast", audio=False)
     clf = StainModel.load(stain_model)
-    params = FramesParams(decode_reference_only=True)
+    params = frames(decode_reference_only=True)
     analyse_video("warm", p, tmp_path / "warm.json", tmp_path / "warm", "out/warm", params, clf)
     got = {}
     n = bytes_read(

@@ -3,9 +3,10 @@ in far fewer classifier calls."""
 
 import pytest
 
-from quiltkit.config import FramesParams, HistologyParams, ScenesParams
+from quiltkit.config import HistologyParams
 from quiltkit.video.frames import analyse_video
 from quiltkit.video.histology import StainModel
+from tests.video.exhaustive import frames, scenes
 
 
 class CountingClassifier:
@@ -22,9 +23,9 @@ class CountingClassifier:
 def _analyse(video, tmp_path, model, batch_size, shots_params):
     clf = CountingClassifier(model)
     params = (
-        FramesParams(histology=HistologyParams(batch_size=batch_size), **shots_params)
+        frames(histology=HistologyParams(batch_size=batch_size), **shots_params)
         if batch_size
-        else FramesParams(**shots_params)
+        else frames(**shots_params)
     )
     d = tmp_path / f"b{batch_size}"
     fa = analyse_video("v", video, d / "v.json", d / "v", "out/v", params, clf)
@@ -37,7 +38,7 @@ def _analyse(video, tmp_path, model, batch_size, shots_params):
     "video,shots_params",
     [
         ("lecture_mp4", {}),
-        ("lecture_bframes_mp4", {"scenes": ScenesParams(detect_fps=8.0), "decode_reference_only": True}),
+        ("lecture_bframes_mp4", {"scenes": scenes(detect_fps=8.0), "decode_reference_only": True}),
     ],
 )
 def test_batch_size_changes_calls_not_results(request, tmp_path, stain_model, video, shots_params):

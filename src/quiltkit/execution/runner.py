@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 from tqdm import tqdm
 
+from quiltkit.execution.context import Execution
 from quiltkit.execution.tasks import TaskResult, VideoTask
 from quiltkit.execution.threads import native_thread_limit, threads_per_worker
 from quiltkit.io import clean_temp_files
@@ -83,10 +84,8 @@ def _run_pool(fn: Callable, todo: list[VideoTask], workers: int, bar) -> list[Ta
 def run_videos(
     fn: Callable[[VideoTask], dict],
     tasks: Iterable[VideoTask],
+    execution: Execution = Execution(),
     *,
-    workers: int = 1,
-    executor: str = "local",
-    ray_address: str | None = None,
     desc: str = "videos",
     resources: dict | None = None,
     warm: Callable[[], None] | None = None,
@@ -99,6 +98,7 @@ def run_videos(
     against ~0.07 s per video).
     """
     tasks = list(tasks)
+    workers, executor = execution.workers, execution.executor
     # A kill -9 inside quiltkit.io.atomic_path leaves its hidden temp file (".<name>.<random><suffix>")
     # beside the outputs; stages that list "*.json" would then parse half a file. This run is the
     # only writer of these directories, so whatever temp file is there now is a dead one.
@@ -115,7 +115,7 @@ def run_videos(
     if executor == "ray":
         from quiltkit.execution.ray_backend import run_on_ray
 
-        results += run_on_ray(_call, fn, todo, address=ray_address, resources=resources or {}, desc=desc)
+        results += run_on_ray(_call, fn, todo, address=execution.ray_address, resources=resources or {}, desc=desc)
     elif executor != "local":
         raise ValueError(f"unknown executor {executor!r} (local | ray)")
     else:

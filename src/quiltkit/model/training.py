@@ -262,29 +262,3 @@ def run_training(
 def is_ddp_child() -> bool:
     """Lightning's DDP launcher re-runs the entry script for ranks > 0 with LOCAL_RANK set."""
     return os.environ.get("LOCAL_RANK", "0") != "0" or os.environ.get("NODE_RANK", "0") != "0"
-
-
-def train_stage(ctx) -> dict:
-    """The train stage: fit, export, and record the run (dataset version, model artefact) in MLflow."""
-    from quiltkit.paths import workspace_root
-    from quiltkit.tracking import provenance
-
-    tp, seed = ctx.params.train, ctx.params.project.seed
-    hashes = provenance.data_hashes(workspace_root(), "train")
-    dataset_version = next((v for k, v in hashes.items() if k.startswith("dep:outputs/dataset")), None)
-    metrics = run_training(tp, seed, tracker=ctx.tracker, info={"dataset_version": dataset_version})
-    tracker = ctx.tracker
-    if getattr(tracker, "run_id", None):
-        import mlflow
-
-        client = mlflow.MlflowClient(tracker.uri)
-        client.set_tag(tracker.run_id, "dataset.version", dataset_version or "unknown (no dvc.lock entry yet)")
-        from quiltkit.tracking.datasets import dataset_profile
-
-        stats = Path(tp.train_data).parents[1] / "stats.json"  # outputs/dataset/stats.json, beside the shards
-        profile = dataset_profile(json.loads(stats.read_text())) if stats.is_file() else {}
-        tracker.log_dataset(dataset_version, "outputs/dataset", profile, "training")
-        for f in ("model.pt", "model_config.json", "quiltnet.json", "info.json"):
-            client.log_artifact(tracker.run_id, str(Path("outputs/train/export") / f), artifact_path="model")
-    metrics["dataset_version"] = dataset_version
-    return metrics

@@ -8,9 +8,9 @@ the Quilt release):
                    the sentence's medical content agrees with the image
 """
 
+from quiltkit.pairing.align import ALIGNERS, pair_video
 from quiltkit.pairing.pace import video_chunk_time
 from quiltkit.pairing.quilt_rule import quilt_pairs
-from quiltkit.pairing.run import ALIGNERS, pair_video
 from quiltkit.pairing.sentence_aligner import sentence_pairs
 
 __all__ = ["ALIGNERS", "pair_video", "quilt_pairs", "sentence_pairs", "video_chunk_time"]

@@ -15,7 +15,7 @@ from quiltkit.config import PairsParams
 from quiltkit.contracts import ContractError, FrameAnalysis, TextAnalysis
 from quiltkit.execution.runner import run_videos
 from quiltkit.execution.tasks import VideoTask
-from quiltkit.pairing.run import ALIGNERS, pair_task, pair_video, summarize
+from quiltkit.pairing.align import ALIGNERS, pair_task, pair_video, summarize
 from quiltkit.paths import safe_id
 from quiltkit.text.keywords import KEYWORDS_PER_CHUNK
 
@@ -46,7 +46,6 @@ def run_pairs(
     text_dir: Path,
     out_dir: Path,
     root: Path,
-    workers: int = 1,
     keywords_per_chunk: int = KEYWORDS_PER_CHUNK,
 ) -> dict:
     """`keywords_per_chunk` is text.keywords_per_chunk (a text param, so it is passed, not read from
@@ -67,7 +66,7 @@ def run_pairs(
         for vid in ids
     ]
     # Pairing a video takes milliseconds: a process pool would cost more than it saves.
-    results = run_videos(pair_task, tasks, workers=1, desc="pairs")
+    results = run_videos(pair_task, tasks, desc="pairs")
     status = {r.video_id: r.status for r in results}
     errors = {r.video_id: r.error for r in results if r.error}
     for vid, err in errors.items():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from quiltkit.config import PairsParams
 from quiltkit.contracts import ContractError, FrameAnalysis, GroundTruth, TextAnalysis, Transcript
-from quiltkit.pairing.run import ALIGNERS, pair_video
+from quiltkit.pairing.align import ALIGNERS, pair_video
 from quiltkit.scoring.pairs import combine, pair_scores
 
 log = logging.getLogger(__name__)

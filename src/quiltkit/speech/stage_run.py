@@ -15,6 +15,7 @@ from pathlib import Path
 
 from quiltkit.config import AsrParams
 from quiltkit.contracts import RECORD_SUFFIX, Transcript
+from quiltkit.execution.context import Execution
 from quiltkit.execution.runner import run_videos, work_counts
 from quiltkit.execution.tasks import VideoTask, invalidate
 from quiltkit.paths import safe_id
@@ -72,9 +73,7 @@ def run_asr(
     download_dir: Path,
     out_dir: Path,
     *,
-    workers: int = 1,
-    executor: str = "local",
-    ray_address: str | None = None,
+    execution: Execution = Execution(),
 ) -> dict:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     download_dir, out_dir = Path(download_dir), Path(out_dir)
@@ -89,7 +88,7 @@ def run_asr(
         params.model,
         "off" if prompt is None else f"{len(prompt.split())} words",
     )
-    cpu_threads = params.cpu_threads or default_cpu_threads(min(workers, max(1, len(records))))
+    cpu_threads = params.cpu_threads or default_cpu_threads(min(execution.workers, max(1, len(records))))
     tasks = []
     for rec in records:
         vid = safe_id(rec.name[: -len(RECORD_SUFFIX)])
@@ -105,9 +104,7 @@ def run_asr(
     results = run_videos(
         transcribe_task,
         tasks,
-        workers=workers,
-        executor=executor,
-        ray_address=ray_address,
+        execution,
         desc="asr",
         resources=ray_resources(params),
     )
@@ -122,7 +119,7 @@ def run_asr(
             "model": params.model,
             "initial_prompt": params.initial_prompt,
             "cpu_threads": cpu_threads,
-            "workers": workers,
+            "workers": execution.workers,
             "wall_seconds": round(wall, 2),
         }
     )

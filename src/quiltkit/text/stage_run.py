@@ -13,6 +13,7 @@ from pathlib import Path
 
 from quiltkit.config import TextParams
 from quiltkit.contracts import TextAnalysis
+from quiltkit.execution.context import Execution
 from quiltkit.execution.runner import run_videos, work_counts
 from quiltkit.execution.tasks import VideoTask, invalidate
 from quiltkit.io import atomic_write_text
@@ -60,9 +61,7 @@ def run_text(
     asr_dir: Path,
     out_dir: Path,
     *,
-    workers: int = 1,
-    executor: str = "local",
-    ray_address: str | None = None,
+    execution: Execution = Execution(),
 ) -> dict:
     asr_dir, out_dir = Path(asr_dir), Path(out_dir)
     transcripts = sorted(p for p in asr_dir.glob("*.json") if not p.name.startswith("."))
@@ -82,9 +81,7 @@ def run_text(
     results = run_videos(
         analyze_task,
         tasks,
-        workers=workers,
-        executor=executor,
-        ray_address=ray_address,
+        execution,
         desc="text",
         warm=lambda: warm_worker(str(vocab_file), params),
     )

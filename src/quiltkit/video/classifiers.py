@@ -6,10 +6,8 @@ each other.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from quiltkit.io import atomic_write_text
 from quiltkit.video.frame_guards import DEFAULT_TEXT_MAX_FRACTION
 from quiltkit.video.histology import (
     GuardedClassifier,
@@ -73,23 +71,3 @@ def train_classifier(
     raise ValueError(
         f"frames.histology.backend={backend!r} has no training here: give model_path (a checkpoint) instead"
     )
-
-
-def train_or_check_classifier(h, out_dir: Path, seed: int = 0) -> dict:
-    """`h` is HistologyParams. With h.model_path, nothing is trained: the model must load (so a
-    wrong file fails here, not an hour later in the frames stage) and is recorded in
-    out_dir/model_source.json. Otherwise the head is trained on h.train_frames into
-    out_dir/model.json. Returns the stage's metrics."""
-    out_dir = Path(out_dir)
-    if h.model_path:
-        load_classifier(h.backend, h.model_path, h.timm_model, h.device)
-        atomic_write_text(
-            out_dir / "model_source.json",
-            json.dumps({"backend": h.backend, "model_path": h.model_path, "trained": False}) + "\n",
-        )
-        return {"backend": h.backend, "trained": 0}
-    model, metrics = train_classifier(
-        h.backend, h.train_frames, seed=seed, device=h.device, with_stain=h.with_stain_features
-    )
-    model.save(out_dir / "model.json")
-    return {**metrics, "backend": h.backend, "trained": 1}

@@ -474,68 +474,12 @@ def download_video(row: VideoRow, params: DownloadParams, out_dir: Path, sleep=t
     return rec
 
 
-def _import_yt_dlp() -> None:
+def import_yt_dlp() -> None:
     import yt_dlp  # noqa: F401
 
 
-def _download_task(task) -> dict:
+def download_task(task) -> dict:
     row = VideoRow(**task.args["row"])
     params = DownloadParams(**task.args["params"])
     rec = download_video(row, params, Path(task.args["out_dir"]))
     return {"status": rec.status, "error": rec.error, "attempts": rec.attempts}
-
-
-def run_download(
-    params: DownloadParams, out_dir: Path, workers: int = 1, executor: str = "local", ray_address=None
-) -> dict:
-    from quiltkit.execution.runner import run_videos
-    from quiltkit.execution.tasks import VideoTask
-
-    rejected: list[str] = []
-    rows = read_video_list(params.video_list, rejected=rejected)
-    for msg in rejected:
-        log.warning("download: row rejected: %s", msg)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    done = [r for r in rows if is_done(out_dir, r.video_id)]
-    todo = [r for r in rows if not is_done(out_dir, r.video_id)]
-    if done:
-        log.info("download: %d of %d videos already downloaded, skipping them", len(done), len(rows))
-    tasks = []
-    for r in todo:
-        # The runner treats an existing output as done; a failed record must not count, so the
-        # marker handed to it is a path that exists only once this run has written the record.
-        marker = out_dir / f"{r.video_id}{RECORD_SUFFIX}"
-        if marker.exists():
-            marker.unlink()
-        tasks.append(
-            VideoTask(r.video_id, marker, {"row": r.__dict__, "params": params.model_dump(), "out_dir": str(out_dir)})
-        )
-    # yt-dlp's import (~0.5 s of CPU) is paid once here, not once per pool worker
-    results = run_videos(
-        _download_task,
-        tasks,
-        workers=workers,
-        executor=executor,
-        ray_address=ray_address,
-        desc="download",
-        warm=_import_yt_dlp,
-    )
-    for r in results:  # a crash escaping download_video still leaves a record
-        if r.status == "failed" and not (out_dir / f"{r.video_id}{RECORD_SUFFIX}").exists():
-            row = next(x for x in todo if x.video_id == r.video_id)
-            VideoRecord(video_id=r.video_id, url=row.url, status="failed", error=(r.error or "")[:500]).write(
-                out_dir / f"{r.video_id}{RECORD_SUFFIX}"
-            )
-    ok = sum(r.status == "ok" for r in results)
-    failed = sorted(r.video_id for r in results if r.status == "failed")
-    return {
-        "videos": len(rows),
-        "ok": ok + len(done),
-        "downloaded": ok,
-        "cached": len(done),
-        "failed": len(failed),
-        "failed_ids": failed,
-        "processed": len(todo),
-        "reused": len(done),
-        "rejected_rows": rejected,
-    }

@@ -117,7 +117,7 @@ class Release:
 
 def _rescreener(params: dict):
     from quiltkit.config import HistologyParams
-    from quiltkit.video.frames_run import process_classifier
+    from quiltkit.video.stage_run import process_classifier
 
     clf = process_classifier(HistologyParams(**params))
     return clf.predict_proba
@@ -193,6 +193,7 @@ def _task(task) -> dict:
 def run_release(params: Params, out_dir: Path, root: Path, release: Release) -> tuple[dict, dict]:
     """Rebuild every listed video not yet done; then rows.csv and fidelity.json. Returns the
     metrics and this run's work (images made, video seconds decoded), for throughput."""
+    from quiltkit.execution.context import Execution
     from quiltkit.execution.runner import run_videos
     from quiltkit.execution.tasks import VideoTask
     from quiltkit.release.fidelity import fidelity_report
@@ -221,9 +222,7 @@ def run_release(params: Params, out_dir: Path, root: Path, release: Release) -> 
     results = run_videos(
         _task,
         tasks,
-        workers=params.project.workers,
-        executor=params.project.executor,
-        ray_address=params.project.ray_address,
+        Execution.of(params.project),
         desc="release",
     )
     records = []

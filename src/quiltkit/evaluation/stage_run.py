@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from quiltkit.config import Params
+from quiltkit.config import EvaluateParams
 from quiltkit.evaluation.adapters import (
     DatasetFormatError,
     DatasetMissingError,
@@ -97,12 +97,14 @@ def _public(result: dict) -> dict:
 
 
 def run_evaluation(
-    params: Params,
+    ecfg: EvaluateParams,
+    train_model: str,
+    seed: int,
     out_dir: Path = Path("outputs/eval"),
     metrics_dir: Path = Path("metrics"),
     export_dir: Path = TRAINED_EXPORT,
 ) -> dict:
-    ecfg = params.evaluate
+    # train.model and project.seed make the untrained baseline: the same init the training started from
     torch.set_num_threads(ecfg.threads)
     device = ecfg.device
     cls_data = _load_all(
@@ -121,7 +123,7 @@ def run_evaluation(
     evaluated = 0
     for spec, label in zip(ecfg.models, labels):
         try:
-            loaded = load_model(spec, params.train.model, params.project.seed, export_dir)
+            loaded = load_model(spec, train_model, seed, export_dir)
         except (FileNotFoundError, ValueError, RuntimeError) as err:
             # One unloadable checkpoint must not cost the other models' results; the gate then
             # reports this model's metrics as missing.

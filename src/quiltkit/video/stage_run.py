@@ -1,17 +1,22 @@
-"""The frames stage over many videos: tasks from download records, a per-process classifier,
-per-video FrameAnalysis files, and the stage metrics."""
+"""The video domain's stage drivers: download (the video list -> records and media), histo_classifier
+(train the histology head, or check a user's model) and frames (tasks from download records, a
+per-process classifier, per-video FrameAnalysis files, and the stage metrics)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
 
-from quiltkit.config import FramesParams, HistologyParams
+from quiltkit.config import DownloadParams, FramesParams, HistologyParams
 from quiltkit.contracts import RECORD_SUFFIX, ContractError, FrameAnalysis, VideoRecord
+from quiltkit.execution.context import Execution
 from quiltkit.execution.runner import run_videos, work_counts
 from quiltkit.execution.tasks import VideoTask
-from quiltkit.video.classifiers import load_classifier
+from quiltkit.io import atomic_write_text
+from quiltkit.video.classifiers import load_classifier, train_classifier
+from quiltkit.video.download import download_task, import_yt_dlp, is_done, read_video_list
 from quiltkit.video.frames import analyse_video
 
 log = logging.getLogger(__name__)
@@ -169,14 +174,32 @@ def summarise(out_dir: Path, wall: float) -> dict:
     return m
 
 
+def run_histo_classifier(h: HistologyParams, out_dir: Path, seed: int = 0) -> dict:
+    """`h` is HistologyParams. With h.model_path, nothing is trained: the model must load (so a
+    wrong file fails here, not an hour later in the frames stage) and is recorded in
+    out_dir/model_source.json. Otherwise the head is trained on h.train_frames into
+    out_dir/model.json. Returns the stage's metrics."""
+    out_dir = Path(out_dir)
+    if h.model_path:
+        load_classifier(h.backend, h.model_path, h.timm_model, h.device)
+        atomic_write_text(
+            out_dir / "model_source.json",
+            json.dumps({"backend": h.backend, "model_path": h.model_path, "trained": False}) + "\n",
+        )
+        return {"backend": h.backend, "trained": 0}
+    model, metrics = train_classifier(
+        h.backend, h.train_frames, seed=seed, device=h.device, with_stain=h.with_stain_features
+    )
+    model.save(out_dir / "model.json")
+    return {**metrics, "backend": h.backend, "trained": 1}
+
+
 def run_frames(
     params: FramesParams,
     download_dir: Path,
     out_dir: Path,
     seed: int,
-    workers: int = 1,
-    executor: str = "local",
-    ray_address=None,
+    execution: Execution = Execution(),
 ) -> dict:
     t0 = time.time()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -192,10 +215,57 @@ def run_frames(
     results = run_videos(
         _frames_task,
         tasks,
-        workers=workers,
-        executor=executor,
-        ray_address=ray_address,
+        execution,
         desc="frames",
         resources=ray_resources(params),
     )
     return {**summarise(out_dir, time.time() - t0), **work_counts(results)}
+
+
+def run_download(params: DownloadParams, out_dir: Path, execution: Execution = Execution()) -> dict:
+    rejected: list[str] = []
+    rows = read_video_list(params.video_list, rejected=rejected)
+    for msg in rejected:
+        log.warning("download: row rejected: %s", msg)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = [r for r in rows if is_done(out_dir, r.video_id)]
+    todo = [r for r in rows if not is_done(out_dir, r.video_id)]
+    if done:
+        log.info("download: %d of %d videos already downloaded, skipping them", len(done), len(rows))
+    tasks = []
+    for r in todo:
+        # The runner treats an existing output as done; a failed record must not count, so the
+        # marker handed to it is a path that exists only once this run has written the record.
+        marker = out_dir / f"{r.video_id}{RECORD_SUFFIX}"
+        if marker.exists():
+            marker.unlink()
+        tasks.append(
+            VideoTask(r.video_id, marker, {"row": r.__dict__, "params": params.model_dump(), "out_dir": str(out_dir)})
+        )
+    # yt-dlp's import (~0.5 s of CPU) is paid once here, not once per pool worker
+    results = run_videos(
+        download_task,
+        tasks,
+        execution,
+        desc="download",
+        warm=import_yt_dlp,
+    )
+    for r in results:  # a crash escaping download_video still leaves a record
+        if r.status == "failed" and not (out_dir / f"{r.video_id}{RECORD_SUFFIX}").exists():
+            row = next(x for x in todo if x.video_id == r.video_id)
+            VideoRecord(video_id=r.video_id, url=row.url, status="failed", error=(r.error or "")[:500]).write(
+                out_dir / f"{r.video_id}{RECORD_SUFFIX}"
+            )
+    ok = sum(r.status == "ok" for r in results)
+    failed = sorted(r.video_id for r in results if r.status == "failed")
+    return {
+        "videos": len(rows),
+        "ok": ok + len(done),
+        "downloaded": ok,
+        "cached": len(done),
+        "failed": len(failed),
+        "failed_ids": failed,
+        "processed": len(todo),
+        "reused": len(done),
+        "rejected_rows": rejected,
+    }

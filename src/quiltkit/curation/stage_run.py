@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from quiltkit.config import Params
+from quiltkit.execution.context import Execution
 
 STEPS = ("download", "asr", "frames", "text", "pairs")
 
@@ -27,33 +28,30 @@ def curate_corpus(
     out: Path | str,
     *,
     root: Path | str = ".",
-    workers: int = 1,
-    executor: str = "local",
-    ray_address: str | None = None,
+    execution: Execution = Execution(),
     step_hook: Callable[[str, Callable[[], dict]], dict] = _run,
 ) -> dict[str, dict]:
     """Each step's metrics by step name. `step_hook(name, fn)` runs a step (a benchmark times it)."""
     from quiltkit.pairing.stage_run import run_pairs
     from quiltkit.speech.stage_run import run_asr
     from quiltkit.text.stage_run import run_text
-    from quiltkit.video.download import run_download
-    from quiltkit.video.frames_run import run_frames
+    from quiltkit.video.stage_run import run_download, run_frames
 
     out = Path(out)
     download = p.download.model_copy(update={"video_list": str(video_list)})
-    ex = {"workers": workers, "executor": executor, "ray_address": ray_address}
     steps = {
-        "download": lambda: run_download(download, out / "download", **ex),
-        "asr": lambda: run_asr(p.asr, out / "download", out / "asr", **ex),
-        "frames": lambda: run_frames(p.frames, out / "download", out / "frames", seed=p.project.seed, **ex),
-        "text": lambda: run_text(p.text, out / "asr", out / "text", **ex),
+        "download": lambda: run_download(download, out / "download", execution),
+        "asr": lambda: run_asr(p.asr, out / "download", out / "asr", execution=execution),
+        "frames": lambda: run_frames(
+            p.frames, out / "download", out / "frames", seed=p.project.seed, execution=execution
+        ),
+        "text": lambda: run_text(p.text, out / "asr", out / "text", execution=execution),
         "pairs": lambda: run_pairs(
             p.pairs,
             out / "frames",
             out / "text",
             out / "pairs",
             root=Path(root).resolve(),
-            workers=workers,
             keywords_per_chunk=p.text.keywords_per_chunk,
         ),
     }
