@@ -18,7 +18,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from quiltkit.contracts import RELEASE_ROW_COLUMNS
@@ -31,14 +31,9 @@ from quiltkit.dataset.sources import (
     parse_spec,
     release_rows,
 )
+from tests.properties import property_settings
 
-SETTINGS = settings(
-    max_examples=70,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = property_settings(70)
 text_chars = st.characters(blacklist_categories=("Cs",))
 arbitrary = st.text(text_chars, max_size=20)
 nasty = st.sampled_from(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from quiltkit.config import PairsParams
@@ -22,14 +22,9 @@ from quiltkit.pairing import pair_video
 from quiltkit.pairing.pace import video_chunk_time
 from quiltkit.pairing.quilt_rule import chunks, histology_events
 from quiltkit.pairing.records import unusable_reason
+from tests.properties import property_settings
 
-SETTINGS = settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = property_settings(60)
 EPS = 1e-9
 WORDS = (
     "gland crypt nucleus stroma mitosis follicle lumen villus mucosa fat vessel fibrosis necrosis "

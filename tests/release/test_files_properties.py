@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from quiltkit.release.files import (
@@ -29,14 +29,9 @@ from quiltkit.release.files import (
     read_recon,
     read_rows,
 )
+from tests.properties import property_settings
 
-SETTINGS = settings(
-    max_examples=90,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = property_settings(90)
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 SENTINEL = Path(tempfile.gettempdir()) / "quiltkit-release-files-pwned"
 BAD = object()  # the expected value of a cell the reader must refuse

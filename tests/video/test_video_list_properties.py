@@ -16,19 +16,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from quiltkit.paths import safe_id
 from quiltkit.video.download import read_video_list
+from tests.properties import property_settings
 
-SETTINGS = settings(
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = property_settings(150)
 
 COLUMNS = ["video_id", "url", "title", "channel", "duration", "uploader", "license", "upload_date"]
 SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
