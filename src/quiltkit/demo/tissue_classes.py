@@ -31,11 +31,10 @@ carry label "H&E package sample" or "IHC package sample" and source "package:<fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 
-TABLE = Path(__file__).with_name("data") / "tissue_classes.yaml"  # config.py reads its names too
+from quiltkit.config import TISSUE_CLASSES_TABLE  # one path: the schema validates demo.tissue_classes against it
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class ClassInfo:
 
 
 def _load() -> dict[str, ClassInfo]:
-    rows = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+    rows = yaml.safe_load(TISSUE_CLASSES_TABLE.read_text(encoding="utf-8"))
     return {r["name"]: ClassInfo(**{k: tuple(v) if isinstance(v, list) else v for k, v in r.items()}) for r in rows}
 
 
