@@ -147,13 +147,13 @@ def curation(backend: str, work: Path) -> dict:
     scored = {}
     for corpus, base in (("demo", REPO / "outputs"), ("holdout", REPO / "outputs" / "holdout")):
         out = work / backend / corpus
-        run_frames(frames, base / "download", out / "frames", seed=p.project.seed, execution=Execution.of(p.project))
+        run_frames(frames, base / "download", out / "frames", Execution.of(p.project, root=REPO))
         run_pairs(
             p.pairs,
             out / "frames",
             base / "text",
             out / "pairs",
-            root=REPO,
+            Execution(root=REPO),
             keywords_per_chunk=p.text.keywords_per_chunk,
         )
         gt = REPO / "data" / corpus / "ground_truth"

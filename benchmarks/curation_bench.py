@@ -282,7 +282,11 @@ def curate(ws: Path, workers: int, asr_overrides: dict | None = None) -> dict:
         shutil.copy(ws.parent / MODEL_JSON, out / MODEL_JSON)
         with _ClassifierClock(ws / "classifier_clock") as clock:
             metrics = curate_corpus(
-                p, p.download.video_list, out, execution=Execution(workers=workers), step_hook=timed
+                p,
+                p.download.video_list,
+                out,
+                execution=Execution(workers=workers, seed=p.project.seed),
+                step_hook=timed,
             )
         classifier = classifier_in_frames(clock, out, seconds["frames"])
         failed = {k: m.get("failed") for k, m in metrics.items() if isinstance(m, dict) and m.get("failed")}
@@ -416,7 +420,7 @@ def child_main(stage: str, ws: Path) -> None:
     if stage == "asr":
         m = run_asr(p.asr, Path("outputs/download"), out)
     else:
-        m = run_frames(p.frames, Path("outputs/download"), out, seed=p.project.seed)
+        m = run_frames(p.frames, Path("outputs/download"), out, Execution(seed=p.project.seed))
     if m.get("ok") != 1:
         raise SystemExit(f"{stage} did not finish its one video: {m}")
     from quiltkit.execution.memory import peak_rss_mb

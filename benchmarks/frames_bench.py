@@ -42,7 +42,7 @@ def _child(video: str, model: str, work: str) -> None:
     )
     os.chdir(work_p)
     params = FramesParams(histology=HistologyParams(model_path=str(Path(model).resolve())))
-    m = run_frames(params, dl, work_p / "frames", seed=0)
+    m = run_frames(params, dl, work_p / "frames")
     from quiltkit.execution.memory import peak_rss_mb
 
     m["peak_rss_mb"] = round(peak_rss_mb(), 1)

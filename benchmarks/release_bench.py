@@ -29,9 +29,10 @@ import av
 import cv2
 
 from quiltkit.config import Params, load_params
+from quiltkit.execution.context import Execution
 from quiltkit.io import write_json
 from quiltkit.paths import RELEASE_FIXTURES
-from quiltkit.release.stage_run import Release, run_release
+from quiltkit.release.stage_run import Release, rebuild_videos
 from quiltkit.video.decode import iter_frames
 
 
@@ -76,7 +77,7 @@ def timed_rebuild(params: Params, rel_dir: Path, out: Path, sample_fps) -> dict:
     p = params.model_copy(update={"release": rp, "project": params.project.model_copy(update={"workers": 1})})
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
-    m, work = run_release(p, out, Path("."), Release(rp, Path(".")))
+    m, work = rebuild_videos(rp, p.frames.histology, out, Release(rp, Path(".")), Execution.of(p.project))
     wall = time.perf_counter() - t0
     return {
         "wall_seconds": round(wall, 2),

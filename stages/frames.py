@@ -16,7 +16,6 @@ if __name__ == "__main__":
                     p.frames,
                     stage_dir("download"),
                     stage_dir("frames"),
-                    seed=p.project.seed,
                     execution=ctx.execution,
                 ),
                 **reuse,

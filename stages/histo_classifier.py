@@ -9,5 +9,4 @@ from quiltkit.video.stage_run import run_histo_classifier
 
 if __name__ == "__main__":
     with stage_context("histo_classifier", section="frames") as ctx:
-        h = ctx.params.frames.histology
-        ctx.finish(run_histo_classifier(h, stage_dir("histo_classifier"), seed=ctx.params.project.seed))
+        ctx.finish(run_histo_classifier(ctx.params.frames.histology, stage_dir("histo_classifier"), ctx.execution))

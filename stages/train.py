@@ -14,7 +14,7 @@ def main() -> None:
         run_training(params.train, params.project.seed, enable_progress_bar=False)
         return
     with stage_context("train") as ctx:
-        ctx.finish(run_train(ctx.params.train, ctx.params.project.seed, ctx.tracker))
+        ctx.finish(run_train(ctx.params.train, ctx.execution))
 
 
 if __name__ == "__main__":

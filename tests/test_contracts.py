@@ -80,3 +80,32 @@ def test_read_each_counts_statuses_and_skips_broken_files(tmp_path, caplog):
     assert counts == {"ok": 1, "failed": 3}  # b by its status; c broken and d missing, each warned
     warned = " ".join(r.getMessage() for r in caplog.records)
     assert "c.json: not a valid FrameAnalysis" in warned and "d.json: missing" in warned
+
+
+def test_patch_rows_labels_splits_and_errors(tmp_path):
+    """The one reader of patches.csv (training's check and the evaluate stage both use it): names
+    and indices are both labels, and a bad label, split or header names the file and line."""
+    import pytest as _pytest
+
+    from quiltkit.contracts import ContractError, read_patch_rows
+
+    classes = ["adipose", "stroma", "tumour"]
+    f = tmp_path / "patches.csv"
+    f.write_text("filepath,label,split\na.png,stroma,train\nb.png,2,test\nc.png, adipose ,val\n")
+    rows = read_patch_rows(f, classes)
+    assert [(r.filepath, r.label, r.split, r.line) for r in rows] == [
+        ("a.png", 1, "train", 2),
+        ("b.png", 2, "test", 3),
+        ("c.png", 0, "val", 4),
+    ]
+    for body, msg in [
+        ("a.png,unicorn,train\n", r"patches.csv line 2: label 'unicorn' is neither"),
+        ("a.png,3,train\n", r"line 2: label '3' is neither .* index 0\.\.2"),
+        ("a.png,stroma,holdout\n", r"line 2: split 'holdout' is not train\|val\|test"),
+    ]:
+        f.write_text("filepath,label,split\n" + body)
+        with _pytest.raises(ContractError, match=msg):
+            read_patch_rows(f, classes)
+    f.write_text("filepath,label\na.png,stroma\n")
+    with _pytest.raises(ContractError, match=r"missing columns \['split'\]"):
+        read_patch_rows(f, classes)

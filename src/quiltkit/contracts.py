@@ -8,7 +8,9 @@ file is reported with its path and field instead of a KeyError three stages late
 
 from __future__ import annotations
 
+import csv
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Literal, Optional, TypeVar
 
@@ -382,3 +384,45 @@ class RebuildRecord(Contract):
     unnamed_images: int = 0  # images made that no name asked for
     video_seconds: float = 0.0  # seconds of the video decoded (the pass stops after its last wanted frame)
     images: list[RebuiltImage] = []
+
+
+# ---- labelled patches: data/demo/eval/patches.csv, read by training's zero-shot check
+# (model/patch_check.py) and by the evaluate stage (evaluation/adapters/demo.py)
+
+PATCH_COLUMNS = ("filepath", "label", "split")
+PATCH_SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class PatchRow:
+    filepath: str  # as written: relative to the repository root, like every path in our CSVs
+    label: int  # index into classnames.json
+    split: str  # one of PATCH_SPLITS
+    line: int  # the CSV line, for messages about the image
+
+
+def read_patch_rows(path: Path, classnames: list[str]) -> list[PatchRow]:
+    """Every row of a labelled-patch CSV. A label is a name in classnames.json or an integer index
+    into it (the demo generator has written both); anything else, a split outside PATCH_SPLITS or
+    a missing column is a ContractError naming the file and line. Paths are not resolved here:
+    each reader knows its own base."""
+    index = {c: i for i, c in enumerate(classnames)}
+    rows = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = set(PATCH_COLUMNS) - set(reader.fieldnames or [])
+        if missing:
+            raise ContractError(f"{path}: missing columns {sorted(missing)} (have {reader.fieldnames})")
+        for n, row in enumerate(reader, start=2):
+            label = (row["label"] or "").strip()
+            if label not in index and label.isdigit() and int(label) < len(classnames):
+                label = classnames[int(label)]
+            if label not in index:
+                raise ContractError(
+                    f"{path} line {n}: label {label!r} is neither a name in classnames.json "
+                    f"nor an index 0..{len(classnames) - 1}"
+                )
+            if row["split"] not in PATCH_SPLITS:
+                raise ContractError(f"{path} line {n}: split {row['split']!r} is not {'|'.join(PATCH_SPLITS)}")
+            rows.append(PatchRow(row["filepath"], index[label], row["split"], n))
+    return rows

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import lzma
 import os
+import tarfile
 import tempfile
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
+
+# What reading a damaged tar raises, whichever reader meets it: TarError for a bad header,
+# EOFError for a compressed shard cut short, LZMAError / zlib.error for a flipped byte inside an xz
+# or gzip stream, OSError for bz2's (and a truncated plain tar's). Every reader of shards catches
+# all of them, so one damaged file is named, not a traceback from deep inside tarfile.
+TAR_READ_ERRORS = (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib.error)
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -79,6 +88,36 @@ def read_string_list(path: Path | str, key: str) -> list[str]:
     if not isinstance(values, list) or not values or not all(isinstance(v, str) and v for v in values):
         raise ValueError(f'{path}: expected {{"{key}": [non-empty strings]}}')
     return values
+
+
+def read_yaml_tables(path: Path | str, tables: Iterable[str], what: str) -> dict:
+    """The named tables of a YAML data file next to the module that reads it (demo/data/*.yaml,
+    evaluation/data/*.yaml), read with yaml.safe_load. A missing file, bad YAML, a document that
+    is not a mapping or a missing table is an error naming the file; `what` says what the file
+    holds. Each caller checks its tables' shapes (string_list does the common one)."""
+    import yaml
+
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: {what} are missing") from None
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path}: not valid YAML: {err}") from None
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path}: expected a mapping of table names to tables")
+    missing = [k for k in tables if k not in doc]
+    if missing:
+        raise ValueError(f"{path}: tables {missing} missing")
+    return doc
+
+
+def string_list(path: Path | str, key: str, value) -> list[str]:
+    """`value`, the table `key` of the data file `path`, if it is a non-empty list of non-empty
+    strings; otherwise an error naming both."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"{path}: {key} must be a non-empty list of non-empty strings")
+    return value
 
 
 def clean_temp_files(directory: Path | str) -> int:

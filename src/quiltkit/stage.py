@@ -3,7 +3,7 @@
 A stage script is then a few lines:
 
     with stage_context("frames") as ctx:
-        metrics = run_frames(ctx.params, ...)
+        metrics = run_frames(ctx.params.frames, ..., ctx.execution)
         ctx.finish(metrics)
 """
 
@@ -20,7 +20,7 @@ from typing import Iterable, Iterator
 from quiltkit.config import Params, load_params
 from quiltkit.execution.context import Execution
 from quiltkit.io import write_json
-from quiltkit.paths import METRICS, OUTPUTS
+from quiltkit.paths import METRICS, OUTPUTS, workspace_root
 from quiltkit.tracking import StageTracker
 
 
@@ -35,8 +35,10 @@ class StageContext:
 
     @property
     def execution(self) -> Execution:
-        """Where this stage's per-video work runs (params.project), as its driver takes it."""
-        return Execution.of(self.params.project)
+        """What this stage's driver is handed beside its params section (quiltkit.execution.context)."""
+        return Execution.of(
+            self.params.project, root=workspace_root(), tracker=self.tracker, resume=self.resume_outputs
+        )
 
     def resume_outputs(
         self, *dirs: Path, videos: dict[str, str] | None = None, per_video: Iterable[str | Path] = ()

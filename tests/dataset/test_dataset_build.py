@@ -11,6 +11,7 @@ from quiltkit.contracts import QUILT_LOOKUP_COLUMNS
 from quiltkit.dataset.phash import hamming, phash64
 from quiltkit.dataset.sources import SourceError, external_rows
 from quiltkit.dataset.stage_run import build_dataset, planted_duplicates_found
+from quiltkit.execution.context import Execution
 from tests.dataset.synth_corpus import XSS, make_corpus
 
 
@@ -28,7 +29,12 @@ def built(tmp_path_factory):
     )
     out = root / "outputs/dataset"
     stats = build_dataset(
-        params, 1337, root, root / "outputs/pairs", out, root / "outputs/download", corpus_dir=root / "data/demo"
+        params,
+        root / "outputs/pairs",
+        out,
+        Execution(seed=1337, root=root),
+        download_dir=root / "outputs/download",
+        corpus_dir=root / "data/demo",
     )
     return root, out, stats, params
 
@@ -138,7 +144,12 @@ def test_rebuild_is_byte_identical(built):
     first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     first_df = pd.read_parquet(out / "metadata.parquet")
     stats2 = build_dataset(
-        params, 1337, root, root / "outputs/pairs", out, root / "outputs/download", corpus_dir=root / "data/demo"
+        params,
+        root / "outputs/pairs",
+        out,
+        Execution(seed=1337, root=root),
+        download_dir=root / "outputs/download",
+        corpus_dir=root / "data/demo",
     )
     second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert stats2 == stats
@@ -194,11 +205,10 @@ def test_a_takedown_list_removes_the_video_rows_and_images(built, tmp_path):
     out2 = tmp_path / "dataset"
     stats2 = build_dataset(
         params.model_copy(update={"exclude_videos": ["lec1"]}),
-        1337,
-        root,
         root / "outputs/pairs",
         out2,
-        root / "outputs/download",
+        Execution(seed=1337, root=root),
+        download_dir=root / "outputs/download",
     )
     df2 = pd.read_parquet(out2 / "metadata.parquet")
     assert "lec1" not in set(df2["video_id"]) and "lec2" in set(df2["video_id"])

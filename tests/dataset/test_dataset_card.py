@@ -9,6 +9,7 @@ import pytest
 from quiltkit.config import DatasetParams
 from quiltkit.dataset.card import build_card, render_card
 from quiltkit.dataset.stage_run import build_dataset
+from quiltkit.execution.context import Execution
 from tests import components
 from tests.dataset.synth_corpus import TITLES, XSS, make_corpus
 
@@ -22,7 +23,9 @@ def card(tmp_path_factory):
     cfg = make_corpus(root)
     params = DatasetParams(external_sources=cfg["sources"], eval_sets=cfg["eval_sets"], image_size=64)
     out = root / "outputs/dataset"
-    build_dataset(params, 1337, root, root / "outputs/pairs", out, root / "outputs/download")
+    build_dataset(
+        params, root / "outputs/pairs", out, Execution(seed=1337, root=root), download_dir=root / "outputs/download"
+    )
     html_path = root / "outputs/card/index.html"
     m = build_card(out, html_path, samples=200, seed=1337, version=VERSION)
     return html_path, m, out

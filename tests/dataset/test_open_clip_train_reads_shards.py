@@ -29,6 +29,7 @@ import pytest
 
 from quiltkit.config import DatasetParams
 from quiltkit.dataset.stage_run import build_dataset
+from quiltkit.execution.context import Execution
 from tests.dataset.synth_corpus import make_corpus
 
 pytestmark = pytest.mark.slow
@@ -66,7 +67,7 @@ def dataset(tmp_path_factory):
         shard_size=1000,
         image_size=64,
     )
-    build_dataset(params, 1337, root, root / "outputs/pairs", root / "outputs/dataset")
+    build_dataset(params, root / "outputs/pairs", root / "outputs/dataset", Execution(seed=1337, root=root))
     return root, root / "outputs/dataset"
 
 

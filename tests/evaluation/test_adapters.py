@@ -386,3 +386,24 @@ def test_osteo_csv_labelled_tiles(tmp_path):
         load_classification("osteo", {"osteo": str(root)})
     with pytest.raises(DatasetMissingError, match="To get it: download 'Osteosarcoma"):
         load_classification("osteo", {"osteo": str(tmp_path / "absent")})
+
+
+@pytest.mark.parametrize(
+    "kind", ["truncated", "gzip_truncated", "gzip_header_flipped", "xz_flipped", "bz2_flipped", "not_a_tar"]
+)
+def test_wds_damaged_shard_is_named(tmp_path, kind):
+    """A damaged shard is a DatasetFormatError naming it (which the evaluate stage reports for that
+    dataset alone), not a tarfile, zlib or lzma error from inside the reader. A plain tar cut inside
+    an image is not a read error (the reader only records where images are): the samples the cut
+    leaves without their label are named instead."""
+    from tests.damaged_tars import damaged_tars
+
+    root = tmp_path / "wds_cls"
+    (root / "test").mkdir(parents=True)
+    (root / "classnames.txt").write_text("benign\nmalignant\n")
+    (root / "test/nshards.txt").write_text("1")
+    members = {f"s{i}.png": _png_bytes() for i in range(6)} | {f"s{i}.cls": b"1" for i in range(6)}
+    (root / "test/0.tar").write_bytes(damaged_tars(members)[kind])
+    named = r"wds_cls/test: sample 0/s\d lacks" if kind == "truncated" else r"test/0\.tar: not a readable tar"
+    with pytest.raises(DatasetFormatError, match=named):
+        load_classification(f"wds:{root}")

@@ -14,7 +14,8 @@ from PIL import Image
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
 from quiltkit.config import parse_params
-from quiltkit.evaluation.stage_run import run_evaluation
+from quiltkit.evaluation.stage_run import run_evaluate
+from quiltkit.execution.context import Execution
 
 from .conftest import CLASSES
 
@@ -31,9 +32,10 @@ def _params(name, models, **evaluate):
     return parse_params({"train": {"model": name}, "evaluate": ev})
 
 
-def _args(params):
-    """What stages/evaluate.py hands the driver: its section, the baseline's config and the seed."""
-    return params.evaluate, params.train.model, params.project.seed
+def _evaluate(params, **kw):
+    """The driver as stages/evaluate.py calls it: its section, the stage's Execution (the seed:
+    the untrained baseline's init) and the baseline's config."""
+    return run_evaluate(params.evaluate, Execution(seed=params.project.seed), train_model=params.train.model, **kw)
 
 
 def _read_confusion(path) -> list[dict]:
@@ -84,7 +86,7 @@ def test_run_evaluation_end_to_end(tiny_config, tiny_model, demo_eval, export_di
     name, ckpt = tiny_config
     monkeypatch.chdir(demo_eval)
     params = _params(name, ["trained", "untrained", f"mine={name}:{ckpt}"])
-    metrics = run_evaluation(*_args(params), export_dir=export_dir)
+    metrics = _evaluate(params, export_dir=export_dir)
 
     models = metrics["models"]
     assert list(models) == ["trained", "untrained", "mine"]  # in evaluate.models' order, "mine=" parsed to its label
@@ -128,7 +130,7 @@ def test_run_evaluation_end_to_end(tiny_config, tiny_model, demo_eval, export_di
     # A re-run reuses every cached feature file and gives identical metrics.
     caplog.clear()
     with caplog.at_level("INFO"):
-        again = run_evaluation(*_args(params), export_dir=export_dir)
+        again = _evaluate(params, export_dir=export_dir)
     assert again == metrics
     assert "recomputing" not in caplog.text and "reusing" in caplog.text
 
@@ -137,7 +139,7 @@ def test_missing_dataset_is_recorded_not_fatal(tiny_config, demo_eval, monkeypat
     name, _ = tiny_config
     monkeypatch.chdir(demo_eval)
     params = _params(name, ["untrained"], zeroshot_datasets=["demo_patches", "pcam"], linear_probe_fractions=[])
-    metrics = run_evaluation(*_args(params))
+    metrics = _evaluate(params)
     err = metrics["models"]["untrained"]["pcam"]["error"]
     # the dataset, what is wrong, and how to get it
     assert err.startswith("pcam: folder not found under ") and "camelyonpatch_level_2_split_" in err, err
@@ -148,7 +150,7 @@ def test_unloadable_model_is_recorded_and_others_run(tiny_config, demo_eval, mon
     name, _ = tiny_config
     monkeypatch.chdir(demo_eval)
     params = _params(name, ["trained", "untrained"], linear_probe_fractions=[])
-    metrics = run_evaluation(*_args(params), export_dir=demo_eval / "no_export")
+    metrics = _evaluate(params, export_dir=demo_eval / "no_export")
     assert "run the train stage first" in metrics["models"]["trained"]["error"]
     assert "zeroshot" in metrics["models"]["untrained"]["demo_patches"]
     table = (demo_eval / "outputs/eval/comparison.md").read_text()
@@ -158,7 +160,7 @@ def test_unloadable_model_is_recorded_and_others_run(tiny_config, demo_eval, mon
         "confusion_plot"
     ] == "untrained/demo_patches"
     with pytest.raises(ValueError, match="used twice"):
-        run_evaluation(*_args(_params(name, ["untrained", "x", "untrained"])))
+        _evaluate(_params(name, ["untrained", "x", "untrained"]))
 
 
 def test_nothing_evaluable_fails(tiny_config, tmp_path, monkeypatch):
@@ -166,7 +168,7 @@ def test_nothing_evaluable_fails(tiny_config, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     params = _params(name, ["untrained"])
     with pytest.raises(RuntimeError, match="no \\(model, dataset\\) pair"):
-        run_evaluation(*_args(params))
+        _evaluate(params)
 
 
 def test_benchmark_names_become_safe_metric_keys(tiny_config, demo_eval, monkeypatch):
@@ -191,7 +193,7 @@ def test_benchmark_names_become_safe_metric_keys(tiny_config, demo_eval, monkeyp
         linear_probe_fractions=[1.0],
         linear_probe_seeds=[0],
     )
-    metrics = run_evaluation(*_args(params))
+    metrics = _evaluate(params)
     (key,) = metrics["models"]["untrained"]
     assert key == "folder_bench_v1" and "." not in key
     assert metrics["models"]["untrained"][key]["zeroshot"]["n"] == 8

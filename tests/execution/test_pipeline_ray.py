@@ -52,15 +52,15 @@ def _curate(p, out: Path, executor: str) -> dict:
     from quiltkit.text.stage_run import run_text
     from quiltkit.video.stage_run import run_download, run_frames
 
-    ex = Execution(workers=2, executor=executor)
+    ex = Execution(workers=2, executor=executor, seed=p.project.seed, root=Path.cwd())
     m = {
         "download": run_download(p.download, out / "download", ex),
         "asr": run_asr(p.asr, out / "download", out / "asr", execution=ex),
-        "frames": run_frames(p.frames, out / "download", out / "frames", seed=p.project.seed, execution=ex),
+        "frames": run_frames(p.frames, out / "download", out / "frames", execution=ex),
         "text": run_text(p.text, out / "asr", out / "text", execution=ex),
     }
     if executor == "local":
-        m["pairs"] = run_pairs(p.pairs, out / "frames", out / "text", out / "pairs", root=Path.cwd())
+        m["pairs"] = run_pairs(p.pairs, out / "frames", out / "text", out / "pairs", ex)
     else:
         # run_pairs keeps pairing in-process (milliseconds per video); its per-video function
         # is what would run on the cluster, so that is what goes through Ray here

@@ -105,3 +105,17 @@ def test_corrupt_image_and_missing_caption_name_the_sample(tmp_path, tok):
     shard("nocap-000000.tar", [("k2.png", b"x"), ("k2.json", b"{}")])
     with pytest.raises(DataError, match="k2"):
         list(ShardSource([tmp_path / "nocap-000000.tar"]).iterate(None))
+
+
+@pytest.mark.parametrize(
+    "kind", ["truncated", "gzip_truncated", "gzip_header_flipped", "xz_flipped", "bz2_flipped", "not_a_tar"]
+)
+def test_a_damaged_shard_is_named_when_counted(tmp_path, kind):
+    """Counting a damaged shard's samples (the first thing training does with it) is a DataError
+    naming the shard, whatever tarfile, zlib or lzma raised."""
+    from tests.damaged_tars import write_damaged
+
+    members = {f"k{i}.txt": (f"caption {i} " * 200).encode() for i in range(8)}
+    shard = write_damaged(tmp_path, members, "{kind}-000000.tar")[kind]
+    with pytest.raises(DataError, match=f"{kind}-000000.tar is not a readable tar"):
+        len(ShardSource([shard]))

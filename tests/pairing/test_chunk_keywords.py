@@ -7,6 +7,7 @@ must be findable in the text it was computed from.
 
 from quiltkit.config import PairsParams
 from quiltkit.contracts import Entity, PairsFile, Sentence, TextAnalysis
+from quiltkit.execution.context import Execution
 from quiltkit.pairing.align import pair_video
 from quiltkit.pairing.stage_run import run_pairs
 from quiltkit.text.keywords import rake
@@ -65,12 +66,12 @@ def test_stage_writes_chunk_keywords_and_keeps_video_keywords(tmp_path):
     frame_analysis("kv", tmp_path, write_images=True).write(fr / "kv.json")
     text = _text("kv")
     text.write(tx / "kv.json")
-    run_pairs(PairsParams(), fr, tx, out, root=tmp_path, keywords_per_chunk=2)
+    run_pairs(PairsParams(), fr, tx, out, Execution(root=tmp_path), keywords_per_chunk=2)
     pf = PairsFile.read(out / "kv.json")
     assert pf.pairs and all(p.keywords == rake(p.caption, top_k=2) and len(p.keywords) == 2 for p in pf.pairs)
     # video keywords stay in the text analysis, and they are not what the chunks carry
     assert TextAnalysis.read(tx / "kv.json").keywords == text.keywords and len(text.keywords) == 5
     assert any(set(p.keywords) != set(text.keywords[:2]) for p in pf.pairs)
     # 0 turns chunk keywords off (into a fresh dir: the stage skips finished videos)
-    run_pairs(PairsParams(), fr, tx, tmp_path / "pairs0", root=tmp_path, keywords_per_chunk=0)
+    run_pairs(PairsParams(), fr, tx, tmp_path / "pairs0", Execution(root=tmp_path), keywords_per_chunk=0)
     assert all(p.keywords == [] for p in PairsFile.read(tmp_path / "pairs0" / "kv.json").pairs)

@@ -1,5 +1,6 @@
 from quiltkit.config import PairsParams
 from quiltkit.contracts import FrameAnalysis, PairsFile
+from quiltkit.execution.context import Execution
 from quiltkit.pairing.stage_run import run_pairs
 from tests.pairing.synth_lecture import frame_analysis, text_analysis
 
@@ -12,7 +13,7 @@ def test_run_pairs_writes_default_and_reports_both(tmp_path):
     FrameAnalysis(video_id="bad", status="failed", error="no frames").write(fr / "bad.json")
     text_analysis("bad").write(tx / "bad.json")
     text_analysis("orphan").write(tx / "orphan.json")  # no frames: skipped, logged
-    m = run_pairs(PairsParams(), fr, tx, out, root=tmp_path)
+    m = run_pairs(PairsParams(), fr, tx, out, Execution(root=tmp_path))
     assert sorted(p.name for p in out.glob("*.json")) == ["a.json", "b.json"]
     pf = PairsFile.read(out / "a.json")
     assert pf.aligner == "sentence" and pf.pairs and all(p.aligner == "sentence" for p in pf.pairs)
@@ -24,6 +25,6 @@ def test_run_pairs_writes_default_and_reports_both(tmp_path):
     assert m["pair_chunk_time"] == {"a": 12.0, "b": 12.0}
     # a re-run skips finished videos and reports the same totals
     before = (out / "a.json").stat().st_mtime_ns
-    m2 = run_pairs(PairsParams(), fr, tx, out, root=tmp_path)
+    m2 = run_pairs(PairsParams(), fr, tx, out, Execution(root=tmp_path))
     assert (out / "a.json").stat().st_mtime_ns == before and m2["videos"]["cached"] == 2
     assert m2["per_aligner"] == m["per_aligner"]

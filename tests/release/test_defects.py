@@ -16,6 +16,7 @@ import pytest
 from skimage.metrics import structural_similarity
 
 from quiltkit.config import Params, ReleaseParams
+from quiltkit.execution.context import Execution
 from quiltkit.release.chunking import release_chunks
 from quiltkit.release.files import ReleaseError, VideoRecon, parse_stable_times, read_data, read_recon
 from quiltkit.release.rebuild import (
@@ -28,7 +29,7 @@ from quiltkit.release.rebuild import (
     rebuild_video,
     stable_frames,
 )
-from quiltkit.release.stage_run import Release, run_release
+from quiltkit.release.stage_run import Release, rebuild_videos
 from quiltkit.video.stable import random_crop
 from tests.release.conftest import FPS, PICTURES, SECONDS, STABLE, TIMES, H, W, write_release
 
@@ -172,7 +173,13 @@ def test_d8_a_missing_video_stops_the_whole_run(tmp_path, lecture_video):
             f"one caption,gone_a.jpg,quilt,train,[],,,,[],,{H},{W}\nanother,gone_a.jpg,quilt,train,[],,,,[],,{H},{W}\n"
         )
     params = Params(release=ReleaseParams(dir=str(d), reference_dir=None), project={"workers": 1})
-    m, _ = run_release(params, tmp_path / "out", tmp_path, Release(params.release, tmp_path))
+    m, _ = rebuild_videos(
+        params.release,
+        params.frames.histology,
+        tmp_path / "out",
+        Release(params.release, tmp_path),
+        Execution.of(params.project, root=tmp_path),
+    )
     assert m["videos_gone"] == {"unavailable": 1}
     assert m["rows_lost"] == {
         "video unavailable": 2,

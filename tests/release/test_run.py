@@ -4,7 +4,8 @@ import csv
 import json
 
 from quiltkit.config import Params, ReleaseParams
-from quiltkit.release.stage_run import Release, gone_status, run_release
+from quiltkit.execution.context import Execution
+from quiltkit.release.stage_run import Release, gone_status, rebuild_videos
 from tests.release.conftest import write_release
 
 
@@ -22,7 +23,13 @@ def test_a_second_run_reuses_every_video_and_rows_carry_provenance(tmp_path, lec
     d = write_release(tmp_path / "rel", lecture_video)
     params = Params(release=ReleaseParams(dir=str(d), reference_dir=None), project={"workers": 1})
     out = tmp_path / "out"
-    m1, w1 = run_release(params, out, tmp_path, Release(params.release, tmp_path))
+    m1, w1 = rebuild_videos(
+        params.release,
+        params.frames.histology,
+        out,
+        Release(params.release, tmp_path),
+        Execution.of(params.project, root=tmp_path),
+    )
     assert m1["videos_processed"] == 1 and w1["images"] == 3 and m1["rebuilt"] == 3
     assert not (out / "lec.video").exists()  # keep_videos false: the download is gone once used
     rec = json.loads((out / "lec.json").read_text())
@@ -32,7 +39,13 @@ def test_a_second_run_reuses_every_video_and_rows_carry_provenance(tmp_path, lec
     assert [r["image_path"] for r in rows] == ["lec_a.jpg", "lec_b.jpg", "lec_c.jpg"]
     assert rows[0]["caption"] == "caption of lec_a.jpg" and rows[0]["start"] == "2.5" and rows[0]["end"] == "6.5"
     assert rows[2]["method"] == "keyframe" and rows[0]["channel"] == "a channel"
-    m2, w2 = run_release(params, out, tmp_path, Release(params.release, tmp_path))
+    m2, w2 = rebuild_videos(
+        params.release,
+        params.frames.histology,
+        out,
+        Release(params.release, tmp_path),
+        Execution.of(params.project, root=tmp_path),
+    )
     assert m2["videos_reused"] == 1 and w2["images"] == 0 and m2["rebuilt"] == 3
 
 

@@ -32,3 +32,18 @@ def test_demo_tts_voices():
         with pytest.raises(ValueError, match=bad.replace("+", r"\+")):
             tts.synthesize(text[0], voice=bad)
     assert tts.Espeak.get().synth(text[0], voice="en-us").size > sr  # still usable after the error
+
+
+def test_the_narrator_and_the_asr_tests_share_one_espeak():
+    """espeak-ng has one global state per process (one initialisation, one synthesis callback).
+    With two wrappers, this sequence (the narrator, an ASR test's synthesis, the narrator again)
+    initialised the library twice and crashed the interpreter (a segmentation fault, measured on
+    fc90116); with one, each caller gets its speech in any order."""
+    from quiltkit.demo import tts as narrator
+    from quiltkit.speech import tts
+
+    first, sr = narrator.synthesize("Here we see a biopsy.")
+    asr, _ = tts.synthesize("There is no evidence of necrosis.")
+    again, _ = narrator.synthesize("Here we see a biopsy.")
+    assert first.size > sr // 2 and asr.size > sr // 2 and again.size > sr // 2
+    assert narrator.Espeak.get() is tts.Espeak.get()

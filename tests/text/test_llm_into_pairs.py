@@ -29,6 +29,7 @@ from quiltkit.contracts import (
     Transcript,
     Word,
 )
+from quiltkit.execution.context import Execution
 from quiltkit.pairing.stage_run import run_pairs
 from quiltkit.text.roles import rule_role
 from quiltkit.text.stage_run import run_text
@@ -174,7 +175,7 @@ def test_llm_text_reaches_pairs_and_rerun_hits_cache(tmp_path, monkeypatch, capl
         assert necrosis.role == "roi" and rule_role(necrosis.corrected_text, necrosis.entities) == "medical"
         assert all(s.role == llm_role(s.corrected_text) for s in ta.sentences)
 
-        run_pairs(PairsParams(), fr, tmp_path / "text", tmp_path / "pairs", root=tmp_path)
+        run_pairs(PairsParams(), fr, tmp_path / "text", tmp_path / "pairs", Execution(root=tmp_path))
         pairs = PairsFile.read(tmp_path / "pairs" / f"{VID}.json").pairs
         assert pairs
         captions = {p.caption: p for p in pairs}
@@ -199,7 +200,7 @@ def test_llm_text_reaches_pairs_and_rerun_hits_cache(tmp_path, monkeypatch, capl
         m2 = run_text(_params(srv.url, tmp_path), asr, tmp_path / "text2")
         assert len(srv.calls) == before and m2 == m
         assert (tmp_path / "text2" / f"{VID}.json").read_bytes() == (tmp_path / "text" / f"{VID}.json").read_bytes()
-        run_pairs(PairsParams(), fr, tmp_path / "text2", tmp_path / "pairs2", root=tmp_path)
+        run_pairs(PairsParams(), fr, tmp_path / "text2", tmp_path / "pairs2", Execution(root=tmp_path))
         assert (tmp_path / "pairs2" / f"{VID}.json").read_bytes() == (tmp_path / "pairs" / f"{VID}.json").read_bytes()
 
     # the key was sent in the header only: never in an output, the cache, a log line or the console

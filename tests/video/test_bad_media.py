@@ -15,6 +15,7 @@ import cv2
 
 from quiltkit.config import FramesParams, HistologyParams
 from quiltkit.contracts import FrameAnalysis, VideoRecord
+from quiltkit.execution.context import Execution
 from quiltkit.video.stage_run import run_frames
 from tests.video.synth import SHOTS, lecture_frames, slide, tissue, write_audio_only, write_video
 
@@ -76,7 +77,7 @@ def test_stage_records_each_bad_video_and_finishes_the_good_one(tmp_path, lectur
 
     params = FramesParams(histology=HistologyParams(backend="stain", model_path=str(stain_model)))
     out = tmp_path / "outputs" / "frames"
-    m = run_frames(params, dl, out, seed=3)
+    m = run_frames(params, dl, out, Execution(seed=3))
     fa = {vid: FrameAnalysis.read(out / f"{vid}.json") for vid in files}  # every video has its record
 
     assert m["videos"] == len(files) and m["ok"] + m["failed"] + m["skipped"] == len(files)

@@ -6,6 +6,7 @@ import pytest
 
 from quiltkit.config import FramesParams, HistologyParams
 from quiltkit.contracts import FrameAnalysis, VideoRecord
+from quiltkit.execution.context import Execution
 from quiltkit.video.stage_run import run_frames
 
 
@@ -22,7 +23,7 @@ def test_run_frames_over_download_records(tmp_path, lecture_mp4, stain_model, mo
     VideoRecord(video_id="gone", url="http://z", status="failed", error="HTTP 404").write(dl / "gone.record.json")
     params = FramesParams(histology=HistologyParams(backend="stain", model_path=str(stain_model)))
     out = tmp_path / "outputs" / "frames"
-    m = run_frames(params, dl, out, seed=1)
+    m = run_frames(params, dl, out, Execution(seed=1))
     assert (m["videos"], m["ok"], m["failed"], m["skipped"]) == (3, 1, 2, 0)
     assert m["failed_ids"] == ["broken", "gone"]
     assert FrameAnalysis.read(out / "gone.json").error == "download failed: HTTP 404"
@@ -33,12 +34,12 @@ def test_run_frames_over_download_records(tmp_path, lecture_mp4, stain_model, mo
     assert m["video_seconds"] > 16 and m["video_seconds_per_wall_second"] > 0
     # a re-run skips finished videos: their files are not rewritten
     mtime = (out / "good.json").stat().st_mtime_ns
-    m2 = run_frames(params, dl, out, seed=1)
+    m2 = run_frames(params, dl, out, Execution(seed=1))
     assert (out / "good.json").stat().st_mtime_ns == mtime and m2["ok"] == 1
     # the failed download succeeds later: the next run analyses it instead of keeping the failure
     shutil.copy(lecture_mp4, dl / "gone.mp4")
     VideoRecord(video_id="gone", url="http://z", status="ok", video_path="gone.mp4").write(dl / "gone.record.json")
-    m3 = run_frames(params, dl, out, seed=1)
+    m3 = run_frames(params, dl, out, Execution(seed=1))
     assert (m3["ok"], m3["failed_ids"]) == (2, ["broken"])
 
 
@@ -57,12 +58,12 @@ def test_a_crash_is_recorded_and_retried_next_run(tmp_path, lecture_mp4, stain_m
             raise RuntimeError("out of memory")
 
     monkeypatch.setattr(fr, "process_classifier", lambda *a: Broken())
-    m = run_frames(params, dl, tmp_path / "out", seed=0)
+    m = run_frames(params, dl, tmp_path / "out", Execution(seed=0))
     fa = FrameAnalysis.read(tmp_path / "out" / "a.json")
     assert m["failed"] == 1 and fa.error == "internal error: RuntimeError: out of memory"
     monkeypatch.undo()
     monkeypatch.chdir(tmp_path)
-    m2 = run_frames(params, dl, tmp_path / "out", seed=0)
+    m2 = run_frames(params, dl, tmp_path / "out", Execution(seed=0))
     assert m2["ok"] == 1 and FrameAnalysis.read(tmp_path / "out" / "a.json").images
 
 

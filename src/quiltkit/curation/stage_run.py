@@ -27,11 +27,11 @@ def curate_corpus(
     video_list: Path | str,
     out: Path | str,
     *,
-    root: Path | str = ".",
     execution: Execution = Execution(),
     step_hook: Callable[[str, Callable[[], dict]], dict] = _run,
 ) -> dict[str, dict]:
-    """Each step's metrics by step name. `step_hook(name, fn)` runs a step (a benchmark times it)."""
+    """Each step's metrics by step name. Every step gets `execution` whole (its seed, root and
+    workers); `step_hook(name, fn)` runs a step (a benchmark times it)."""
     from quiltkit.pairing.stage_run import run_pairs
     from quiltkit.speech.stage_run import run_asr
     from quiltkit.text.stage_run import run_text
@@ -42,16 +42,14 @@ def curate_corpus(
     steps = {
         "download": lambda: run_download(download, out / "download", execution),
         "asr": lambda: run_asr(p.asr, out / "download", out / "asr", execution=execution),
-        "frames": lambda: run_frames(
-            p.frames, out / "download", out / "frames", seed=p.project.seed, execution=execution
-        ),
+        "frames": lambda: run_frames(p.frames, out / "download", out / "frames", execution=execution),
         "text": lambda: run_text(p.text, out / "asr", out / "text", execution=execution),
         "pairs": lambda: run_pairs(
             p.pairs,
             out / "frames",
             out / "text",
             out / "pairs",
-            root=Path(root).resolve(),
+            execution=execution,
             keywords_per_chunk=p.text.keywords_per_chunk,
         ),
     }

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from quiltkit.config import DatasetParams
+from quiltkit.execution.context import Execution
 from quiltkit.io import atomic_write_text
 from quiltkit.tracking import provenance
 
@@ -320,3 +322,12 @@ def build_card(dataset_dir: Path, out_html: Path, samples: int, seed: int, versi
     page, shown = render_card(dataset_dir, samples, seed, version)
     atomic_write_text(out_html, page)
     return {"samples_shown": shown, "bytes": len(page.encode("utf-8"))}
+
+
+def run_card(params: DatasetParams, dataset_dir: Path, out_html: Path, execution: Execution = Execution()) -> dict:
+    """The card stage's driver (here, not in dataset/stage_run.py, so the stage depends on this
+    module alone, not on the dataset build's): a self-contained page of the dataset in
+    dataset_dir, its samples drawn from execution.seed, its version read from the workspace's
+    dvc.lock (execution.root)."""
+    version = card_version(execution.root)
+    return build_card(dataset_dir, out_html, params.card_samples, execution.seed, version)

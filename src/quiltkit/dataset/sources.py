@@ -23,11 +23,9 @@ import ast
 import io
 import json
 import logging
-import lzma
 import math
 import tarfile
 import warnings
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +41,7 @@ from quiltkit.contracts import (
     VideoRecord,
 )
 from quiltkit.dataset.rows import Row
+from quiltkit.io import TAR_READ_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -453,9 +452,7 @@ def img2dataset_wds_rows(spec: SourceSpec, root: Path) -> Loaded:
                     fh = tar.extractfile(m)
                     if fh is not None:
                         samples.setdefault(key, {})[ext.lower()] = fh.read()
-        # EOFError: a compressed shard cut short; LZMAError / zlib.error: a flipped byte inside an
-        # xz or gzip stream (bz2 raises OSError)
-        except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib.error) as err:
+        except TAR_READ_ERRORS as err:
             raise SourceError(f"{f}: not a readable tar: {err}") from None
         for key in sorted(samples):
             s = samples[key]

@@ -24,13 +24,16 @@ from quiltkit.contracts import QUILT_LOOKUP_COLUMNS
 from quiltkit.dataset.captions import collapse_duplicate_captions, combined_rows
 from quiltkit.dataset.dedup import ImageInfo, dedup_images, leaking_keys
 from quiltkit.dataset.evalset import eval_fingerprints
+from quiltkit.dataset.metrics import dataset_metrics
 from quiltkit.dataset.phash import phash64, pixel_sha256
 from quiltkit.dataset.rows import Row
 from quiltkit.dataset.sources import external_rows, open_image_bytes, release_rows, video_rows
 from quiltkit.dataset.splits import assign_splits, group_key
 from quiltkit.dataset.writers import encode_png, write_openclip_csv, write_parquet, write_shards
+from quiltkit.execution.context import Execution
 from quiltkit.io import write_json
 from quiltkit.paths import safe_id
+from quiltkit.tracking.datasets import dataset_profile, dvc_dir_hash
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +109,17 @@ def planted_duplicates_found(corpus_dir: Path | None, image_of_origin: dict[str,
 
 def build_dataset(
     params: DatasetParams,
-    seed: int,
-    root: Path,
     pairs_dir: Path,
     out_dir: Path,
+    execution: Execution = Execution(),
+    *,
     download_dir: Path | None = None,
     corpus_dir: Path | None = None,
     release_dir: Path | None = None,
 ) -> dict:
+    """Splits draw from execution.seed; every relative path (sources, images, eval sets) resolves
+    against execution.root."""
+    seed, root = execution.seed, execution.root
     # ---- 1. rows from every source, video rows first: they win ties when captions collapse.
     # Video rows carry their video's provenance from its download record (download_dir).
     loaded = {"quilt_video": video_rows(pairs_dir, root, download_dir)}
@@ -311,3 +317,21 @@ def build_dataset(
     if old.exists():
         shutil.rmtree(old)
     return stats
+
+
+def run_dataset(
+    params: DatasetParams,
+    pairs_dir: Path,
+    out_dir: Path,
+    execution: Execution = Execution(),
+    **sources: Path | None,
+) -> dict:
+    """The dataset stage: build_dataset, then the dataset this run made logged to the stage's
+    MLflow run (digest: the DVC hash dvc.lock is about to record), and the stage's metrics.
+    `sources` are build_dataset's download_dir, corpus_dir and release_dir."""
+    stats = build_dataset(params, pairs_dir, out_dir, execution, **sources)
+    tracker = execution.tracker
+    if tracker is not None and tracker.run_id:
+        digest = dvc_dir_hash(out_dir, execution.root)
+        tracker.log_dataset(digest, out_dir.as_posix(), dataset_profile(stats), "produced")
+    return dataset_metrics(stats)

@@ -10,4 +10,5 @@ lecture         one video end to end + its GroundTruth
 eval_sets       held-out patches, retrieval set, external pairs, classifier frames
 package_images  real H&E / IHC images copied byte-exact out of Python packages
 corpus          the whole data/demo, built in a temp dir and swapped in
+stage_run       the demo, holdout and release_fixture stages' drivers
 """

@@ -9,28 +9,33 @@ template.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from quiltkit.demo.tissue_classes import CLASS_INFO
+from quiltkit.io import read_yaml_tables, string_list
 
-MAG_TEXT = {
-    "low": ["4x", "low power", "low magnification"],
-    "medium": ["10x", "medium power", "intermediate power"],
-    "high": ["40x", "high power", "high magnification"],
-}
+# The legend tables are data: data/captions.yaml, read once here.
+CAPTIONS_FILE = Path(__file__).parent / "data" / "captions.yaml"
 
-TEMPLATES = [
-    "H&E stained section of {syn} showing {feature}.",
-    "{Syn}: {feature} (H&E, {mag}).",
-    "Photomicrograph of {syn} with {feature}.",
-    "{Syn} at {mag}. Note the {feature}.",
-    "Histology of {syn}, hematoxylin and eosin, {mag}.",
-    "Case of the day: {syn}. {Feature}.",
-    "Figure. {Syn} demonstrating {feature}.",
-    "{Feature} in a section of {syn}.",
-    "Biopsy showing {syn}; {feature}.",
-    "Classic {syn} on H&E. {Feature}, {mag}.",
-]
+
+def _load_tables(path: Path) -> dict:
+    """The tables of data/captions.yaml: templates a list of strings, mag_text a mapping of
+    magnification to a list of strings."""
+    doc = read_yaml_tables(path, ("mag_text", "templates"), "the caption tables")
+    mag = doc["mag_text"]
+    if not isinstance(mag, dict) or sorted(mag) != ["high", "low", "medium"]:
+        raise ValueError(f"{path}: mag_text must map exactly low, medium and high to word lists")
+    return {
+        "mag_text": {m: string_list(path, f"mag_text.{m}", words) for m, words in mag.items()},
+        "templates": string_list(path, "templates", doc["templates"]),
+    }
+
+
+_TABLES = _load_tables(CAPTIONS_FILE)
+MAG_TEXT: dict[str, list[str]] = _TABLES["mag_text"]
+TEMPLATES: list[str] = _TABLES["templates"]
 
 
 def _cap(s: str) -> str:

@@ -26,22 +26,21 @@ from quiltkit.demo.encode import encode
 from quiltkit.demo.plan import SILENCE_MIN, Shot, fit_durations, place_speech, plan_shots, write_lines
 from quiltkit.demo.render import FrameSource, View, make_view, shot_picture
 from quiltkit.demo.styles import style
+from quiltkit.io import read_yaml_tables, string_list
 
-PRESENTER_NAMES = [
-    "Doctor Rivera",
-    "Doctor Okafor",
-    "Doctor Lindqvist",
-    "Doctor Tanaka",
-    "Doctor Moreau",
-    "Doctor Patel",
-]
-TOPICS = [
-    "colorectal pathology",
-    "benign and malignant colon histology",
-    "the histology of the large bowel",
-    "tumors of the colon",
-    "basic gastrointestinal pathology",
-]
+# Who lectures and on what is data: data/lecture.yaml, read once here.
+LECTURE_FILE = Path(__file__).parent / "data" / "lecture.yaml"
+
+
+def _load_tables(path: Path) -> dict[str, list[str]]:
+    """presenter_names and topics from data/lecture.yaml, each a list of non-empty strings."""
+    doc = read_yaml_tables(path, ("presenter_names", "topics"), "the lecture tables")
+    return {key: string_list(path, key, doc[key]) for key in ("presenter_names", "topics")}
+
+
+_TABLES = _load_tables(LECTURE_FILE)
+PRESENTER_NAMES: list[str] = _TABLES["presenter_names"]
+TOPICS: list[str] = _TABLES["topics"]
 
 
 def speak(texts: list[str], rate_wpm: int, pitch: int, voice: str = "en-us") -> tuple[list[np.ndarray], int]:

@@ -10,16 +10,45 @@ meaning is recorded: role, the vocabulary terms spoken, and the terms spoken as 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from quiltkit.demo.tissue_classes import CLASS_INFO
+from quiltkit.io import read_yaml_tables, string_list
 
-MAG_WORDS = {
-    "low": ("low power", "low magnification", "scanning power"),
-    "medium": ("medium power", "intermediate magnification", "medium magnification"),
-    "high": ("high power", "high magnification", "higher power"),
-}
+# The sentence tables are data: data/narration.yaml, read once here.
+NARRATION_FILE = Path(__file__).parent / "data" / "narration.yaml"
+_SENTENCE_TABLES = (
+    "roi_templates",
+    "pointer_templates",
+    "neg_templates",
+    "medical_templates",
+    "repeat_templates",
+    "chatter",
+)
+
+
+def _load_tables(path: Path) -> dict:
+    """The tables of data/narration.yaml: each sentence table a list of strings, mag_words a
+    mapping of magnification to a tuple of strings."""
+    doc = read_yaml_tables(path, ("mag_words", *_SENTENCE_TABLES), "the narration tables")
+    mag = doc["mag_words"]
+    if not isinstance(mag, dict) or sorted(mag) != ["high", "low", "medium"]:
+        raise ValueError(f"{path}: mag_words must map exactly low, medium and high to word lists")
+    out = {k: string_list(path, k, doc[k]) for k in _SENTENCE_TABLES}
+    out["mag_words"] = {m: tuple(string_list(path, f"mag_words.{m}", words)) for m, words in mag.items()}
+    return out
+
+
+_TABLES = _load_tables(NARRATION_FILE)
+MAG_WORDS: dict[str, tuple[str, ...]] = _TABLES["mag_words"]
+ROI_TEMPLATES: list[str] = _TABLES["roi_templates"]
+POINTER_TEMPLATES: list[str] = _TABLES["pointer_templates"]
+NEG_TEMPLATES: list[str] = _TABLES["neg_templates"]
+MEDICAL_TEMPLATES: list[str] = _TABLES["medical_templates"]
+REPEAT_TEMPLATES: list[str] = _TABLES["repeat_templates"]
+CHATTER: list[str] = _TABLES["chatter"]
 
 
 @dataclass
@@ -56,48 +85,6 @@ def _terms_in(text: str, tissue_class: str | None) -> list[str]:
 
 
 NEGATABLE = sorted({a for info in CLASS_INFO.values() for a in info.absent})
-
-ROI_TEMPLATES = [
-    "Here we see {feature}.",
-    "In this field there are {feature}.",
-    "Notice the {feature} in the center of the image.",
-    "At {mag}, this {syn} shows {feature}.",
-    "This is {syn}, with {feature}.",
-    "What you can appreciate here is {syn} with {feature}.",
-    "The image shows {syn} at {mag}.",
-    "On this slide we have {syn}; look at the {feature}.",
-]
-POINTER_TEMPLATES = [
-    "Where the pointer is, you can see {feature}.",
-    "Follow the arrow: these are {feature}.",
-    "Right here, under the cursor, there are {feature}.",
-]
-NEG_TEMPLATES = [
-    "There is no evidence of {absent}.",
-    "No {absent} is identified in this field.",
-    "Importantly, we do not see any {absent} here.",
-    "I would point out the absence of {absent}.",
-    "There is no {absent} in this section.",
-]
-MEDICAL_TEMPLATES = [
-    "{fact}.",
-    "Remember that {fact}.",
-    "As a general rule, {fact}.",
-    "It is worth knowing that {fact}.",
-    "Keep in mind that {fact}.",
-]
-REPEAT_TEMPLATES = [
-    "Let's go back to the {syn} we looked at earlier.",
-    "Returning to the earlier image of {syn}, compare it with what we just saw.",
-    "Here is the same field of {syn} again.",
-]
-CHATTER = [
-    "Let's move on to the next image.",
-    "Take a moment to look at this carefully.",
-    "I will come back to this point later.",
-    "This is a good example for the exam.",
-    "Let's take a closer look.",
-]
 
 
 def histology_lines(

@@ -22,6 +22,7 @@ of a real video's under a new id): the rebuild must count what each costs.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import uuid
 from pathlib import Path
@@ -32,7 +33,9 @@ from quiltkit.config import DemoParams, ReleaseParams
 from quiltkit.contracts import QUILT_LOOKUP_COLUMNS, GroundTruth
 from quiltkit.demo.clean_view import clean_source
 from quiltkit.demo.render import FrameSource
+from quiltkit.execution.context import Execution
 from quiltkit.io import atomic_path, write_json
+from quiltkit.paths import RELEASE_FIXTURES
 from quiltkit.release.chunking import release_chunks
 from quiltkit.release.rebuild import FALLBACK_STREAM, crop_rng, distinct_keyframes
 
@@ -240,3 +243,16 @@ def build_release_fixture(
         "keyframe_names": methods.count("keyframe"),
         "stable_intervals": intervals,
     }
+
+
+def run_release_fixture(rp: ReleaseParams, corpus: str, execution: Execution = Execution()) -> dict:
+    """The fixture release of a rendered corpus (RELEASE_FIXTURES: demo or holdout). Always the
+    rendered corpus, whatever download.corpus_dir names: the fixture's truth is the renderer's,
+    so the corpus is redrawn from its own manifest's params and seed; execution.seed is the
+    rebuild's crop seed."""
+    if corpus not in RELEASE_FIXTURES:
+        raise ValueError(f"release_fixture: corpus {corpus!r} is not one of {sorted(RELEASE_FIXTURES)}")
+    src, out = RELEASE_FIXTURES[corpus]
+    manifest = json.loads((execution.root / src / "manifest.json").read_text(encoding="utf-8"))
+    demo, demo_seed = DemoParams.model_validate(manifest["params"]), int(manifest["seed"])
+    return build_release_fixture(src, demo, demo_seed, execution.seed, rp, out, raw_root=execution.root)

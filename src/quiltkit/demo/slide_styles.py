@@ -22,64 +22,62 @@ from PIL import Image, ImageDraw, ImageFont
 
 from quiltkit.demo.slides import _wrap, ctx_classes
 from quiltkit.demo.styles import PaintContext, font_path, load_source
+from quiltkit.io import read_yaml_tables, string_list
 
 RGB = tuple[int, int, int]
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
+# The words and colours below are data: data/slide_styles.yaml, read once here. Lists come back
+# as tuples, colours as (r, g, b) tuples of ints.
+SLIDE_STYLES_FILE = Path(__file__).parent / "data" / "slide_styles.yaml"
+_WORDS = ("headings", "bullets", "sentences", "courses", "extra_diagnoses")
+_COLOURS = ("accents", "palette", "dark_bgs", "dark_accents")
+
+
+def _load_tables(path: Path) -> dict:
+    tables = (*_WORDS, *_COLOURS, "ink", "italic_fonts", "gradients")
+    doc = read_yaml_tables(path, tables, "the slide word and colour tables")
+
+    def strings(key: str, v) -> tuple[str, ...]:
+        return tuple(string_list(path, key, v))
+
+    def colour(key: str, v) -> RGB:
+        if not (isinstance(v, list) and len(v) == 3 and all(type(x) is int and 0 <= x <= 255 for x in v)):
+            raise ValueError(f"{path}: {key}: {v!r} is not an [r, g, b] colour of 0-255 ints")
+        return tuple(v)
+
+    def colours(key: str, v) -> tuple:
+        if not isinstance(v, list) or not v:
+            raise ValueError(f"{path}: {key} must be a non-empty list of colours")
+        return tuple(colour(key, c) for c in v)
+
+    def mapping(key: str) -> dict:
+        if not isinstance(doc[key], dict) or not doc[key]:
+            raise ValueError(f"{path}: {key} must be a non-empty mapping")
+        return doc[key]
+
+    out = {k: strings(k, doc[k]) for k in _WORDS}
+    out |= {k: colours(k, doc[k]) for k in _COLOURS}
+    out["ink"] = {name: colour(f"ink.{name}", c) for name, c in mapping("ink").items()}
+    out["italic_fonts"] = mapping("italic_fonts")
+    if not all(isinstance(f, str) and f for f in out["italic_fonts"].values()):
+        raise ValueError(f"{path}: italic_fonts must map each font family to a font file name")
+    if not isinstance(doc["gradients"], list) or not all(isinstance(g, list) and len(g) == 2 for g in doc["gradients"]):
+        raise ValueError(f"{path}: gradients must be a list of [colour, colour] pairs")
+    out["gradients"] = tuple(colours("gradients", g) for g in doc["gradients"])
+    return out
+
+
+_TABLES = _load_tables(SLIDE_STYLES_FILE)
+
 # ------------------------------------------------------------------------------------------
 # words, for when the context gives none
 
-HEADINGS = (
-    "Learning objectives",
-    "Key histologic features",
-    "Differential diagnosis",
-    "Grading and staging",
-    "Diagnostic pitfalls",
-    "Summary",
-)
-BULLETS = (
-    "Architecture first, cytology second",
-    "Compare benign and malignant glands",
-    "Look for necrosis and invasion",
-    "Note the nuclear to cytoplasmic ratio",
-    "Correlate with the clinical history",
-    "Use ancillary stains when in doubt",
-    "Report margins and lymph node status",
-    "Count mitoses in ten high-power fields",
-)
-SENTENCES = (
-    "The biopsy shows {c} with no evidence of dysplasia in the adjacent mucosa.",
-    "Sections were fixed in buffered formalin, embedded in paraffin and cut at four microns.",
-    "Hematoxylin and eosin stained slides were reviewed by two pathologists.",
-    "In {c} the architecture is the first clue to the diagnosis.",
-    "Immunohistochemistry was performed on a representative block.",
-    "The resection margins are free of tumor.",
-    "Twelve lymph nodes were examined, none of which contained metastatic carcinoma.",
-    "Grade depends on the proportion of the tumor that forms glands.",
-    "Tumor budding at the invasive front is associated with a worse outcome.",
-    "Correlation with the endoscopic findings is recommended.",
-    "Cautery artefact can make the edge of a small biopsy hard to interpret.",
-    "The differential diagnosis includes {c} and reactive changes.",
-    "Lymphovascular invasion was not identified in the sections examined.",
-    "At low power the lesion is well circumscribed and shows no infiltrative border.",
-    "The cells of {c} have round nuclei with fine chromatin and inconspicuous nucleoli.",
-    "A second opinion was requested because of the limited size of the sample.",
-)
-COURSES = (
-    "GI Pathology 301",
-    "Surgical Pathology Core Lectures",
-    "Histopathology for Medical Students",
-    "Pathology Residency Review",
-    "Digital Pathology Seminar",
-)
-EXTRA_DIAGNOSES = (
-    "hyperplastic polyp",
-    "tubular adenoma",
-    "ulcerative colitis",
-    "Crohn disease",
-    "metastatic carcinoma",
-    "neuroendocrine tumor",
-)
+HEADINGS: tuple[str, ...] = _TABLES["headings"]
+BULLETS: tuple[str, ...] = _TABLES["bullets"]
+SENTENCES: tuple[str, ...] = _TABLES["sentences"]  # {c}: a tissue class
+COURSES: tuple[str, ...] = _TABLES["courses"]
+EXTRA_DIAGNOSES: tuple[str, ...] = _TABLES["extra_diagnoses"]
 
 
 def _pick(rng: np.random.Generator, seq):
@@ -109,18 +107,9 @@ def _short(name: str, n: int = 2) -> str:
 # ------------------------------------------------------------------------------------------
 # colour
 
-INK = {"blue": (28, 62, 170), "red": (192, 32, 42), "black": (32, 32, 38), "green": (22, 120, 64)}
-ACCENTS = ((22, 60, 130), (170, 30, 50), (0, 120, 120), (215, 110, 20), (40, 120, 50), (110, 50, 150))
-PALETTE = (
-    (31, 119, 180),
-    (214, 39, 40),
-    (44, 160, 44),
-    (255, 127, 14),
-    (148, 103, 189),
-    (140, 86, 75),
-    (23, 190, 207),
-    (188, 189, 34),
-)
+INK: dict[str, RGB] = _TABLES["ink"]
+ACCENTS: tuple[RGB, ...] = _TABLES["accents"]
+PALETTE: tuple[RGB, ...] = _TABLES["palette"]
 
 
 def _rgb(c) -> RGB:
@@ -181,13 +170,7 @@ def _tint(arr: np.ndarray, box: Box, colour, alpha: float, radius: float = 0, bl
 # ------------------------------------------------------------------------------------------
 # fonts and text
 
-_ITALIC = {
-    "sans": "DejaVuSans-Oblique.ttf",
-    "serif": "DejaVuSerif-Italic.ttf",
-    "mono": "DejaVuSansMono-Oblique.ttf",
-    "stix": "STIXGeneralItalic.ttf",
-    "cm": "cmti10.ttf",
-}
+_ITALIC: dict[str, str] = _TABLES["italic_fonts"]
 
 
 MIN_FONT = 6  # pixels: unreadable on a small frame, but still text-like, as real small print is
@@ -472,18 +455,9 @@ def _desk(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
 # ------------------------------------------------------------------------------------------
 # slides
 
-DARK_BGS = ((16, 18, 24), (12, 22, 48), (24, 24, 26), (18, 30, 42), (28, 20, 40))
-DARK_ACCENTS = ((0, 190, 230), (255, 160, 40), (130, 220, 90), (240, 80, 140), (250, 210, 60))
-GRADIENTS = (  # (one end, other end); the pinks and purples are the hard negatives: eosin-like hues
-    ((248, 216, 232), (192, 136, 198)),
-    ((255, 238, 214), (238, 156, 168)),
-    ((30, 58, 118), (118, 40, 120)),
-    ((222, 236, 250), (146, 178, 228)),
-    ((240, 204, 224), (116, 80, 160)),
-    ((18, 88, 90), (96, 168, 148)),
-    ((252, 250, 240), (226, 186, 212)),
-    ((60, 20, 70), (200, 90, 140)),
-)
+DARK_BGS: tuple[RGB, ...] = _TABLES["dark_bgs"]
+DARK_ACCENTS: tuple[RGB, ...] = _TABLES["dark_accents"]
+GRADIENTS: tuple[tuple[RGB, RGB], ...] = _TABLES["gradients"]  # the pinks and purples: eosin-like hard negatives
 
 
 def slide_dark(w: int, h: int, rng: np.random.Generator, ctx: PaintContext) -> np.ndarray:

@@ -27,9 +27,11 @@ from quiltkit.evaluation.linear_probe import Split, linear_probe
 from quiltkit.evaluation.models import TRAINED_EXPORT, load_model, parse_spec
 from quiltkit.evaluation.report import write_comparison, write_confusion_csv
 from quiltkit.evaluation.retrieval import retrieval_metrics
+from quiltkit.execution.context import Execution
 from quiltkit.model.prompts import templates_for
 from quiltkit.model.zeroshot import classification_metrics, zeroshot_classifier, zeroshot_logits
 from quiltkit.paths import safe_id
+from quiltkit.tracking.datasets import trained_on
 
 log = logging.getLogger(__name__)
 DATA_ERRORS = (DatasetMissingError, DatasetFormatError, FileNotFoundError, KeyError, ValueError)
@@ -96,15 +98,28 @@ def _public(result: dict) -> dict:
     return out
 
 
-def run_evaluation(
+def run_evaluate(
     ecfg: EvaluateParams,
+    execution: Execution = Execution(),
+    *,
     train_model: str,
-    seed: int,
     out_dir: Path = Path("outputs/eval"),
     metrics_dir: Path = Path("metrics"),
     export_dir: Path = TRAINED_EXPORT,
 ) -> dict:
-    # train.model and project.seed make the untrained baseline: the same init the training started from
+    """The evaluate stage: every model of ecfg.models on every dataset named. train.model and
+    execution.seed make the untrained baseline, the same init the training started from; the
+    stage's MLflow run (execution.tracker) records which dataset the trained model saw."""
+    metrics = _evaluate(ecfg, train_model, execution.seed, out_dir, metrics_dir, export_dir)
+    if execution.tracker is not None:
+        via = {"via": str(export_dir / "info.json")}
+        execution.tracker.log_dataset(trained_on(export_dir), "outputs/dataset", via, "evaluation")
+    return metrics
+
+
+def _evaluate(
+    ecfg: EvaluateParams, train_model: str, seed: int, out_dir: Path, metrics_dir: Path, export_dir: Path
+) -> dict:
     torch.set_num_threads(ecfg.threads)
     device = ecfg.device
     cls_data = _load_all(

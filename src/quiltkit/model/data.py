@@ -30,6 +30,8 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader, IterableDataset, Sampler, get_worker_info
 
+from quiltkit.io import TAR_READ_ERRORS
+
 log = logging.getLogger(__name__)
 
 IMAGE_EXTS = ("png", "jpg", "jpeg", "webp")
@@ -66,7 +68,7 @@ class ShardSource:
                             stem, _, ext = base.partition(".")
                             if ext.lower() == "txt":
                                 keys.add((s, str(Path(m.name).parent / stem)))
-                except tarfile.TarError as err:
+                except TAR_READ_ERRORS as err:
                     raise DataError(f"shard {s} is not a readable tar file: {err}") from None
             self._count = len(keys)
         return self._count

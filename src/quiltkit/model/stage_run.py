@@ -7,16 +7,18 @@ import json
 from pathlib import Path
 
 from quiltkit.config import TrainParams
+from quiltkit.execution.context import Execution
 from quiltkit.model.training import run_training
-from quiltkit.paths import workspace_root
 from quiltkit.tracking import provenance
 
 
-def run_train(tp: TrainParams, seed: int, tracker) -> dict:
-    """The train stage: fit, export, and record the run (dataset version, model artefact) in MLflow."""
-    hashes = provenance.data_hashes(workspace_root(), "train")
+def run_train(tp: TrainParams, execution: Execution = Execution()) -> dict:
+    """The train stage: fit from execution.seed, export, and record the run (dataset version,
+    model artefact) in the stage's MLflow run (execution.tracker) when there is one."""
+    tracker = execution.tracker
+    hashes = provenance.data_hashes(execution.root, "train")
     dataset_version = next((v for k, v in hashes.items() if k.startswith("dep:outputs/dataset")), None)
-    metrics = run_training(tp, seed, tracker=tracker, info={"dataset_version": dataset_version})
+    metrics = run_training(tp, execution.seed, tracker=tracker, info={"dataset_version": dataset_version})
     if getattr(tracker, "run_id", None):
         import mlflow
 

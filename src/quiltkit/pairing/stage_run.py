@@ -13,6 +13,7 @@ from pathlib import Path
 
 from quiltkit.config import PairsParams
 from quiltkit.contracts import ContractError, FrameAnalysis, TextAnalysis
+from quiltkit.execution.context import Execution
 from quiltkit.execution.runner import run_videos
 from quiltkit.execution.tasks import VideoTask
 from quiltkit.pairing.align import ALIGNERS, pair_task, pair_video, summarize
@@ -45,12 +46,14 @@ def run_pairs(
     frames_dir: Path,
     text_dir: Path,
     out_dir: Path,
-    root: Path,
+    execution: Execution = Execution(),
     keywords_per_chunk: int = KEYWORDS_PER_CHUNK,
 ) -> dict:
-    """`keywords_per_chunk` is text.keywords_per_chunk (a text param, so it is passed, not read from
-    PairsParams): how many RAKE keywords each pair gets from its own text."""
+    """Image paths resolve against execution.root. `keywords_per_chunk` is text.keywords_per_chunk
+    (a text param, so it is passed, not read from PairsParams): how many RAKE keywords each pair
+    gets from its own text."""
     ids, skipped = video_inputs(frames_dir, text_dir)
+    root = execution.root.resolve()
     tasks = [
         VideoTask(
             vid,
@@ -65,7 +68,8 @@ def run_pairs(
         )
         for vid in ids
     ]
-    # Pairing a video takes milliseconds: a process pool would cost more than it saves.
+    # Pairing a video takes milliseconds: a process pool would cost more than it saves, so the
+    # pairs run here whatever execution.workers says.
     results = run_videos(pair_task, tasks, desc="pairs")
     status = {r.video_id: r.status for r in results}
     errors = {r.video_id: r.error for r in results if r.error}

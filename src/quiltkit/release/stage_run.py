@@ -26,8 +26,9 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from quiltkit.config import DownloadParams, Params, ReleaseParams
+from quiltkit.config import DownloadParams, HistologyParams, ReleaseParams
 from quiltkit.contracts import RELEASE_ROW_COLUMNS, RELEASE_ROWS_FILE, ContractError, RebuildRecord, RebuiltImage
+from quiltkit.execution.context import Execution
 from quiltkit.io import atomic_path, write_json
 from quiltkit.release.files import ImageName, ReleaseError, VideoRecon, read_data, read_lookup, read_recon
 
@@ -116,7 +117,6 @@ class Release:
 
 
 def _rescreener(params: dict):
-    from quiltkit.config import HistologyParams
     from quiltkit.video.stage_run import process_classifier
 
     clf = process_classifier(HistologyParams(**params))
@@ -190,15 +190,16 @@ def _task(task) -> dict:
     }
 
 
-def run_release(params: Params, out_dir: Path, root: Path, release: Release) -> tuple[dict, dict]:
+def rebuild_videos(
+    p: ReleaseParams, histology: HistologyParams, out_dir: Path, release: Release, execution: Execution
+) -> tuple[dict, dict]:
     """Rebuild every listed video not yet done; then rows.csv and fidelity.json. Returns the
     metrics and this run's work (images made, video seconds decoded), for throughput."""
-    from quiltkit.execution.context import Execution
     from quiltkit.execution.runner import run_videos
     from quiltkit.execution.tasks import VideoTask
     from quiltkit.release.fidelity import fidelity_report
 
-    p = params.release
+    root = execution.root
     out_dir.mkdir(parents=True, exist_ok=True)
     tasks = []
     for vid in release.video_ids:  # ids are file names: quiltkit.release.files admits no others
@@ -211,20 +212,15 @@ def run_release(params: Params, out_dir: Path, root: Path, release: Release) -> 
                     "params": p.model_dump(),
                     "out_dir": str(out_dir),
                     "root": str(root),
-                    "seed": params.project.seed,
+                    "seed": execution.seed,
                     "names": [asdict(n) for n in release.names[vid]],
                     "recon": asdict(rc) if rc else None,
                     "source": release.sources[vid],
-                    "histology": params.frames.histology.model_dump(),
+                    "histology": histology.model_dump(),
                 },
             )
         )
-    results = run_videos(
-        _task,
-        tasks,
-        Execution.of(params.project),
-        desc="release",
-    )
+    results = run_videos(_task, tasks, execution, desc="release")
     records = []
     for vid in release.video_ids:
         try:
@@ -294,19 +290,22 @@ def write_empty(out_dir: Path) -> dict:
     return {"videos": 0, "names": 0, "rebuilt": 0}
 
 
-def rebuild_release(ctx, rp: ReleaseParams, out_dir: Path, root: Path = Path(".")) -> dict:
+def run_release(
+    rp: ReleaseParams, out_dir: Path, execution: Execution = Execution(), *, histology: HistologyParams
+) -> dict:
     """The release stages' body (stages/release.py, stages/release_holdout.py): read and check the
-    release, claim out_dir video by video (quiltkit.resume), rebuild, and say how fast."""
+    release, claim out_dir video by video (execution.resume_outputs), rebuild with the frames
+    stage's histology classifier (frames.histology), and say how fast."""
     import time
 
     if not rp.enabled:
-        ctx.resume_outputs(out_dir)
+        execution.resume_outputs(out_dir)
         return write_empty(out_dir)
-    release = Release(rp, root)  # reads and checks all three files before any output is touched
+    release = Release(rp, execution.root)  # reads and checks all three files before any output is touched
     keys = {v: release.key(v) for v in release.video_ids}
-    reuse = ctx.resume_outputs(out_dir, videos=keys, per_video=[rp.dir])  # persist: true in dvc.yaml
+    reuse = execution.resume_outputs(out_dir, videos=keys, per_video=[rp.dir])  # persist: true in dvc.yaml
     t0 = time.time()
-    metrics, work = run_release(ctx.params.model_copy(update={"release": rp}), out_dir, root, release)
+    metrics, work = rebuild_videos(rp, histology, out_dir, release, execution)
     wall = max(time.time() - t0, 1e-9)
     return {
         **metrics,

@@ -174,7 +174,7 @@ def summarise(out_dir: Path, wall: float) -> dict:
     return m
 
 
-def run_histo_classifier(h: HistologyParams, out_dir: Path, seed: int = 0) -> dict:
+def run_histo_classifier(h: HistologyParams, out_dir: Path, execution: Execution = Execution()) -> dict:
     """`h` is HistologyParams. With h.model_path, nothing is trained: the model must load (so a
     wrong file fails here, not an hour later in the frames stage) and is recorded in
     out_dir/model_source.json. Otherwise the head is trained on h.train_frames into
@@ -188,7 +188,7 @@ def run_histo_classifier(h: HistologyParams, out_dir: Path, seed: int = 0) -> di
         )
         return {"backend": h.backend, "trained": 0}
     model, metrics = train_classifier(
-        h.backend, h.train_frames, seed=seed, device=h.device, with_stain=h.with_stain_features
+        h.backend, h.train_frames, seed=execution.seed, device=h.device, with_stain=h.with_stain_features
     )
     model.save(out_dir / "model.json")
     return {**metrics, "backend": h.backend, "trained": 1}
@@ -198,20 +198,19 @@ def run_frames(
     params: FramesParams,
     download_dir: Path,
     out_dir: Path,
-    seed: int,
     execution: Execution = Execution(),
 ) -> dict:
     t0 = time.time()
     out_dir.mkdir(parents=True, exist_ok=True)
     # Load here so a missing or wrong model fails the stage before any video is touched.
     _load(params.histology)
-    # Image paths in the analyses are relative to the repository root (the working directory of
+    # Image paths in the analyses are relative to the workspace root (the working directory of
     # every stage), so a copy of the repository resolves them to itself.
     try:
-        out_rel = out_dir.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        out_rel = out_dir.resolve().relative_to(execution.root.resolve()).as_posix()
     except ValueError:
         out_rel = out_dir.resolve().as_posix()
-    tasks = frame_tasks(download_dir, out_dir, params, seed, out_rel)
+    tasks = frame_tasks(download_dir, out_dir, params, execution.seed, out_rel)
     results = run_videos(
         _frames_task,
         tasks,

@@ -12,6 +12,7 @@ import csv
 import json
 from pathlib import Path
 
+from quiltkit.contracts import ContractError, read_patch_rows
 from quiltkit.evaluation.adapters.base import (
     ClassificationData,
     DatasetFormatError,
@@ -51,24 +52,18 @@ def load_demo_patches(root: Path | str = "data/demo/eval", base: Path | str = ".
     classnames = json.loads(cn_path.read_text(encoding="utf-8"))
     if not isinstance(classnames, list) or not all(isinstance(c, str) for c in classnames):
         raise DatasetFormatError(f"{cn_path}: expected a JSON list of class names")
-    index = {c: i for i, c in enumerate(classnames)}
+    csv_path = root / "patches.csv"
+    if not csv_path.exists():
+        raise DatasetMissingError("demo_patches", root, "patches.csv not found", HOW)
+    try:
+        rows = read_patch_rows(csv_path, classnames)
+    except ContractError as err:
+        raise DatasetFormatError(str(err)) from None
     by_split: dict[str, tuple[list[Path], list[int]]] = {}
-    for n, row in enumerate(_rows(root / "patches.csv", {"filepath", "label", "split"}, "demo_patches"), start=2):
-        where = f"{root / 'patches.csv'} line {n}"
-        label = row["label"].strip()
-        # The contract says "class name"; an integer index into classnames.json is accepted too
-        # (the demo generator has written both), anything else is an error naming the row.
-        if label not in index and label.isdigit() and int(label) < len(classnames):
-            label = classnames[int(label)]
-        if label not in index:
-            raise DatasetFormatError(
-                f"{where}: label {label!r} is neither a name in classnames.json nor an index 0..{len(classnames) - 1}"
-            )
-        if row["split"] not in ("train", "val", "test"):
-            raise DatasetFormatError(f"{where}: split {row['split']!r} is not train|val|test")
-        paths, labels = by_split.setdefault(row["split"], ([], []))
-        paths.append(_resolve(base, row["filepath"], where))
-        labels.append(index[label])
+    for r in rows:
+        paths, labels = by_split.setdefault(r.split, ([], []))
+        paths.append(_resolve(base, r.filepath, f"{csv_path} line {r.line}"))
+        labels.append(r.label)
     splits = {s: LabelledSplit(FileImages(p), l) for s, (p, l) in by_split.items()}
     return ClassificationData(
         "demo_patches",

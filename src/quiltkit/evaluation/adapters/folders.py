@@ -28,8 +28,36 @@ from quiltkit.evaluation.adapters.base import (
     class_folders,
 )
 from quiltkit.evaluation.classnames import load_classnames
+from quiltkit.io import read_yaml_tables
 
-NCT_CLASSES = ["ADI", "BACK", "DEB", "LYM", "MUC", "MUS", "NORM", "STR", "TUM"]
+# The class folder names are data: data/folder_sets.yaml (named_folders.py's tables too), read
+# once here.
+FOLDER_SETS_FILE = Path(__file__).parent.parent / "data" / "folder_sets.yaml"
+
+
+def folder_names(key: str, value) -> list[str]:
+    """`value` if it is a non-empty list of folder names, else a ValueError naming the file and key."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"{FOLDER_SETS_FILE}: {key} must be a non-empty list of folder names")
+    return value
+
+
+def _load_folder_sets(path: Path) -> dict:
+    """The tables of data/folder_sets.yaml as read (lists stay lists), with this module's checked."""
+    tables = ("nct_classes", "lc_sets", "skin_folders", "specs")
+    doc = read_yaml_tables(path, tables, "the benchmark class-folder tables")
+    folder_names("nct_classes", doc["nct_classes"])
+    if not isinstance(doc["lc_sets"], dict) or not doc["lc_sets"]:
+        raise ValueError(f"{path}: lc_sets must map each LC25000 subset to its subdir and classes")
+    for which, d in doc["lc_sets"].items():
+        if not isinstance(d, dict) or not isinstance(d.get("subdir"), str) or not d["subdir"]:
+            raise ValueError(f"{path}: lc_sets.{which} needs a subdir (a folder name) and classes")
+        folder_names(f"lc_sets.{which}.classes", d.get("classes"))
+    return doc
+
+
+FOLDER_SETS = _load_folder_sets(FOLDER_SETS_FILE)
+NCT_CLASSES: list[str] = FOLDER_SETS["nct_classes"]
 NCT_HOW = (
     "download NCT-CRC-HE-100K.zip and CRC-VAL-HE-7K.zip from https://zenodo.org/record/1214456 and "
     "unzip both here (giving NCT-CRC-HE-100K/ and CRC-VAL-HE-7K/ with one folder per class)"
@@ -38,9 +66,8 @@ LC_HOW = (
     "download LC25000 (lung_colon_image_set.zip) from https://github.com/tampapath/lung_colon_image_set "
     "and unzip it here (giving lung_colon_image_set/lung_image_sets and colon_image_sets)"
 )
-LC_SETS = {
-    "lc25000_lung": ("lung_image_sets", ["lung_aca", "lung_n", "lung_scc"]),
-    "lc25000_colon": ("colon_image_sets", ["colon_aca", "colon_n"]),
+LC_SETS: dict[str, tuple[str, list[str]]] = {
+    which: (d["subdir"], d["classes"]) for which, d in FOLDER_SETS["lc_sets"].items()
 }
 
 

@@ -18,27 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quiltkit.evaluation.adapters.base import IMAGE_SUFFIXES, ClassificationData, DatasetMissingError
-from quiltkit.evaluation.adapters.folders import split_by_hash
+from quiltkit.evaluation.adapters.folders import FOLDER_SETS, FOLDER_SETS_FILE, folder_names, split_by_hash
 from quiltkit.evaluation.classnames import load_classnames
 
-SKIN_FOLDERS = [
-    "nontumor_skin_necrosis_necrosis",
-    "nontumor_skin_muscle_skeletal",
-    "nontumor_skin_sweatglands_sweatglands",
-    "nontumor_skin_vessel_vessel",
-    "nontumor_skin_elastosis_elastosis",
-    "nontumor_skin_chondraltissue_chondraltissue",
-    "nontumor_skin_hairfollicle_hairfollicle",
-    "nontumor_skin_epidermis_epidermis",
-    "nontumor_skin_nerves_nerves",
-    "nontumor_skin_subcutis_subcutis",
-    "nontumor_skin_dermis_dermis",
-    "nontumor_skin_sebaceousglands_sebaceousglands",
-    "tumor_skin_epithelial_sqcc",
-    "tumor_skin_melanoma_melanoma",
-    "tumor_skin_epithelial_bcc",
-    "tumor_skin_naevus_naevus",
-]
+# The folder tables are data: data/folder_sets.yaml, which folders.py reads.
+SKIN_FOLDERS: list[str] = folder_names("skin_folders", FOLDER_SETS["skin_folders"])
 
 
 @dataclass(frozen=True)
@@ -49,28 +33,18 @@ class FolderSpec:
     prefer: str | None = None  # keep only paths containing this text, when any do
 
 
-SPECS = {
-    "renalcell": FolderSpec(
-        "",
-        ("blood", "cancer", "normal", "other", "stroma"),
-        "download the RCC tissue-class tiles (Brummer et al. 2022, Zenodo) "
-        "and unzip so the five class folders sit here",
-    ),
-    "skincancer": FolderSpec(
-        "tiles",
-        tuple(SKIN_FOLDERS),
-        "download the skin tiles of Kriegsmann et al. 2022 from heiDATA and unzip so tiles/<class>/ sits here",
-    ),
-    "skintumor": FolderSpec(
-        "tiles", tuple(SKIN_FOLDERS[12:]), "same download as skincancer (the four tumor_skin_* folders are used)"
-    ),
-    "databiox": FolderSpec(
-        "",
-        ("BreastCancer_IDC_Grade_1", "BreastCancer_IDC_Grade_2", "BreastCancer_IDC_Grade_3"),
-        "download Databiox from Mendeley Data (Bolhasani et al. 2020) and unzip so the three grade folders sit here",
-        prefer="20x",
-    ),
-}
+def _spec(name: str, d) -> FolderSpec:
+    if not isinstance(d, dict) or not isinstance(d.get("subdir"), str) or not isinstance(d.get("how"), str):
+        raise ValueError(f"{FOLDER_SETS_FILE}: specs.{name} needs subdir, folders and how")
+    unknown = set(d) - {"subdir", "folders", "how", "prefer"}
+    if unknown:
+        raise ValueError(f"{FOLDER_SETS_FILE}: specs.{name}: unknown keys {sorted(unknown)}")
+    return FolderSpec(
+        d["subdir"], tuple(folder_names(f"specs.{name}.folders", d.get("folders"))), d["how"], d.get("prefer")
+    )
+
+
+SPECS: dict[str, FolderSpec] = {name: _spec(name, d) for name, d in FOLDER_SETS["specs"].items()}
 
 
 def load_named_folders(name: str, root: Path | str) -> ClassificationData:

@@ -25,6 +25,7 @@ from quiltkit.evaluation.adapters.base import (
     LabelledSplit,
     RetrievalData,
 )
+from quiltkit.io import TAR_READ_ERRORS
 
 HOW = "export it with `clip_benchmark_export_wds` (or download a CLIP_benchmark wds_* folder) into this folder"
 IMG_EXT = ("webp", "png", "jpg", "jpeg")
@@ -63,24 +64,31 @@ def _samples(split_dir: Path):
         tar_path = split_dir / f"{i}.tar"
         if not tar_path.exists():
             raise DatasetMissingError("wds", split_dir, f"shard {tar_path.name} of {n} missing", HOW)
-        with tarfile.open(tar_path) as tf:
-            for m in tf:
-                if not m.isfile():
-                    continue
-                # webdataset's rule: the key is the path up to the first dot of the *basename*
-                folder, _, base = m.name.rpartition("/")
-                stem, _, ext = base.partition(".")
-                key = f"{folder}/{stem}" if folder else stem
-                key = f"{i}/{key}"
-                if key not in samples:
-                    samples[key] = {}
-                    order.append(key)
-                ext = ext.lower()
-                if ext in IMG_EXT:
-                    samples[key]["img"] = (tar_path, m.offset_data, m.size, m.name)
-                elif ext in ("cls", "txt"):
-                    samples[key][ext] = tf.extractfile(m).read().decode("utf-8")
+        try:
+            _read_shard(i, tar_path, samples, order)
+        except TAR_READ_ERRORS as err:
+            raise DatasetFormatError(f"{tar_path}: not a readable tar: {err}") from None
     return [(k, samples[k]) for k in order]
+
+
+def _read_shard(i: int, tar_path: Path, samples: dict[str, dict], order: list[str]) -> None:
+    with tarfile.open(tar_path) as tf:
+        for m in tf:
+            if not m.isfile():
+                continue
+            # webdataset's rule: the key is the path up to the first dot of the *basename*
+            folder, _, base = m.name.rpartition("/")
+            stem, _, ext = base.partition(".")
+            key = f"{folder}/{stem}" if folder else stem
+            key = f"{i}/{key}"
+            if key not in samples:
+                samples[key] = {}
+                order.append(key)
+            ext = ext.lower()
+            if ext in IMG_EXT:
+                samples[key]["img"] = (tar_path, m.offset_data, m.size, m.name)
+            elif ext in ("cls", "txt"):
+                samples[key][ext] = tf.extractfile(m).read().decode("utf-8")
 
 
 def load_wds(root: Path | str, name: str | None = None):
