@@ -1,0 +1,382 @@
+"""The lecturer's mouse pointer inside a stable interval, found as what differs from the view.
+
+A stable interval's per-pixel median (stable.StableInterval.median) is the view without what
+moves over it, so the difference between one sampled frame and that median is, apart from codec
+noise, the pointer. `detect` reads one frame against a reference picture (the interval's median,
+or a median of the frames just before: anything that shows the view without the pointer);
+`track` reads a whole interval and adds what one frame cannot know. The steps, and why each:
+
+1. Difference: the largest absolute difference over the three channels, so a red laser dot on
+   pink tissue counts as much as a white arrow on purple nuclei (a grey difference would nearly
+   lose the first), then a small Gaussian blur. H.264 noise is high-frequency and mostly a few
+   levels; a pointer is a solid patch tens of levels off, which a blur keeps and noise does not.
+2. Moving views are skipped, not read: when the share of changed pixels is larger than any
+   pointer could make, or phase correlation finds the whole picture shifted, the difference is
+   the motion of the view itself and any blob in it would be a guess. Such frames return no
+   point with reason MOVING; a pan or zoom inside a "stable" interval is rare (SSIM keeps them
+   out), and a missing point costs a sentence its region, where a wrong one would mislead it.
+3. Threshold (the larger of a fixed level and a multiple of the frame's own noise level),
+   a morphological close that joins a crosshair's arms or an outline broken where the pointer
+   matches the background, and connected components kept only when pointer-like: area between a
+   few pixels and a small share of the frame, not a thin line (bounding-box aspect), not a
+   sparse scatter (fill of the bounding box). Several surviving blobs in one frame are read as
+   clutter (a change of the slide's content, a zoom on a drawing), not as a pointer.
+4. The point. Nothing here knows what the pointer looks like (the demo's arrow, a hand, a
+   crosshair, a laser dot, any size or colour), so the hotspot is inferred from the blob's shape:
+   a point-symmetric blob (asymmetry() at most ASYMMETRY: a crosshair, a dot, a ring) points
+   with its centre; an asymmetric one points with its topmost pixel, as every desktop cursor set
+   draws its arrows and pointing hands tip-up. `Detection.point` is that hotspot,
+   `Detection.blob.centre` the blob's centroid, both (x, y) in frame pixels (x to the right, y
+   down, pixel centres at integers). One frame judges symmetry from its own blob; `track` judges
+   it once per interval from all of them (interval_symmetry), which one hidden arm cannot fool.
+
+A pointer that rests. A pointer still for more than half an interval is part of the median: in
+the frames of its rest it is invisible, and in the others the median's copy of it shows up as a
+"ghost" blob where it rested. `track` repairs the reference (the chosen policy, of the two
+possible: the alternative, carrying the last position through a rest, cannot recover a rest that
+starts the interval and leaves the ghost to be confused with the pointer). A blob site that stays
+at one place, and in most of its frames appears together with another blob, is a ghost: there is
+one pointer, so when a second blob moves about elsewhere, the still one is where the pointer is
+absent from the frame but present in the median. The frames showing the ghost show the view
+itself at that place, so the reference is replaced there by their median, and every frame is
+read again. A real short rest (less than half the interval) never co-occurs with a second blob
+and is left alone.
+
+Temporal consistency. `track` then drops isolated one-frame jumps: a point far from both
+neighbours while the neighbours agree with each other, and a lone point between two frames that
+were read and found nothing (reason ISOLATED either way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+Point = tuple[float, float]
+Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels
+
+FOUND = "pointer"
+NOTHING = "no_pointer"  # the frame was read and nothing pointer-like differs from the reference
+MOVING = "moving_view"  # the whole view moves (pan, zoom, cut): skipped by policy
+CLUTTER = "clutter"  # several pointer-like blobs at once: some other change of the picture
+ISOLATED = "isolated"  # track only: a one-frame jump or blip that its neighbours contradict
+
+ASYMMETRY = 0.3  # asymmetry() above which a blob points with its top, not its centre
+
+
+@dataclass(frozen=True)
+class PointerParams:
+    """Detector limits. Sizes are shares of the frame where a pointer's size scales with the video
+    (a cursor is drawn at a fixed size on the lecturer's screen, which is then scaled to the
+    recording), absolute pixels where they are about codec noise."""
+
+    blur: int = 5  # Gaussian kernel over the difference: wider than x264's ringing, narrower than a pointer
+    min_level: float = 22.0  # a pointer pixel differs by at least this (blurred, 8-bit levels)
+    noise_k: float = 8.0  # ... and by at least noise_k times the frame's median blurred difference
+    close_px: int = 5  # morphological close: joins a crosshair's arms, an outline broken by a matching background
+    min_area: int = 8  # px after the close: a 2 px laser dot at 180p survives, a single noisy macroblock edge not
+    max_area_share: float = 0.03  # a 100 px hand on a 640x360 frame is 2.2%
+    max_side_share: float = 0.35  # bounding-box side against the frame's shorter side
+    max_aspect: float = 4.0  # long thin blobs are edges of something that moved, not pointers
+    min_fill: float = 0.15  # blob area against its bounding box (a thin crosshair after the close: ~0.3)
+    max_blobs: int = 3  # more candidates than this in one frame is clutter
+    min_rel_mass: float = 0.2  # blobs weaker than this share of the strongest are x264's ringing around it
+    moving_share: float = 0.08  # share of changed pixels no pointer (with its ghost) makes
+    max_shift: float = 0.75  # px of global shift (phase correlation) that means the view moved
+    min_shift_response: float = 0.05  # below this phase correlation found no structure to align
+    jump_share: float = 0.1  # track: a jump is larger than this share of the frame's longer side
+    ghost_px: float = 3.0  # track: a blob within this of a site's first blob is the same site
+    ghost_cooccur: float = 0.5  # track: a site is a ghost when another blob shares this share of its frames
+
+
+@dataclass(frozen=True)
+class Blob:
+    centre: Point  # centroid of the blob's pixels
+    top: Point  # its topmost pixel
+    box: Box
+    area: int
+    mass: float  # summed blurred difference over the blob: how strongly it stands out
+    asymmetry: float  # asymmetry() of its soft mask
+    soft: np.ndarray = field(repr=False, compare=False)  # the soft mask over `box`
+
+    @property
+    def symmetric(self) -> bool:
+        return self.asymmetry <= ASYMMETRY
+
+    def hotspot(self, symmetric: bool | None = None) -> Point:
+        """Where it points: its centre when (judged) point-symmetric, else its top."""
+        return self.centre if (self.symmetric if symmetric is None else symmetric) else self.top
+
+
+@dataclass(frozen=True)
+class Detection:
+    point: Point | None
+    reason: str  # FOUND, NOTHING, MOVING, CLUTTER, ISOLATED
+    blob: Blob | None = None
+    candidates: tuple[Blob, ...] = ()
+    changed_share: float = 0.0
+    shift: Point = (0.0, 0.0)
+    details: dict = field(default_factory=dict, compare=False)
+
+
+def _difference(frame: np.ndarray, reference: np.ndarray, blur: int) -> tuple[np.ndarray, np.ndarray]:
+    if frame.shape != reference.shape:
+        raise ValueError(f"frame {frame.shape} and reference {reference.shape} differ in size")
+    raw = cv2.absdiff(frame, reference)
+    raw = raw.max(axis=2) if raw.ndim == 3 else raw
+    return raw, cv2.GaussianBlur(raw.astype(np.float32), (blur, blur), 0)
+
+
+def _gray32(img: np.ndarray) -> np.ndarray:
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) if img.ndim == 3 else img
+    return g.astype(np.float32)
+
+
+def global_shift(frame: np.ndarray, reference: np.ndarray) -> tuple[Point, float]:
+    """(dx, dy) that aligns the frame with the reference, by phase correlation over a Hann window,
+    and the correlation peak's response (near 0: nothing to align, such as a blank slide)."""
+    a, b = _gray32(reference), _gray32(frame)
+    win = cv2.createHanningWindow(a.shape[::-1], cv2.CV_32F)
+    (dx, dy), resp = cv2.phaseCorrelate(a, b, win)
+    return (float(dx), float(dy)), float(resp)
+
+
+def _soft_mask(diff: np.ndarray, comp: np.ndarray, thr: float) -> np.ndarray:
+    """The blob as weights in 0..1: its blurred difference against twice the threshold, so the
+    solid body of a pointer counts fully and its fringe (where it blends into the background)
+    partly; a hard mask flickers at that fringe from frame to frame."""
+    return np.clip(diff / (2 * thr), 0, 1).astype(np.float32) * comp
+
+
+def asymmetry(soft: np.ndarray, cx: float, cy: float) -> float:
+    """How far a blob (weights, centroid cx, cy in its own pixels) is from point symmetry: the
+    size of its standardised third moments (0 for any point-symmetric shape) plus one minus its
+    soft overlap with itself turned 180 degrees about the centroid. Either alone lets some shapes
+    through: a compact arrow overlaps its turned copy by 0.7, a thin crosshair is skewed by
+    whichever arm a background of its colour hid. On an interval's mean blob (interval_symmetry)
+    crosshairs and dots measure under 0.15 and arrows and hands over 0.4 (tests/video/test_pointer.py)."""
+    m = cv2.moments(soft)
+    if m["m00"] <= 0:
+        return 0.0
+    sx, sy = np.sqrt(max(m["mu20"], 1e-9) / m["m00"]), np.sqrt(max(m["mu02"], 1e-9) / m["m00"])
+    g = (
+        m["mu30"] / m["m00"] / sx**3,
+        m["mu21"] / m["m00"] / (sx * sx * sy),
+        m["mu12"] / m["m00"] / (sx * sy * sy),
+        m["mu03"] / m["m00"] / sy**3,
+    )
+    skew = float(np.sqrt(np.sum(np.square(g))))
+    h, w = soft.shape
+    pad = max(h, w)  # room for the turned copy
+    canvas = cv2.copyMakeBorder(soft, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    turn = cv2.getRotationMatrix2D((cx + pad, cy + pad), 180, 1.0)
+    turned = cv2.warpAffine(canvas, turn, canvas.shape[::-1], flags=cv2.INTER_LINEAR)
+    overlap = float(np.minimum(canvas, turned).sum() / max(1e-9, np.maximum(canvas, turned).sum()))
+    return skew + (1.0 - overlap)
+
+
+def _top(mask: np.ndarray, x0: int, y0: int) -> Point:
+    """The blob's topmost pixel (x averaged over its top two rows, so that one stray pixel moves
+    it little), in frame pixels."""
+    ys, xs = np.nonzero(mask)
+    top = ys.min()
+    sel = ys <= top + 1
+    return float(xs[sel].mean() + x0), float(top + y0)
+
+
+def candidates(
+    frame: np.ndarray, reference: np.ndarray, params: PointerParams | None = None
+) -> tuple[list[Blob], dict]:
+    """Every pointer-like blob where the frame differs from the reference, strongest first, and
+    what was measured on the way (threshold, changed share, shift); an empty list with
+    details["moving"] set when the view itself moved."""
+    p = params or PointerParams()
+    raw, diff = _difference(frame, reference, p.blur)
+    h, w = diff.shape
+    # The changed share is taken at the fixed level: a moving view raises the frame's median
+    # difference, and with it the noise-scaled threshold, until nothing seems to change at all.
+    share = float(np.count_nonzero(diff > p.min_level)) / diff.size
+    thr = max(p.min_level, p.noise_k * float(np.median(diff)))
+    mask = (diff > thr).astype(np.uint8)
+    details = {"threshold": thr, "changed_share": share, "shift": (0.0, 0.0), "moving": False}
+    if share > p.moving_share:
+        details["moving"] = True
+        return [], details
+    if share > 0:  # phase correlation only where something changed: a pan of a slide changes only its edges
+        shift, resp = global_shift(frame, reference)
+        details["shift"], details["shift_response"] = shift, resp
+        if resp >= p.min_shift_response and np.hypot(*shift) > p.max_shift:
+            details["moving"] = True
+            return [], details
+    else:
+        return [], details
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (p.close_px, p.close_px))
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, k)
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    max_area = p.max_area_share * h * w
+    max_side = p.max_side_share * min(h, w)
+    # the hotspot is read from the unblurred difference inside the blob: the blur spreads a thin
+    # arrow tip by a pixel or two, the raw difference at half the threshold does not
+    raw_mask = (raw > thr / 2).astype(np.uint8)
+    blobs = []
+    for i in range(1, n):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        if not (p.min_area <= area <= max_area) or max(bw, bh) > max_side:
+            continue
+        if max(bw, bh) / max(1, min(bw, bh)) > p.max_aspect or area / (bw * bh) < p.min_fill:
+            continue
+        comp = labels[y : y + bh, x : x + bw] == i
+        fine = (raw_mask[y : y + bh, x : x + bw] > 0) & comp
+        top = _top(fine if np.count_nonzero(fine) >= p.min_area else comp, x, y)
+        cx, cy = float(cents[i][0]), float(cents[i][1])
+        soft = _soft_mask(diff[y : y + bh, x : x + bw], comp, thr)
+        mass = float(diff[y : y + bh, x : x + bw][comp].sum())
+        blobs.append(Blob((cx, cy), top, (x, y, bw, bh), area, mass, asymmetry(soft, cx - x, cy - y), soft))
+    blobs.sort(key=lambda b: -b.mass)
+    # x264 smears a moving pointer's edges into the macroblocks around it: small, faint blobs
+    # next to a strong one. A second pointer-like change (a ghost, an edit of the slide) is
+    # about as strong as the first, so strength relative to the strongest tells them apart.
+    blobs = [b for b in blobs if b.mass >= p.min_rel_mass * blobs[0].mass]
+    return blobs, details
+
+
+def detect(frame: np.ndarray, reference: np.ndarray, params: PointerParams | None = None) -> Detection:
+    """The pointer in one RGB frame against a reference picture of the same view (same size,
+    uint8): Detection.point is its hotspot in frame pixels, or None with the reason."""
+    p = params or PointerParams()
+    blobs, d = candidates(frame, reference, p)
+    common = dict(changed_share=d["changed_share"], shift=d["shift"], details=d)
+    if d["moving"]:
+        return Detection(None, MOVING, **common)
+    if not blobs:
+        return Detection(None, NOTHING, **common)
+    if len(blobs) > p.max_blobs:
+        return Detection(None, CLUTTER, candidates=tuple(blobs), **common)
+    return Detection(blobs[0].hotspot(), FOUND, blob=blobs[0], candidates=tuple(blobs), **common)
+
+
+# --------------------------------------------------------------------------------------------
+# over an interval
+
+
+def _ghost_sites(dets: list[Detection], p: PointerParams) -> list[list[tuple[int, Blob]]]:
+    """Sites of blobs that stay put and mostly share their frame with another blob (the module
+    docstring's ghosts of a rest), each as its (frame index, blob) members."""
+    sites: list[list[tuple[int, Blob]]] = []
+    for k, d in enumerate(dets):
+        for b in d.candidates:
+            for site in sites:
+                first = site[0][1]
+                if np.hypot(b.centre[0] - first.centre[0], b.centre[1] - first.centre[1]) <= p.ghost_px and (
+                    0.65 * first.area <= b.area <= first.area / 0.65
+                ):
+                    if site[-1][0] != k:
+                        site.append((k, b))
+                    break
+            else:
+                sites.append([(k, b)])
+    ghosts = []
+    for site in sites:
+        if len(site) < 2:
+            continue
+        shared = sum(1 for k, _ in site if len(dets[k].candidates) > 1)
+        if shared / len(site) >= p.ghost_cooccur:
+            ghosts.append(site)
+    return ghosts
+
+
+def repair_reference(
+    frames: Sequence[np.ndarray], reference: np.ndarray, dets: list[Detection], params: PointerParams | None = None
+) -> tuple[np.ndarray, int]:
+    """The reference with each ghost of a rest replaced by the view the ghost's own frames show
+    there (their per-pixel median), and the number of ghosts repaired (0: the reference as given)."""
+    p = params or PointerParams()
+    ghosts = _ghost_sites(dets, p)
+    if not ghosts:
+        return reference, 0
+    out = reference.copy()
+    h, w = reference.shape[:2]
+    m = p.close_px  # the blob's box grown by the blur and close that shaped it
+    for site in ghosts:
+        x0 = max(0, min(b.box[0] for _, b in site) - m)
+        y0 = max(0, min(b.box[1] for _, b in site) - m)
+        x1 = min(w, max(b.box[0] + b.box[2] for _, b in site) + m)
+        y1 = min(h, max(b.box[1] + b.box[3] for _, b in site) + m)
+        stack = np.stack([frames[k][y0:y1, x0:x1] for k, _ in site])
+        out[y0:y1, x0:x1] = np.median(stack, axis=0).astype(reference.dtype)
+    return out, len(ghosts)
+
+
+def interval_symmetry(dets: Sequence[Detection]) -> tuple[bool | None, float]:
+    """Whether the interval's pointer is point-symmetric, judged once from the mean of its
+    detected blobs' soft masks laid over each other at their centroids (None, nan: no blob).
+
+    One frame's blob is the pointer as far as it differs from the background under it: a green
+    crosshair over green-ish stroma loses an arm, and that frame alone would take it for an
+    asymmetric cursor and report its top. The cursor's shape is the same in every frame of an
+    interval while what hides it varies, so their mean is the shape itself."""
+    blobs = [d.blob for d in dets if d.blob is not None]
+    if not blobs:
+        return None, float("nan")
+    side = 2 * max(max(b.box[2], b.box[3]) for b in blobs) + 3
+    c = side // 2
+    acc = np.zeros((side, side), np.float32)
+    for b in blobs:
+        shift = np.float32([[1, 0, c - (b.centre[0] - b.box[0])], [0, 1, c - (b.centre[1] - b.box[1])]])
+        acc += cv2.warpAffine(b.soft, shift, (side, side), flags=cv2.INTER_LINEAR)
+    acc /= len(blobs)
+    m = cv2.moments(acc)
+    a = asymmetry(acc, m["m10"] / m["m00"], m["m01"] / m["m00"]) if m["m00"] > 0 else 0.0
+    return a <= ASYMMETRY, a
+
+
+def _reject_isolated(dets: list[Detection], jump: float) -> list[Detection]:
+    out = list(dets)
+
+    def far(a: Point, b: Point) -> bool:
+        return float(np.hypot(a[0] - b[0], a[1] - b[1])) > jump
+
+    for k in range(1, len(dets) - 1):
+        prev, cur, nxt = dets[k - 1], dets[k], dets[k + 1]
+        if cur.point is None:
+            continue
+        if prev.point is not None and nxt.point is not None:
+            # a jump out and straight back: the neighbours agree, this frame alone does not
+            if not far(prev.point, nxt.point) and far(cur.point, prev.point) and far(cur.point, nxt.point):
+                out[k] = replace(cur, point=None, reason=ISOLATED)
+        elif prev.reason == NOTHING and nxt.reason == NOTHING:
+            # a blip between two frames that were read and held nothing (not two skipped ones)
+            out[k] = replace(cur, point=None, reason=ISOLATED)
+    return out
+
+
+def track_detections(
+    frames: Sequence[np.ndarray], reference: np.ndarray, params: PointerParams | None = None
+) -> list[Detection]:
+    """`detect` over an interval's frames with the rest repair and the isolated-jump rejection
+    of the module docstring; one Detection per frame, details["ghosts_repaired"] on each."""
+    p = params or PointerParams()
+    if not frames:
+        return []
+    dets = [detect(f, reference, p) for f in frames]
+    ref, n_ghosts = repair_reference(frames, reference, dets, p)
+    if n_ghosts:
+        dets = [detect(f, ref, p) for f in frames]
+    symmetric, asym = interval_symmetry(dets)
+    for k, d in enumerate(dets):
+        d.details["ghosts_repaired"] = n_ghosts
+        d.details["interval_asymmetry"] = asym
+        if d.blob is not None:
+            dets[k] = replace(d, point=d.blob.hotspot(symmetric))
+    h, w = reference.shape[:2]
+    return _reject_isolated(dets, p.jump_share * max(h, w))
+
+
+def track(
+    frames: Sequence[np.ndarray], reference: np.ndarray, params: PointerParams | None = None
+) -> list[Point | None]:
+    """The pointer's hotspot per frame of an interval (None where absent or skipped)."""
+    return [d.point for d in track_detections(frames, reference, params)]
