@@ -148,3 +148,22 @@ def test_crossfade_follows_the_stronger_layer(lectures):
     assert loose[k] is None and loose[k + 6] is not None
     with pytest.raises(ValueError):
         pointer_truth(sh, src.views[:-1], src.w, src.h, fps, n)
+
+
+def test_the_tracker_finds_the_demo_pointer_through_h264(lectures, tmp_path):
+    """The two halves together: a still pointer shot of lecture 5 (picture-in-picture chrome over
+    tissue) rendered, encoded with the demo's x264 settings and decoded, tracked against its median,
+    and scored against this truth."""
+    from quiltkit.scoring.pointer import detection_scores
+    from quiltkit.video.pointer import track
+    from tests.video.pointer_shapes import h264_roundtrip, median
+
+    src, _, n = lectures[5]
+    j = next(i for i, s in enumerate(src.shots) if s.pointer and s.motion == "static")
+    truth = source_truth(src, n)
+    half = CROSSFADE_SECONDS / 2
+    ks = range(int((src.shots[j].start + half) * src.fps) + 1, int((src.shots[j].end - half) * src.fps) - 1)
+    dec = h264_roundtrip([src(k) for k in ks], tmp_path, fps=src.fps, crf=DEMO.crf)
+    s = detection_scores(track(dec, median(dec)), [truth[k] for k in ks], tol=4.0)
+    print(f"demo shot {j}: precision {s['precision']:.3f} recall {s['recall']:.3f} over {len(ks)} frames")
+    assert s["precision"] >= 0.9 and s["recall"] >= 0.9, s
