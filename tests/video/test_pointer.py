@@ -151,3 +151,20 @@ def test_inputs_are_checked():
         pointer.detect(a, np.zeros((20, 31, 3), np.uint8))
     assert pointer.track([], a) == []
     assert pointer.detect(a, a).reason == pointer.NOTHING
+
+
+def test_a_slide_shifted_by_two_pixels_is_skipped_by_phase_correlation():
+    """A slide is mostly blank, so a small pan changes few pixels (under the moving share) but
+    shifts all of its text: phase correlation is what tells that from a pointer."""
+    import cv2
+
+    slide = np.full((H + 8, W + 8, 3), 245, np.uint8)
+    for i, line in enumerate(["Learning objectives", "Recognize adenocarcinoma", "Compare benign glands"]):
+        cv2.putText(slide, line, (60, 80 + 60 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (30, 30, 90), 2, cv2.LINE_AA)
+    ref, moved = slide[4 : 4 + H, 4 : 4 + W], slide[4 : 4 + H, 2 : 2 + W]
+    d = pointer.detect(np.ascontiguousarray(moved), np.ascontiguousarray(ref))
+    assert d.reason == pointer.MOVING and 0 < d.changed_share <= pointer.PointerParams().moving_share
+    assert abs(d.shift[0]) == pytest.approx(2, abs=0.3)
+    # the control: without the shift test the text's edges would be read as blobs
+    loose = pointer.detect(np.ascontiguousarray(moved), np.ascontiguousarray(ref), pointer.PointerParams(max_shift=1e9))
+    assert loose.reason in (pointer.CLUTTER, pointer.FOUND)
