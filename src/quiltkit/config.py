@@ -237,10 +237,19 @@ class HistologyParams(Section):
         return self
 
 
+class PointerTrackParams(Section):
+    # The lecturer's pointer, tracked in every histology stable interval against the interval's
+    # median (quiltkit.video.pointer): its positions go on the chunk image, and the pairs stage
+    # grounds each sentence in them (pairs.grounding). The detector's limits are the module's
+    # own (video/pointer.py PointerParams): they are about codecs and cursors, not a corpus.
+    enabled: bool = True
+
+
 class FramesParams(Section):
     scenes: ScenesParams = ScenesParams()
     stable: StableParams = StableParams()
     histology: HistologyParams = HistologyParams()
+    pointer: PointerTrackParams = PointerTrackParams()
     image_format: Literal["jpg", "png"] = "png"
     max_side: int = Field(1024, ge=64)
     # The keyframe of a scene is its first sampled frame this long after the cut, so that the
@@ -321,6 +330,19 @@ class TextParams(Section):
 # pairing and dataset
 
 
+class GroundingParams(Section):
+    """Where in its image a pair's sentence points (quiltkit.pairing.grounding): the pointer's
+    positions while the sentence is spoken (frames.pointer), clustered in space and time."""
+
+    enabled: bool = True
+    min_points: int = Field(2, ge=1)  # pointer positions in the sentence's span, fewer: no region
+    # positions within this share of the image diagonal of the cluster's core belong to it
+    cluster_radius: float = Field(0.2, gt=0, le=1)
+    # the cluster must hold this share of the span's positions, else the pointer wandered: no region
+    min_cluster_share: float = Field(0.5, gt=0, le=1)
+    pad: float = Field(0.04, ge=0, le=0.5)  # margin around the positions, share of the image's longer side
+
+
 class PairsParams(Section):
     aligner: Literal["quilt", "sentence"] = "sentence"
     pair_chunk_time: float = Field(10.0, gt=0)
@@ -339,6 +361,7 @@ class PairsParams(Section):
     # a (merged) sentence also pairs with another scene holding this share of it and this many seconds
     second_scene_share: float = Field(0.3, gt=0, le=1)
     second_scene_seconds: float = Field(2.0, ge=0)
+    grounding: GroundingParams = GroundingParams()
 
 
 # --------------------------------------------------------------------------------------------

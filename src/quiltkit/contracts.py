@@ -112,6 +112,9 @@ class GroundTruth(Contract):
     sentences: list[GtSentence]
     expected_pairs: list[GtPair]
     silences: list[tuple[float, float]] = []  # intervals >= 2 s with no speech (one is planned per video)
+    # The pointer's hotspot in frame k (frame pixels, the arrow's tip), None where none is drawn;
+    # empty in ground truth written before the renderer recorded it (quiltkit.demo.pointer_truth).
+    pointer: list[Optional[tuple[int, int]]] = []
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,6 +200,15 @@ class Keyframe(Contract):
     sharpness: float = 0.0
 
 
+class PointerSample(Contract):
+    """One frame of a stable interval the pointer tracker read (quiltkit.video.pointer)."""
+
+    t: float  # seconds into the video
+    x: Optional[float] = None  # the hotspot in image pixels, None when no pointer was found
+    y: Optional[float] = None
+    reason: str = "pointer"  # pointer | no_pointer | moving_view | clutter | isolated
+
+
 class ChunkImage(Contract):
     """One image the video side proposes for pairing: the median of a stable interval or, by
     the paper's fallback, a keyframe."""
@@ -215,6 +227,9 @@ class ChunkImage(Contract):
     sharpness: float = 0.0
     phash: Optional[str] = None  # 64-bit DCT perceptual hash, 16 hex digits
     duplicate_of: Optional[str] = None  # image_id of an earlier near-identical image of this video (kept, not dropped)
+    # every frame of the image's stable interval(s) the pointer tracker read (frames.pointer);
+    # empty for keyframe images (one frame: no view without the pointer to compare it with)
+    pointer: list[PointerSample] = []
 
 
 class FrameAnalysis(Contract):
@@ -315,6 +330,10 @@ class PairRecord(Contract):
     source: str = "quilt_video"
     aligner: str = ""
     score: float = 1.0
+    # Where the sentence points (quiltkit.pairing.grounding): [x0, y0, x1, y1] in image pixels,
+    # and the pointer positions (t, x, y) it was drawn around; None when the pointer said nothing.
+    region: Optional[tuple[int, int, int, int]] = None
+    region_track: list[tuple[float, float, float]] = []
 
 
 class PairsFile(Contract):

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 from quiltkit.config import PairsParams
-from quiltkit.contracts import VideoRecord
+from quiltkit.contracts import PointerSample, VideoRecord
 from quiltkit.pairing import pair_video
 from tests.pairing.synth_lecture import frame_analysis, text_analysis, texture
 
@@ -33,6 +33,10 @@ def make_corpus(root: Path) -> dict:
     # ---- videos: frames images + pairs files
     for vid in ("lec1", "lec2"):
         fa = frame_analysis(vid, root, write_images=True)
+        if vid == "lec1":  # the lecturer points at the upper left of the first image all along
+            im = fa.images[0]
+            steps = int((im.end - im.start) * 2) + 1
+            im.pointer = [PointerSample(t=im.start + k / 2, x=14.0 + (k % 3), y=10.0 + (k % 2)) for k in range(steps)]
         files, _ = pair_video(fa, text_analysis(vid), PairsParams(), root)
         files["sentence"].write(root / "outputs" / "pairs" / f"{vid}.json")
         # what the download stage recorded of it: the provenance every video row carries

@@ -224,3 +224,27 @@ def test_planted_duplicates_come_from_the_corpus_own_manifest(built, tmp_path):
     assert planted_duplicates_found(None, {"a": "img-1"}) == {}
     found = planted_duplicates_found(root / "data/demo", {})
     assert set(found) == {"exact", "near"} and found["exact"]["present"] == 0
+
+
+def test_grounded_rows_carry_their_region(built):
+    """A pair the pointer grounded (synth_corpus: lec1's first image, pointed at near (15, 10) of
+    64x48) keeps its region as shares of the image, in metadata.parquet and in its shard's JSON;
+    no row of another image has one."""
+    import webdataset as wds
+
+    _, out, stats, _ = built
+    df = pd.read_parquet(out / "metadata.parquet")
+    has = df["region"].map(lambda r: r is not None)
+    grounded = df[has]
+    assert len(grounded) > 0 and set(grounded["image_id"]) == {"lec1_0"}
+    for reg in grounded["region"]:
+        x0, y0, x1, y1 = reg
+        assert 0 <= x0 < 14 / 64 < 16 / 64 < x1 <= 1 and 0 <= y0 < 10 / 48 < 11 / 48 < y1 <= 1
+    metas = {}
+    for split in ("train", "val", "test"):
+        urls = [str(out / "shards" / n) for n in stats["shards"][split]]
+        for sample in wds.WebDataset(urls, shardshuffle=False).decode("pil"):
+            metas[sample["json"]["key"]] = sample["json"].get("region")
+    for _, r in df.iterrows():
+        want = None if r["region"] is None else [float(v) for v in r["region"]]
+        assert metas[r["key"]] == want

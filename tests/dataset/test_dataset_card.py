@@ -38,7 +38,9 @@ def test_card_escapes_and_is_self_contained(card):
     assert XSS not in page and html.escape(XSS) in page  # only the escaped form is in the markup
     assert page.count("<script") == 1  # ours, nonce-marked
     srcs = re.findall(r"<img src='([^']*)'", page)
-    assert len(srcs) == m["samples_shown"] and all(x.startswith("data:image/jpeg;base64,") for x in srcs)
+    assert m["grounded_shown"] > 0 and page.count("class='region'") >= m["grounded_shown"]
+    assert len(srcs) == m["samples_shown"] + m["grounded_shown"]
+    assert all(x.startswith("data:image/jpeg;base64,") for x in srcs)
     assert "href=" not in page and "<link" not in page  # nothing fetched from elsewhere
     for word in ("quilt_video", "openclip_csv:data/ext/pairs.csv", "caption length", "magnification", "sub-pathology"):
         assert word in page
@@ -68,7 +70,7 @@ def test_card_has_the_provenance_block(card):
 
 def test_card_sampling_is_spread_over_sources(card):
     _, _, out = card
-    page, shown = render_card(out, samples=5, seed=1)
+    page, shown, _ = render_card(out, samples=5, seed=1)
     assert shown == 5
     # five sources, five samples: one of each
     for src in ("quilt_video", "openclip_csv", "quilt_lookup", "img2dataset_parquet", "img2dataset_wds"):
@@ -100,9 +102,11 @@ def test_card_in_headless_chromium(card):
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(html_path.as_uri())
             page.wait_for_load_state("load")
-            widths = page.eval_on_selector_all(".card img", "els => els.map(e => e.complete ? e.naturalWidth : 0)")
+            widths = page.eval_on_selector_all(
+                "#samples .card img", "els => els.map(e => e.complete ? e.naturalWidth : 0)"
+            )
             assert len(widths) == m["samples_shown"] and all(w > 0 for w in widths)
-            caps = page.eval_on_selector_all(".card .cap", "els => els.map(e => e.textContent)")
+            caps = page.eval_on_selector_all("#samples .card .cap", "els => els.map(e => e.textContent)")
             assert XSS in caps  # shown as text
             assert page.evaluate("document.querySelectorAll('.cap script, .cap b').length") == 0
             # the gallery filter works (our script ran under the CSP)
@@ -110,13 +114,24 @@ def test_card_in_headless_chromium(card):
             assert page.text_content("#shown") == "1"
             page.fill("#f-text", "")
             page.select_option("#f-source", "quilt_video")
-            n_video = page.evaluate("document.querySelectorAll('.card:not(.hidden)').length")
+            n_video = page.evaluate("document.querySelectorAll('#samples .card:not(.hidden)').length")
             assert 0 < n_video < m["samples_shown"]
             page.select_option("#f-source", "")
+            # the grounded gallery outlines each pair's region over its thumbnail, inside it
+            boxes = page.eval_on_selector_all(
+                "#grounded .thumb",
+                "els => els.map(e => { const i = e.querySelector('img').getBoundingClientRect();"
+                " const r = e.querySelector('.region').getBoundingClientRect();"
+                " return [r.left - i.left, r.top - i.top, r.right - i.right, r.bottom - i.bottom, r.width]; })",
+            )
+            assert boxes and all(b[0] >= -1 and b[1] >= -1 and b[2] <= 1 and b[3] <= 1 and b[4] > 4 for b in boxes)
+            assert page.evaluate("document.querySelectorAll('#samples .card').length") == m["samples_shown"]
             out = ROOT / "test-output"
             out.mkdir(exist_ok=True)
             page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(out / "dataset_card.png"), full_page=True)
+            page.locator("#regions").scroll_into_view_if_needed()
+            page.locator("#grounded").screenshot(path=str(out / "dataset_card_regions.png"))
         finally:
             browser.close()
     assert dialogs == [], f"a dialog fired: {dialogs}"

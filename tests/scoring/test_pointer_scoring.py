@@ -40,7 +40,7 @@ def test_detection_scores_perfect_and_undefined():
 
 
 def test_pointing_game():
-    boxes = [(0, 0, 10, 10), (0, 0, 10, 10), None, (20, 20, 5, 5), (0, 0, 1, 1)]
+    boxes = [(0, 0, 10, 10), (0, 0, 10, 10), None, (20, 20, 25, 25), (0, 0, 1, 1)]  # (x0, y0, x1, y1)
     points = [(10, 10), (11, 5), (3, 3), (22, 23), None]  # edge counts; outside; no box; inside; no truth
     assert pointing_game(boxes, points) == pytest.approx(2 / 4)
     assert contains((0, 0, 10, 10), (10, 10)) and not contains((0, 0, 10, 10), (10.01, 10))
@@ -49,10 +49,10 @@ def test_pointing_game():
 
 def test_iou():
     assert box_iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
-    assert box_iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
-    assert box_iou((0, 0, 10, 10), (10, 10, 5, 5)) == 0.0
+    assert box_iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(50 / 150)
+    assert box_iou((0, 0, 10, 10), (10, 10, 15, 15)) == 0.0
     assert box_iou((0, 0, 0, 0), (0, 0, 0, 0)) == 0.0
-    pred = [(0, 0, 10, 10), None, (0, 0, 4, 4), (1, 1, 1, 1)]
+    pred = [(0, 0, 10, 10), None, (0, 0, 4, 4), (1, 1, 2, 2)]
     truth = [(0, 0, 10, 10), (0, 0, 10, 10), (0, 0, 2, 2), None]
     assert mean_iou(pred, truth) == pytest.approx((1 + 0 + 4 / 16) / 3)
     assert mean_iou([None], [None]) is None

@@ -31,6 +31,7 @@ from quiltkit.io import atomic_write_text
 from quiltkit.tracking import provenance
 
 THUMB = 160
+GROUNDED_SAMPLES = 8  # grounded pairs shown in their own gallery
 SPLITS = ("train", "val", "test")
 
 
@@ -117,6 +118,8 @@ th:first-child,td:first-child{text-align:left}
 .card{border:1px solid #ddd;border-radius:6px;padding:8px;background:#fafafa}
 .card img{max-width:100%;display:block;margin:0 auto 6px}.cap{font-size:13px;white-space:pre-wrap;word-break:break-word}
 .meta{font-size:11px;color:#555;margin-top:4px}.hidden{display:none}
+.thumb{position:relative;display:block;width:fit-content;margin:0 auto 6px}.thumb img{margin:0}
+.region{position:absolute;border:2px solid #f1c40f;box-shadow:0 0 0 1px #000;box-sizing:border-box}
 """
 
 JS = """
@@ -126,7 +129,7 @@ split=document.getElementById('f-split');
   var shown=document.getElementById('shown');
   function apply(){
     var n=0, needle=q.value.toLowerCase();
-    document.querySelectorAll('.card').forEach(function(c){
+    document.querySelectorAll('#samples .card').forEach(function(c){
       var ok=(!src.value||c.dataset.source===src.value)&&(!split.value||c.dataset.split===split.value)
         &&(!needle||c.textContent.toLowerCase().indexOf(needle)>=0);
       c.classList.toggle('hidden',!ok); if(ok)n++;
@@ -182,7 +185,44 @@ def videos_table(df: pd.DataFrame) -> list[list]:
     return out
 
 
-def render_card(dataset_dir: Path, samples: int, seed: int, version: dict | None = None) -> tuple[str, int]:
+def region_of(r) -> tuple[float, float, float, float] | None:
+    """A row's region (shares of the image, dataset/rows.py), or None."""
+    reg = r.get("region")
+    if reg is None or (not isinstance(reg, (list, tuple)) and not hasattr(reg, "__len__")) or len(reg) != 4:
+        return None
+    return tuple(float(v) for v in reg)
+
+
+def sample_html(r, dataset_dir: Path) -> str:
+    """One sample pair: its thumbnail, with the region its sentence points at outlined when it has one."""
+    img = dataset_dir / "images" / f"{r['image_id']}.png"
+    uri = thumbnail_data_uri(img) if img.exists() else ""
+    when = ""
+    if _present(r.get("video_id")):
+        when = f"{r['video_id']} {_num(r.get('start')):.1f}-{_num(r.get('end')):.1f}s"
+    patho = ", ".join(list(r["pathology"]) if r.get("pathology") is not None else [])
+    mag = r.get("magnification") if _present(r.get("magnification")) else ""
+    reg = region_of(r)
+    box = ""
+    if reg is not None:
+        x0, y0, x1, y1 = (min(1.0, max(0.0, v)) * 100 for v in reg)
+        box = (
+            f"<div class='region' title='where the lecturer points' style='left:{x0:.2f}%;top:{y0:.2f}%;"
+            f"width:{x1 - x0:.2f}%;height:{y1 - y0:.2f}%'></div>"
+        )
+    return (
+        f"<div class='card' data-source='{esc(r['source'])}' data-split='{esc(r['split'])}'"
+        f" data-grounded='{'1' if reg is not None else '0'}'>"
+        f"<div class='thumb'><img src='{uri}' alt='{esc(r['image_id'])}' width='{THUMB}'>{box}</div>"
+        f"<div class='cap'>{esc(r['caption'])}</div>"
+        f"<div class='meta'>{esc(r['source'])} | {esc(r['split'])} | {esc(r['text_kind'])}"
+        f"{' | ' + esc(when) if when else ''}{' | mag ' + esc(mag) if mag else ''}"
+        f"{' | ' + esc(patho) if patho else ''}{' | pointed region' if reg is not None else ''}</div></div>"
+    )
+
+
+def render_card(dataset_dir: Path, samples: int, seed: int, version: dict | None = None) -> tuple[str, int, int]:
+    """The page, the sample pairs it shows and the grounded pairs it shows in their own gallery."""
     df = pd.read_parquet(dataset_dir / "metadata.parquet")
     stats = json.loads((dataset_dir / "stats.json").read_text(encoding="utf-8"))
     nonce = hashlib.sha256(f"{seed}:{len(df)}:{stats.get('rows')}".encode()).hexdigest()[:24]
@@ -248,23 +288,20 @@ def render_card(dataset_dir: Path, samples: int, seed: int, version: dict | None
     ]
 
     chosen = pick_samples(df, samples, seed)
-    cards = []
-    for _, r in chosen.iterrows():
-        img = dataset_dir / "images" / f"{r['image_id']}.png"
-        uri = thumbnail_data_uri(img) if img.exists() else ""
-        when = ""
-        if _present(r.get("video_id")):
-            when = f"{r['video_id']} {_num(r.get('start')):.1f}-{_num(r.get('end')):.1f}s"
-        patho = ", ".join(list(r["pathology"]) if r.get("pathology") is not None else [])
-        mag = r.get("magnification") if _present(r.get("magnification")) else ""
-        cards.append(
-            f"<div class='card' data-source='{esc(r['source'])}' data-split='{esc(r['split'])}'>"
-            f"<img src='{uri}' alt='{esc(r['image_id'])}' width='{THUMB}'>"
-            f"<div class='cap'>{esc(r['caption'])}</div>"
-            f"<div class='meta'>{esc(r['source'])} | {esc(r['split'])} | {esc(r['text_kind'])}"
-            f"{' | ' + esc(when) if when else ''}{' | mag ' + esc(mag) if mag else ''}"
-            f"{' | ' + esc(patho) if patho else ''}</div></div>"
-        )
+    cards = [sample_html(r, dataset_dir) for _, r in chosen.iterrows()]
+    # Grounded pairs get a gallery of their own: a random sample of a corpus where few sentences
+    # point would rarely show one, and these are the rows a region-level model trains on.
+    has_region = [region_of(r) is not None for _, r in df.iterrows()] if len(df) else []
+    grounded_df = df[has_region] if any(has_region) else df.iloc[0:0]
+    grounded = [sample_html(r, dataset_dir) for _, r in pick_samples(grounded_df, GROUNDED_SAMPLES, seed).iterrows()]
+    grounded_html = (
+        f"<p class='muted'>{len(grounded_df)} of {len(df)} rows carry the region their sentence points at "
+        "(the lecturer's pointer while it is spoken, outlined in yellow).</p>"
+        f"<div class='gallery' id='grounded'>{''.join(grounded)}</div>"
+        if grounded
+        else "<p class='muted'>No row carries a pointed region (no pointer was tracked while a sentence "
+        "was spoken).</p>"
+    )
 
     opts = "".join(f"<option value='{esc(s)}'>{esc(s)}</option>" for s in sources)
     split_opts = "".join(f"<option value='{s}'>{s}</option>" for s in SPLITS)
@@ -303,25 +340,27 @@ split seed {esc(stats.get("seed"))}.</p>
 {svg_bars([k for k, _ in sorted(mags.items())], [v for _, v in sorted(mags.items())], "magnification")}
 {svg_bars([k for k, _ in top_paths], [v for _, v in top_paths], "sub-pathology (rows)")}
 </div>
+<h2 id="regions">Where the lecturer points</h2>
+{grounded_html}
 <h2>Sample pairs (<span id="shown">{len(cards)}</span> of {len(cards)} shown)</h2>
 <div class="controls">
 <label>source <select id="f-source"><option value="">all</option>{opts}</select></label>
 <label>split <select id="f-split"><option value="">all</option>{split_opts}</select></label>
 <label>text <input id="f-text" type="search" placeholder="filter captions"></label>
 </div>
-<div class="gallery">
+<div class="gallery" id="samples">
 {"".join(cards)}
 </div>
 <script nonce="{nonce}">{JS}</script>
 </body></html>
 """
-    return page, len(cards)
+    return page, len(cards), len(grounded)
 
 
 def build_card(dataset_dir: Path, out_html: Path, samples: int, seed: int, version: dict | None = None) -> dict:
-    page, shown = render_card(dataset_dir, samples, seed, version)
+    page, shown, grounded = render_card(dataset_dir, samples, seed, version)
     atomic_write_text(out_html, page)
-    return {"samples_shown": shown, "bytes": len(page.encode("utf-8"))}
+    return {"samples_shown": shown, "grounded_shown": grounded, "bytes": len(page.encode("utf-8"))}
 
 
 def run_card(params: DatasetParams, dataset_dir: Path, out_html: Path, execution: Execution = Execution()) -> dict:

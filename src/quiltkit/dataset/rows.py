@@ -42,3 +42,6 @@ class Row:
     license: str = ""
     upload_date: str = ""
     source_image_id: str = ""  # the id the source gave the image (video image ids keep theirs)
+    # where the narration points (quiltkit.pairing.grounding): (x0, y0, x1, y1) as shares of the
+    # image's width and height, so it holds at any size the dataset writes the image at
+    region: Optional[tuple[float, float, float, float]] = None

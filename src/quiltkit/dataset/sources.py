@@ -221,6 +221,13 @@ def video_provenance(download_dir: Path | None) -> dict[str, dict]:
     return out
 
 
+def _share_box(box, width: int, height: int) -> tuple[float, float, float, float] | None:
+    if box is None or width <= 0 or height <= 0:
+        return None
+    x0, y0, x1, y1 = box
+    return (round(x0 / width, 4), round(y0 / height, 4), round(x1 / width, 4), round(y1 / height, 4))
+
+
 def video_rows(pairs_dir: Path, root: Path, download_dir: Path | None = None) -> Loaded:
     """The pairs stage's pairs as rows, each with its video's provenance (video_provenance)."""
     rows: list[Row] = []
@@ -264,6 +271,7 @@ def video_rows(pairs_dir: Path, root: Path, download_dir: Path | None = None) ->
                     aligner=p.aligner,
                     score=p.score,
                     source_image_id=p.image_id,
+                    region=_share_box(p.region, p.width, p.height),
                     **prov.get(p.video_id, {}),
                 )
             )

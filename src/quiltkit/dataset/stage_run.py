@@ -252,6 +252,7 @@ def build_dataset(
                 "uploader": r.uploader,
                 "license": r.license,
                 "upload_date": r.upload_date,
+                "region": list(r.region) if r.region is not None else None,
             }
         )
     df = pd.DataFrame.from_records(records)

@@ -24,6 +24,7 @@ import numpy as np
 from quiltkit.contracts import GroundTruth, GtPair, GtSentence, GtShot
 from quiltkit.demo.encode import encode
 from quiltkit.demo.plan import SILENCE_MIN, Shot, fit_durations, place_speech, plan_shots, write_lines
+from quiltkit.demo.pointer_truth import pointer_truth
 from quiltkit.demo.render import FrameSource, View, make_view, shot_picture
 from quiltkit.demo.styles import style
 from quiltkit.io import read_yaml_tables, string_list
@@ -118,6 +119,9 @@ def make_video(
     )
 
     gt = ground_truth(video_id, title, duration, demo, shots, sr)
+    # where the renderer drew the pointer, frame by frame: recomputed from the plan, so nothing
+    # about the video changes (quiltkit.demo.pointer_truth)
+    gt.pointer = pointer_truth(shots, views, w, h, fps, n_frames)
     gt.write(out_gt / f"{video_id}.json")
     return gt
 

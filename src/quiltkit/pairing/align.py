@@ -8,6 +8,7 @@ from pathlib import Path
 
 from quiltkit.config import PairsParams
 from quiltkit.contracts import FrameAnalysis, PairsFile, TextAnalysis
+from quiltkit.pairing.grounding import ground
 from quiltkit.pairing.pace import video_chunk_time
 from quiltkit.pairing.quilt_rule import quilt_pairs
 from quiltkit.pairing.records import make_pair, resolve_image_path, usable_sentences
@@ -51,6 +52,14 @@ def pair_video(
             pairs=sentence_pairs(vid, frames, sentences, params, partial(make, "sentence")),
         ),
     }
+    if params.grounding.enabled:
+        images = {im.image_id: im for im in frames.images}
+        for pf in out.values():
+            for rec in pf.pairs:
+                im = images[rec.image_id]
+                rec.region, rec.region_track = ground(
+                    im.pointer, rec.start, rec.end, im.width, im.height, params.grounding
+                )
     info = {
         "pair_chunk_time": round(chunk_time, 3),
         "sentences_usable": len(sentences),

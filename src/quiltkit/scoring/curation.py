@@ -53,6 +53,7 @@ def score_video(
     root: Path,
     vocab=None,
 ) -> dict:
+    from quiltkit.scoring.grounding import detection_samples, grounding_samples
     from quiltkit.scoring.histology import histology_by_style_group, histology_precision_recall
     from quiltkit.scoring.scenes import gt_boundaries, scene_boundary_f1
     from quiltkit.scoring.wer import correction_effects, negation_accuracy, term_hits
@@ -64,6 +65,8 @@ def score_video(
         out["scenes"].pop("matches", None)
         out["histology"] = histology_precision_recall(frames.keyframes, gt)
         out["histology_by_group"] = histology_by_style_group(frames.keyframes, gt)
+        if gt.pointer:
+            out["pointer_detection"] = detection_samples(frames, gt)
     ref = " ".join(s.text for s in sorted(gt.sentences, key=lambda s: s.start))
     out["ref"] = ref
 
@@ -100,6 +103,8 @@ def score_video(
         files, info = pair_video(frames, text, pairs_params, root)
         out["pair_chunk_time"] = info["pair_chunk_time"]
         out["pairs"] = {a: pair_scores(files[a].pairs, frames.images, text.sentences, gt) for a in ALIGNERS}
+        if gt.pointer:
+            out["pointer_grounding"] = grounding_samples(files[pairs_params.aligner].pairs, gt, pairs_params.grounding)
     return out
 
 
@@ -173,6 +178,11 @@ SIDE_BY_SIDE = {  # the figures a reader compares first, as dotted keys of a sco
     "asr_term_recall": "asr.term_recall",
     "text_wer": "text.wer",
     "text_term_recall": "text.term_recall",
+    "pointer_precision": "pointer.detection.precision",
+    "pointer_recall": "pointer.detection.recall",
+    "pointer_false_per_100": "pointer.detection.false_per_100_empty",
+    "pointing_game": "pointer.grounding.pointing_game",
+    "region_iou": "pointer.grounding.mean_iou",
 }
 
 
@@ -237,6 +247,12 @@ def aggregate(per_video: dict, skipped: dict, word_error_rate) -> dict:
     pv = [v["pairs"] for v in per_video.values() if "pairs" in v]
     if pv:
         m["pairs"] = {a: combine([p[a] for p in pv]) for a in pv[0]}
+    det = [v["pointer_detection"] for v in per_video.values() if "pointer_detection" in v]
+    if det:
+        from quiltkit.scoring.grounding import aggregate_pointer
+
+        grounded = [g for v in per_video.values() for g in v.get("pointer_grounding", [])]
+        m["pointer"] = aggregate_pointer(det, grounded)
     m["per_video"] = {
         vid: {
             k: v[k]

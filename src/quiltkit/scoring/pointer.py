@@ -10,9 +10,9 @@ Per frame there is a detected point or None and a true point or None, in frame p
 * False detections per 100 no-pointer frames: detections on frames whose truth is None, per 100
   such frames; what a pointer-free lecture would gain in invented regions.
 
-Regions are boxes (x, y, w, h) in frame pixels, a point (px, py) inside one when
-x <= px <= x + w and y <= py <= y + h (edges included: a pointer's tip on a box's edge points at
-it). The pointing game (Zhang et al.'s metric for attention maps) is the share of boxes that
+Regions are boxes (x0, y0, x1, y1) in image pixels, as PairRecord.region holds them, a point
+(px, py) inside one when x0 <= px <= x1 and y0 <= py <= y1 (edges included: a pointer's tip on a
+box's edge points at it). The pointing game (Zhang et al.'s metric for attention maps) is the share of boxes that
 contain their true point; IoU compares a box with a true box.
 """
 
@@ -70,8 +70,8 @@ def detection_scores(pred: Sequence[Point | None], truth: Sequence[Point | None]
 
 
 def contains(box: Box, point: Point) -> bool:
-    x, y, w, h = box
-    return x <= point[0] <= x + w and y <= point[1] <= y + h
+    x0, y0, x1, y1 = box
+    return x0 <= point[0] <= x1 and y0 <= point[1] <= y1
 
 
 def pointing_game(boxes: Sequence[Box | None], points: Sequence[Point | None]) -> float | None:
@@ -86,12 +86,10 @@ def pointing_game(boxes: Sequence[Box | None], points: Sequence[Point | None]) -
 
 
 def box_iou(a: Box, b: Box) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = iw * ih
-    union = aw * ah + bw * bh - inter
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
 
 

@@ -38,10 +38,11 @@ import cv2
 import numpy as np
 
 from quiltkit.config import FramesParams
-from quiltkit.contracts import ChunkImage, FrameAnalysis, Keyframe, Scene
+from quiltkit.contracts import ChunkImage, FrameAnalysis, Keyframe, PointerSample, Scene
 from quiltkit.io import atomic_write_bytes
 from quiltkit.video.decode import VideoFile, VideoInputError, open_video
 from quiltkit.video.histology import HistologyClassifier
+from quiltkit.video.pointer import track_detections
 from quiltkit.video.quality import (
     hamming,
     magnification,
@@ -73,6 +74,7 @@ class _Candidate:
     method: str
     n_frames: int
     prob: float = float("nan")  # a median's is set when the queue it waits in is resolved
+    pointer: list[PointerSample] = field(default_factory=list)  # the tracker's reading of its interval
 
 
 @dataclass
@@ -150,7 +152,26 @@ class _Analyser:
         self.counts["stable_intervals"] += 1
         if self.prob(iv.middle) < CLEARLY_NOT_HISTOLOGY * self.thr:
             return
-        sc.medians.append(_Candidate(iv.start, iv.end, iv.median, "median", iv.n_frames))
+        # The pointer is read now, while the interval's frames are still held: its median, the
+        # view without what moves over it, is the reference each frame is read against.
+        pointer = self._track_pointer(iv) if self.p.pointer.enabled else []
+        sc.medians.append(_Candidate(iv.start, iv.end, iv.median, "median", iv.n_frames, pointer=pointer))
+
+    def _track_pointer(self, iv: StableInterval) -> list[PointerSample]:
+        dets = track_detections(iv.frames, iv.median)
+        self.counts["pointer_frames_read"] = self.counts.get("pointer_frames_read", 0) + len(dets)
+        self.counts["pointer_frames_found"] = self.counts.get("pointer_frames_found", 0) + sum(
+            d.point is not None for d in dets
+        )
+        return [
+            PointerSample(
+                t=round(t, 3),
+                x=None if d.point is None else round(float(d.point[0]), 1),
+                y=None if d.point is None else round(float(d.point[1]), 1),
+                reason=d.reason,
+            )
+            for t, d in zip(iv.times, dets)
+        ]
 
     # -- per scene -----------------------------------------------------------------------
     def close_scene(self, sc: _SceneState, end: float) -> None:
@@ -230,6 +251,7 @@ class _Analyser:
                 if c.n_frames > prev.n_frames:
                     prev.rgb, prev.prob = c.rgb, c.prob
                 prev.end, prev.n_frames = c.end, prev.n_frames + c.n_frames
+                prev.pointer = prev.pointer + c.pointer
                 continue
             kept.append(c)
         return kept
@@ -275,6 +297,7 @@ class _Analyser:
                 sharpness=round(sharp, 2),
                 phash=h,
                 duplicate_of=dup,
+                pointer=c.pointer,
             )
         )
 

@@ -67,6 +67,7 @@ class StableInterval:
     end: float
     n_frames: int  # frames that were stable (before thinning)
     frames: list[np.ndarray]  # the evenly thinned frames the median is taken over
+    times: list[float] = field(default_factory=list)  # each of those frames' time, seconds
 
     @property
     def middle(self) -> np.ndarray:
@@ -98,6 +99,7 @@ class _Run:
     count: int = 0
     stride: int = 1
     frames: list = field(default_factory=list)
+    times: list = field(default_factory=list)
 
 
 class StableTracker:
@@ -124,8 +126,9 @@ class StableTracker:
         r.end = t
         if r.count % r.stride == 0:
             r.frames.append(rgb)
+            r.times.append(t)
             if len(r.frames) > self.cap:
-                r.frames = r.frames[::2]
+                r.frames, r.times = r.frames[::2], r.times[::2]
                 r.stride *= 2
         r.count += 1
 
@@ -148,4 +151,4 @@ class StableTracker:
         r, self.run, self.prev_gray = self.run, None, None
         if r is None or r.count < 2 or (r.end - r.start) < self.min_seconds:
             return None
-        return StableInterval(r.start, r.end, r.count, r.frames)
+        return StableInterval(r.start, r.end, r.count, r.frames, r.times)
