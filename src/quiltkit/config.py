@@ -69,6 +69,9 @@ class DemoParams(Section):
     style_split: Literal["train", "holdout"] = "train"
     extra_shots: int = Field(1, ge=0, le=4, description="document, screen, photo or gross shots per video")
     voices: list[str] = Field(["en-us"], min_length=1, description="espeak-ng voices, one per video in turn")
+    # The lecturer's pointer, one per video in turn (demo/slides.py POINTER_KINDS): the demo's is
+    # the arrow the tracker was developed on; the held-out corpus points with others.
+    pointers: list[Literal["arrow", "crosshair", "laser"]] = Field(["arrow"], min_length=1)
 
     @field_validator("width", "height")
     @classmethod
@@ -107,6 +110,7 @@ class HoldoutParams(Section):
     crf: int = Field(32, ge=0, le=51)
     extra_shots: int = Field(2, ge=0, le=4)
     voices: list[str] = Field(["en", "en-gb-x-rp", "en-us-nyc", "en-gb-scotland"], min_length=1)
+    pointers: list[Literal["arrow", "crosshair", "laser"]] = Field(["crosshair", "laser"], min_length=1)
 
     def corpus_params(self, demo: DemoParams) -> DemoParams:
         """The demo's params with the held-out corpus's own: frame size, fps and classes stay."""

@@ -115,6 +115,7 @@ class GroundTruth(Contract):
     # The pointer's hotspot in frame k (frame pixels, the arrow's tip), None where none is drawn;
     # empty in ground truth written before the renderer recorded it (quiltkit.demo.pointer_truth).
     pointer: list[Optional[tuple[int, int]]] = []
+    pointer_kind: str = "arrow"  # the sprite drawn (demo/slides.py POINTER_KINDS)
 
 
 # --------------------------------------------------------------------------------------------

@@ -167,3 +167,32 @@ def test_the_tracker_finds_the_demo_pointer_through_h264(lectures, tmp_path):
     s = detection_scores(track(dec, median(dec)), [truth[k] for k in ks], tol=4.0)
     print(f"demo shot {j}: precision {s['precision']:.3f} recall {s['recall']:.3f} over {len(ks)} frames")
     assert s["precision"] >= 0.9 and s["recall"] >= 0.9, s
+
+
+@pytest.mark.parametrize("kind", ["crosshair", "laser"])
+def test_other_pointer_kinds_point_where_the_truth_is(lectures, kind):
+    """The held-out corpus points with a crosshair or a laser dot (holdout.pointers): each is
+    pasted with its centre where the arrow's tip would be, so one truth serves every kind. The
+    centre of what differs from the pointer-free frame is within TOL of it, away from crossfades."""
+    src, clean, n = lectures[5]
+    other = FrameSource(src.shots, src.views, src.w, src.h, src.fps, pointer=kind)
+    truth = source_truth(src, n)
+    checked = 0
+    for k in range(0, n, 5):
+        if truth[k] is None or len(layers(src.shots, src.fps, k)) > 1:
+            continue
+        diff = np.abs(other(k).astype(np.int16) - clean(k).astype(np.int16)).max(axis=2) > 20
+        ys, xs = np.nonzero(diff)
+        if xs.size == 0 or xs.min() == 0 or ys.min() == 0 or xs.max() == src.w - 1 or ys.max() == src.h - 1:
+            continue  # the sprite cut by the frame's edge: its centre is not the blob's
+        centre = ((xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2)
+        assert np.hypot(centre[0] - truth[k][0], centre[1] - truth[k][1]) <= TOL, (k, centre, truth[k])
+        checked += 1
+    assert checked >= 5
+
+
+def test_an_unknown_pointer_kind_is_named():
+    from quiltkit.demo.slides import pointer_of
+
+    with pytest.raises(ValueError, match="'wand' is not one of"):
+        pointer_of("wand", 20)

@@ -84,6 +84,7 @@ def make_video(
     classes = list(demo.tissue_classes)
     texts = [ln.text for s in shots for ln in s.lines]
     rate_wpm, pitch = int(rng.integers(165, 195)), int(rng.integers(35, 65))
+    pointer_kind = demo.pointers[index % len(demo.pointers)]  # chosen like the voice: no draw from rng
     audio_clips, sr = speak(texts, rate_wpm, pitch, demo.voices[index % len(demo.voices)])
     it = iter(audio_clips)
     for s in shots:
@@ -107,7 +108,7 @@ def make_video(
         views.append(make_view(s, pics[s.image_key], w, h, rng))
     encode(
         out_videos / f"{video_id}.mp4",
-        FrameSource(shots, views, w, h, fps),
+        FrameSource(shots, views, w, h, fps, pointer=pointer_kind),
         n_frames,
         track,
         sr,
@@ -122,6 +123,7 @@ def make_video(
     # where the renderer drew the pointer, frame by frame: recomputed from the plan, so nothing
     # about the video changes (quiltkit.demo.pointer_truth)
     gt.pointer = pointer_truth(shots, views, w, h, fps, n_frames)
+    gt.pointer_kind = pointer_kind
     gt.write(out_gt / f"{video_id}.json")
     return gt
 

@@ -155,9 +155,14 @@ def _pointer_at(path: np.ndarray, u: float) -> tuple[int, int]:
 class FrameSource:
     """Frame k of the video, with hard cuts at shot starts and blends across crossfades."""
 
-    def __init__(self, shots: list[Shot], views: list[View], w: int, h: int, fps: int):
+    def __init__(self, shots: list[Shot], views: list[View], w: int, h: int, fps: int, pointer: str = "arrow"):
         self.shots, self.views, self.w, self.h, self.fps = shots, views, w, h, fps
-        self.sprite = slides.pointer_sprite(max(10, h // 18))
+        rgb, alpha, (hx, hy) = slides.pointer_of(pointer, max(10, h // 18))
+        # Every kind is pasted with its hotspot where the arrow's tip would be, one pixel right of
+        # and below the path's point, so the truth (demo/pointer_truth.py) holds for all of them
+        # and the arrow's frames are what they always were.
+        self.sprite = (rgb, alpha)
+        self.hot_offset = (1 - hx, 1 - hy)
         self._static: dict[int, np.ndarray] = {}
 
     def _shot_frame(self, i: int, t: float) -> np.ndarray:
@@ -172,7 +177,7 @@ class FrameSource:
                 self._static[i] = fr.copy()
         if v.pointer_path is not None:
             x, y = _pointer_at(v.pointer_path, u)
-            slides.overlay(fr, self.sprite[0], self.sprite[1], x, y)
+            slides.overlay(fr, self.sprite[0], self.sprite[1], x + self.hot_offset[0], y + self.hot_offset[1])
         return fr
 
     def __call__(self, k: int) -> np.ndarray:

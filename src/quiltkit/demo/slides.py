@@ -195,6 +195,38 @@ def pointer_sprite(size: int) -> tuple[np.ndarray, np.ndarray]:
     return rgb, alpha
 
 
+POINTER_KINDS = ("arrow", "crosshair", "laser")
+
+
+def pointer_of(kind: str, size: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """The sprite of a pointer kind and its hotspot inside the bitmap: (rgb, alpha, (hx, hy)).
+    arrow: pointer_sprite, its tip one pixel in; crosshair: two thin cyan bars with a dark rim
+    and a gap at the centre; laser: a red dot with a soft glow, both pointing with their centre."""
+    if kind == "arrow":
+        rgb, alpha = pointer_sprite(size)
+        return rgb, alpha, (1, 1)
+    if kind not in POINTER_KINDS:
+        raise ValueError(f"pointer kind {kind!r} is not one of {POINTER_KINDS}")
+    s = size | 1  # odd: the centre is a pixel
+    c = s // 2
+    rgb = np.zeros((s, s, 3), np.uint8)
+    alpha = np.zeros((s, s), np.float32)
+    if kind == "crosshair":
+        gap = max(1, s // 8)
+        for x0, y0, x1, y1 in ((0, c, c - gap, c), (c + gap, c, s - 1, c), (c, 0, c, c - gap), (c, c + gap, c, s - 1)):
+            cv2.line(alpha, (x0, y0), (x1, y1), 1.0, 3)
+            cv2.line(rgb, (x0, y0), (x1, y1), (20, 20, 20), 3)
+            cv2.line(rgb, (x0, y0), (x1, y1), (0, 230, 255), 1)
+    else:
+        yy, xx = np.mgrid[0:s, 0:s]
+        r = np.hypot(xx - c, yy - c)
+        core = max(2.0, s / 7)
+        alpha[:] = np.clip(1.2 - np.maximum(r - core, 0) / (s / 3), 0, 1) ** 2
+        rgb[:] = (255, 30, 30)
+        rgb[r <= core * 0.5] = (255, 200, 200)  # the hot centre of a laser spot
+    return rgb, alpha, (c, c)
+
+
 def overlay(frame: np.ndarray, rgb: np.ndarray, alpha: np.ndarray, x: int, y: int) -> None:
     """Alpha-blend a sprite onto frame in place with its top-left at (x, y), clipped to the frame."""
     h, w = frame.shape[:2]
