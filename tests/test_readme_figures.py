@@ -78,3 +78,22 @@ def test_release_table_quotes_the_release_metrics():
         assert _numbers(cells[4]) == [round(m["psnr_mean"], 2), round(m["psnr_min"], 2)]
         assert _numbers(cells[5]) == [round(m["mean_abs_diff"], 2)]
         assert _numbers(cells[6]) == [sum(m["missing"].values()), sum(m["rows_lost"].values())]
+
+
+def test_pointer_table_quotes_metrics_curation_json():
+    readme = (ROOT / "README.md").read_text()
+    cur = json.loads((ROOT / "metrics" / "curation.json").read_text())
+    rows = {
+        "pointer detection, per frame read": ["pointer.detection.precision", "pointer.detection.recall"],
+        "false pointer detections per 100": ["pointer.detection.false_per_100_empty"],
+        "pointing game, pairs spoken": ["pointer.grounding.pointing_game"],
+        "region IoU with the true region": ["pointer.grounding.mean_iou"],
+    }
+    for label, keys in rows.items():
+        cells = _row(readme, label)
+        for cell, corpus in zip(cells, (cur, cur["holdout"])):
+            want = [_get(corpus, k) for k in keys]
+            if any(w is None for w in want):
+                assert "n/a" in cell, f"README row {label!r}: {cell!r}, metrics have no figure"
+                continue
+            assert _numbers(cell) == [round(float(w), 2) for w in want], f"README row {label!r}: {cell!r}, want {want}"

@@ -247,6 +247,9 @@ class PointerTrackParams(Section):
     # grounds each sentence in them (pairs.grounding). The detector's limits are the module's
     # own (video/pointer.py PointerParams): they are about codecs and cursors, not a corpus.
     enabled: bool = True
+    # A frame whose whole view moves (a pan, a zoom) against the median: "align" reads it against
+    # its neighbours moved onto it (ORB keypoints, a RANSAC similarity), "skip" leaves it unread.
+    moving_views: Literal["align", "skip"] = "align"
 
 
 class FramesParams(Section):

@@ -228,8 +228,9 @@ class ChunkImage(Contract):
     sharpness: float = 0.0
     phash: Optional[str] = None  # 64-bit DCT perceptual hash, 16 hex digits
     duplicate_of: Optional[str] = None  # image_id of an earlier near-identical image of this video (kept, not dropped)
-    # every frame of the image's stable interval(s) the pointer tracker read (frames.pointer);
-    # empty for keyframe images (one frame: no view without the pointer to compare it with)
+    # every frame the pointer tracker read (frames.pointer) while this image is shown: a median
+    # image's stable interval(s) against their median; a keyframe image's stretch of its scene
+    # against the median of the scene's samples
     pointer: list[PointerSample] = []
 
 

@@ -15,6 +15,18 @@ from quiltkit.execution.context import Execution
 from tests.dataset.synth_corpus import XSS, make_corpus
 
 
+def _build(root, params, out):
+    """The dataset stage's build over the synthetic corpus, as stages/dataset.py calls it."""
+    return build_dataset(
+        params,
+        root / "outputs/pairs",
+        out,
+        Execution(seed=1337, root=root),
+        download_dir=root / "outputs/download",
+        corpus_dir=root / "data/demo",
+    )
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("repo")
@@ -28,14 +40,7 @@ def built(tmp_path_factory):
         image_size=64,
     )
     out = root / "outputs/dataset"
-    stats = build_dataset(
-        params,
-        root / "outputs/pairs",
-        out,
-        Execution(seed=1337, root=root),
-        download_dir=root / "outputs/download",
-        corpus_dir=root / "data/demo",
-    )
+    stats = _build(root, params, out)
     return root, out, stats, params
 
 
@@ -143,14 +148,7 @@ def test_rebuild_is_byte_identical(built):
     root, out, stats, params = built
     first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     first_df = pd.read_parquet(out / "metadata.parquet")
-    stats2 = build_dataset(
-        params,
-        root / "outputs/pairs",
-        out,
-        Execution(seed=1337, root=root),
-        download_dir=root / "outputs/download",
-        corpus_dir=root / "data/demo",
-    )
+    stats2 = _build(root, params, out)
     second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert stats2 == stats
     assert first.keys() == second.keys()

@@ -19,17 +19,17 @@ def test_gone_status_from_yt_dlp_wording():
     assert gone_status("attempt 4: HTTP 503") == "failed" and gone_status(None) == "failed"
 
 
+def _rebuild(params, out, root):
+    """The release stage's rebuild of every listed video, as run_release calls it."""
+    ex = Execution.of(params.project, root=root)
+    return rebuild_videos(params.release, params.frames.histology, out, Release(params.release, root), ex)
+
+
 def test_a_second_run_reuses_every_video_and_rows_carry_provenance(tmp_path, lecture_video):
     d = write_release(tmp_path / "rel", lecture_video)
     params = Params(release=ReleaseParams(dir=str(d), reference_dir=None), project={"workers": 1})
     out = tmp_path / "out"
-    m1, w1 = rebuild_videos(
-        params.release,
-        params.frames.histology,
-        out,
-        Release(params.release, tmp_path),
-        Execution.of(params.project, root=tmp_path),
-    )
+    m1, w1 = _rebuild(params, out, tmp_path)
     assert m1["videos_processed"] == 1 and w1["images"] == 3 and m1["rebuilt"] == 3
     assert not (out / "lec.video").exists()  # keep_videos false: the download is gone once used
     rec = json.loads((out / "lec.json").read_text())
@@ -39,13 +39,7 @@ def test_a_second_run_reuses_every_video_and_rows_carry_provenance(tmp_path, lec
     assert [r["image_path"] for r in rows] == ["lec_a.jpg", "lec_b.jpg", "lec_c.jpg"]
     assert rows[0]["caption"] == "caption of lec_a.jpg" and rows[0]["start"] == "2.5" and rows[0]["end"] == "6.5"
     assert rows[2]["method"] == "keyframe" and rows[0]["channel"] == "a channel"
-    m2, w2 = rebuild_videos(
-        params.release,
-        params.frames.histology,
-        out,
-        Release(params.release, tmp_path),
-        Execution.of(params.project, root=tmp_path),
-    )
+    m2, w2 = _rebuild(params, out, tmp_path)
     assert m2["videos_reused"] == 1 and w2["images"] == 0 and m2["rebuilt"] == 3
 
 

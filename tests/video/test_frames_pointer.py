@@ -44,3 +44,20 @@ def test_off_nothing_is_read(tmp_path, stain_model):
     fa = _analyse(tmp_path, stain_model, pointer=PointerTrackParams(enabled=False))
     assert fa.images and all(im.pointer == [] for im in fa.images)
     assert "pointer_frames_read" not in fa.counts
+
+
+def test_a_scene_without_a_stable_interval_is_read_on_its_keyframe_image(tmp_path, stain_model):
+    """No interval is long enough (min_stable_seconds past the shot), so the tissue scene falls
+    back to its keyframe: the pointer is read over the scene's samples against their median and
+    each keyframe image keeps the readings of its own stretch of the scene."""
+    from tests.video.exhaustive import stable
+
+    fa = _analyse(tmp_path, stain_model, stable=stable(min_stable_seconds=60.0))
+    keyframes = [im for im in fa.images if im.method == "keyframe"]
+    assert keyframes and not [im for im in fa.images if im.method == "median"]
+    samples = [s for im in keyframes for s in im.pointer]
+    assert all(im.start - 1e-6 <= s.t <= im.end + 1e-6 for im in keyframes for s in im.pointer)
+    close = [
+        s for s in samples if s.x is not None and abs(s.x - _truth(s.t)[0]) <= 3 and abs(s.y - _truth(s.t)[1]) <= 3
+    ]
+    assert len(samples) >= 8 and len(close) >= 0.8 * len(samples), [(s.t, s.x, s.y, _truth(s.t)) for s in samples]

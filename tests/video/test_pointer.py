@@ -168,3 +168,26 @@ def test_a_slide_shifted_by_two_pixels_is_skipped_by_phase_correlation():
     # the control: without the shift test the text's edges would be read as blobs
     loose = pointer.detect(np.ascontiguousarray(moved), np.ascontiguousarray(ref), pointer.PointerParams(max_shift=1e9))
     assert loose.reason in (pointer.CLUTTER, pointer.FOUND)
+
+
+def test_a_pan_is_read_against_its_aligned_neighbours(tmp_path):
+    """The same kind of pan, sampled as the stable sampler does (the view 6 px further each
+    frame): with align_moving the frames skipped as moving are read against their neighbours
+    moved onto them (ORB + RANSAC), and the pointer is found where it is, nowhere else."""
+    n = 14
+    big = ps.texture(W + 6 * n + 20, H + 40, seed=7)
+    sprite = ps.SHAPES["demo_sprite"]()
+    pts = ps.path(n, W, H, seed=7, speed=30.0)
+    frames, truth = [], []
+    for k in range(n):
+        f = np.ascontiguousarray(big[20 : 20 + H, 6 * k : 6 * k + W])
+        truth.append(ps.paste(f, sprite, *pts[k]))
+        frames.append(f)
+    dec = ps.h264_roundtrip(frames, tmp_path, fps=2)
+    skipped = pointer.track_detections(dec, ps.median(dec))
+    assert [d.reason for d in skipped].count(pointer.MOVING) >= n - 2
+    dets = pointer.track_detections(dec, ps.median(dec), align_moving=True)
+    s = detection_scores([d.point for d in dets], truth, TOL)
+    print(f"aligned pan: precision {s['precision']} recall {s['recall']}")
+    assert s["precision"] >= 0.9 and s["recall"] >= 0.8, [(d.reason, d.point, t) for d, t in zip(dets, truth)]
+    assert any(d.details.get("aligned") for d in dets)

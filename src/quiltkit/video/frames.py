@@ -87,6 +87,12 @@ class _SceneState:
     medians: list[_Candidate] = field(default_factory=list)  # past the pre-check; once resolved, the accepted ones
     fallback: list[tuple[float, np.ndarray]] = field(default_factory=list)  # the keyframe, then frames that differ
     fallback_thumb: np.ndarray | None = None  # the last fallback frame's thumbnail, kept to compare against
+    # the scene's samples, thinned as StableTracker thins a run (frames.pointer: the fallback's
+    # reference is their median), and once the scene closes what the tracker read in them
+    samples: list[tuple[float, np.ndarray]] = field(default_factory=list)
+    sample_stride: int = 1
+    sample_count: int = 0
+    pointer: list[PointerSample] = field(default_factory=list)
 
 
 def _fit(w: int, h: int, max_side: int) -> tuple[int, int]:
@@ -129,6 +135,12 @@ class _Analyser:
     # -- per sample ----------------------------------------------------------------------
     def sample(self, sc: _SceneState, t: float, rgb: np.ndarray) -> None:
         sc.last_sample = (t, rgb)
+        if self.p.pointer.enabled:
+            if sc.sample_count % sc.sample_stride == 0:
+                sc.samples.append((t, rgb))
+                if len(sc.samples) > self.p.stable.median_frames:
+                    sc.samples, sc.sample_stride = sc.samples[::2], sc.sample_stride * 2
+            sc.sample_count += 1
         gray = to_gray(rgb)  # one conversion for the fallback's thumbnails and the SSIM check
         if sc.keyframe is None and t >= sc.start + self.p.keyframe_offset_seconds:
             sc.keyframe = (t, rgb)
@@ -157,8 +169,22 @@ class _Analyser:
         pointer = self._track_pointer(iv) if self.p.pointer.enabled else []
         sc.medians.append(_Candidate(iv.start, iv.end, iv.median, "median", iv.n_frames, pointer=pointer))
 
+    def _scene_pointer(self, sc: _SceneState) -> None:
+        """The fallback's pointer: a scene with no stable interval past the pre-check (a pointer
+        that keeps moving breaks SSIM runs, which is why so many pointer shots fall back) is read
+        over its own samples against their median, when its keyframe is not clearly a slide.
+        Done as the scene closes, so only the readings wait in the queue, not the frames."""
+        samples, sc.samples = sc.samples, []
+        if sc.medians or len(samples) < 3 or sc.keyframe is None:
+            return
+        self.counts["pointer_scene_checks"] = self.counts.get("pointer_scene_checks", 0) + 1
+        if self.prob(sc.keyframe[1]) < CLEARLY_NOT_HISTOLOGY * self.thr:
+            return
+        times, frames = [t for t, _ in samples], [rgb for _, rgb in samples]
+        sc.pointer = self._track_pointer(StableInterval(times[0], times[-1], len(frames), frames, times))
+
     def _track_pointer(self, iv: StableInterval) -> list[PointerSample]:
-        dets = track_detections(iv.frames, iv.median)
+        dets = track_detections(iv.frames, iv.median, align_moving=self.p.pointer.moving_views == "align")
         self.counts["pointer_frames_read"] = self.counts.get("pointer_frames_read", 0) + len(dets)
         self.counts["pointer_frames_found"] = self.counts.get("pointer_frames_found", 0) + sum(
             d.point is not None for d in dets
@@ -185,6 +211,8 @@ class _Analyser:
         if kf is None:
             return  # a scene shorter than one sampling step: nothing to look at
         sc.keyframe, sc.fallback, sc.end, sc.last_sample = kf, sc.fallback or [kf], end, None
+        if self.p.pointer.enabled:
+            self._scene_pointer(sc)
         self.queue.append(sc)
         if sum(len(q.medians) + len(q.fallback) for q in self.queue) >= self.p.histology.batch_size:
             self.resolve()
@@ -229,7 +257,7 @@ class _Analyser:
                 ps = [p, *(float(next(later_probs)) for _ in fb[1:])]
                 ends = [t for t, _ in fb[1:]] + [sc.end]
                 cands = [
-                    _Candidate(t, t_end, rgb, "keyframe", 1, pi)
+                    _Candidate(t, t_end, rgb, "keyframe", 1, pi, pointer=[s for s in sc.pointer if t <= s.t < t_end])
                     for (t, rgb), t_end, pi in zip(fb, ends, ps)
                     if pi >= self.thr
                 ]

@@ -129,7 +129,9 @@ def _difference(frame: np.ndarray, reference: np.ndarray, blur: int) -> tuple[np
     if frame.shape != reference.shape:
         raise ValueError(f"frame {frame.shape} and reference {reference.shape} differ in size")
     raw = cv2.absdiff(frame, reference)
-    raw = raw.max(axis=2) if raw.ndim == 3 else raw
+    if raw.ndim == 3:  # the largest channel difference; cv2.max, several times numpy's reduce
+        c = cv2.split(raw)
+        raw = cv2.max(cv2.max(c[0], c[1]), c[2]) if len(c) == 3 else raw.max(axis=2)
     return raw, cv2.GaussianBlur(raw.astype(np.float32), (blur, blur), 0)
 
 
@@ -138,12 +140,22 @@ def _gray32(img: np.ndarray) -> np.ndarray:
     return g.astype(np.float32)
 
 
+_WINDOWS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _hann(shape: tuple[int, int]) -> np.ndarray:
+    if shape not in _WINDOWS:  # one per frame size: a video's frames share it
+        _WINDOWS[shape] = cv2.createHanningWindow(shape[::-1], cv2.CV_32F)
+    return _WINDOWS[shape]
+
+
 def global_shift(frame: np.ndarray, reference: np.ndarray) -> tuple[Point, float]:
     """(dx, dy) that aligns the frame with the reference, by phase correlation over a Hann window,
-    and the correlation peak's response (near 0: nothing to align, such as a blank slide)."""
+    and the correlation peak's response (near 0: nothing to align, such as a blank slide). At full
+    resolution: at half, the pointer's own motion weighs enough in the correlation to read as a
+    shift past max_shift (measured: every frame of the 480x270 clips then skipped)."""
     a, b = _gray32(reference), _gray32(frame)
-    win = cv2.createHanningWindow(a.shape[::-1], cv2.CV_32F)
-    (dx, dy), resp = cv2.phaseCorrelate(a, b, win)
+    (dx, dy), resp = cv2.phaseCorrelate(a, b, _hann(a.shape[:2]))
     return (float(dx), float(dy)), float(resp)
 
 
@@ -202,7 +214,9 @@ def candidates(
     # The changed share is taken at the fixed level: a moving view raises the frame's median
     # difference, and with it the noise-scaled threshold, until nothing seems to change at all.
     share = float(np.count_nonzero(diff > p.min_level)) / diff.size
-    thr = max(p.min_level, p.noise_k * float(np.median(diff)))
+    # the noise level from every other row and column: the median of a quarter of the pixels is
+    # the frame's to a fraction of a level, at a quarter of the partition's cost
+    thr = max(p.min_level, p.noise_k * float(np.median(diff[::2, ::2])))
     mask = (diff > thr).astype(np.uint8)
     details = {"threshold": thr, "changed_share": share, "shift": (0.0, 0.0), "moving": False}
     if share > p.moving_share:
@@ -216,8 +230,15 @@ def candidates(
             return [], details
     else:
         return [], details
+    # Only the box around what changed is labelled (padded by the close's reach, so the close
+    # and the components are those of the whole frame): a pointer changes a few hundred pixels.
+    bx, by, bw_, bh_ = cv2.boundingRect(mask)
+    if bw_ == 0:
+        return [], details
+    ox, oy = max(0, bx - p.close_px), max(0, by - p.close_px)
+    ex, ey = min(w, bx + bw_ + p.close_px), min(h, by + bh_ + p.close_px)
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (p.close_px, p.close_px))
-    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, k)
+    closed = cv2.morphologyEx(mask[oy:ey, ox:ex], cv2.MORPH_CLOSE, k)
     n, labels, stats, cents = cv2.connectedComponentsWithStats(closed, connectivity=8)
     max_area = p.max_area_share * h * w
     max_side = p.max_side_share * min(h, w)
@@ -229,15 +250,16 @@ def candidates(
     raw_mask = (raw > p.tip_level * thr).astype(np.uint8)
     blobs = []
     for i in range(1, n):
-        x, y, bw, bh, area = (int(v) for v in stats[i])
+        lx, ly, bw, bh, area = (int(v) for v in stats[i])
+        x, y = lx + ox, ly + oy
         if not (p.min_area <= area <= max_area) or max(bw, bh) > max_side:
             continue
         if max(bw, bh) / max(1, min(bw, bh)) > p.max_aspect or area / (bw * bh) < p.min_fill:
             continue
-        comp = labels[y : y + bh, x : x + bw] == i
+        comp = labels[ly : ly + bh, lx : lx + bw] == i
         fine = (raw_mask[y : y + bh, x : x + bw] > 0) & comp
         top = _top(fine if np.count_nonzero(fine) >= p.min_area else comp, x, y)
-        cx, cy = float(cents[i][0]), float(cents[i][1])
+        cx, cy = float(cents[i][0]) + ox, float(cents[i][1]) + oy
         soft = _soft_mask(diff[y : y + bh, x : x + bw], comp, thr)
         mass = float(diff[y : y + bh, x : x + bw][comp].sum())
         blobs.append(Blob((cx, cy), top, (x, y, bw, bh), area, mass, asymmetry(soft, cx - x, cy - y), soft))
@@ -359,11 +381,116 @@ def _reject_isolated(dets: list[Detection], jump: float) -> list[Detection]:
     return out
 
 
+ALIGN_NEIGHBOURS = 2  # frames on each side whose aligned median is a moving frame's reference
+ALIGN_FEATURES = 600  # ORB keypoints per frame
+ALIGN_MIN_INLIERS = 12  # RANSAC inliers below which a neighbour is not trusted to show the same view
+
+
+class _Features:
+    """ORB keypoints of each frame, and the similarity moving each frame onto the next, computed
+    once, on first use. A neighbour two frames away is moved by the two steps composed: a third of
+    the matching that fitting every pair would cost, for an error of two fits instead of one."""
+
+    def __init__(self, frames: Sequence[np.ndarray]):
+        self.frames = frames
+        self.orb = cv2.ORB_create(ALIGN_FEATURES)
+        self.matcher = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
+        self._kp: dict[int, tuple] = {}
+        self._step: dict[int, np.ndarray | None] = {}
+
+    def keypoints(self, k: int) -> tuple:
+        if k not in self._kp:
+            f = self.frames[k]
+            self._kp[k] = self.orb.detectAndCompute(cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) if f.ndim == 3 else f, None)
+        return self._kp[k]
+
+    def step(self, j: int) -> np.ndarray | None:
+        """3x3 similarity taking frame j's pixels to frame j + 1's, or None where no fit holds."""
+        if j not in self._step:
+            self._step[j] = None
+            (kp_a, des_a), (kp_b, des_b) = self.keypoints(j), self.keypoints(j + 1)
+            if des_a is not None and des_b is not None:
+                matches = self.matcher.match(des_a, des_b)
+                if len(matches) >= ALIGN_MIN_INLIERS:
+                    src = np.float32([kp_a[m.queryIdx].pt for m in matches])
+                    dst = np.float32([kp_b[m.trainIdx].pt for m in matches])
+                    M, inl = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=2.0)
+                    if M is not None and int(inl.sum()) >= ALIGN_MIN_INLIERS:
+                        self._step[j] = np.vstack([M, [0.0, 0.0, 1.0]])
+        return self._step[j]
+
+    def onto(self, j: int, k: int) -> np.ndarray | None:
+        """2x3 similarity taking frame j's pixels to frame k's, through the steps between them."""
+        M = np.eye(3)
+        for i in range(min(j, k), max(j, k)):
+            s = self.step(i)
+            if s is None:
+                return None
+            M = s @ M
+        if j > k:
+            M = np.linalg.inv(M)
+        return M[:2].astype(np.float32)
+
+
+def _small_median(stack: list[np.ndarray]) -> np.ndarray:
+    """The per-pixel median of a few uint8 frames without numpy's partition (several times the
+    cost of the rest of aligned_reference): for two to four frames, what is left of the sum once
+    the largest and the smallest are taken out, over what is left of the count."""
+    n = len(stack)
+    if n > 4 or stack[0].dtype != np.uint8:
+        return np.median(np.stack(stack), axis=0).astype(stack[0].dtype)
+    if n == 2:
+        return cv2.addWeighted(stack[0], 0.5, stack[1], 0.5, 0)
+    total = np.zeros(stack[0].shape, np.int16)
+    hi, lo = stack[0].copy(), stack[0].copy()
+    for f in stack:
+        total += f
+        hi, lo = cv2.max(hi, f), cv2.min(lo, f)
+    mid = total - hi.astype(np.int16) - lo.astype(np.int16)
+    return (mid if n == 3 else (mid + 1) // 2).astype(np.uint8)
+
+
+def aligned_reference(feats: _Features, k: int) -> np.ndarray | None:
+    """The view of frame k without the pointer while the view moves: the per-pixel median of its
+    neighbours, each moved onto frame k by a similarity (shift, zoom, small turn) fitted by RANSAC
+    to matched ORB keypoints. The pointer sits elsewhere in each neighbour, so the median drops it;
+    a neighbour beyond a step that does not fit (a cut, a blank slide) is left out, and with fewer
+    than two left there is no reference. Static chrome around a moving viewport is outvoted by
+    the tissue's keypoints and differs as a large region, which detect reads as clutter."""
+    frames = feats.frames
+    h, w = frames[k].shape[:2]
+    stack = []
+    covered = np.ones((h, w), np.uint8)  # where every neighbour kept shows part of the view
+    ones = np.ones((h, w), np.uint8)
+    for j in range(max(0, k - ALIGN_NEIGHBOURS), min(len(frames), k + ALIGN_NEIGHBOURS + 1)):
+        if j == k:
+            continue
+        M = feats.onto(j, k)
+        if M is None:
+            continue
+        stack.append(cv2.warpAffine(frames[j], M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+        covered &= cv2.warpAffine(ones, M, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+    if len(stack) < 2:
+        return None
+    ref = _small_median(stack)
+    # Where a neighbour moved in from outside the frame the median is of replicated edges, not of
+    # the view: there the reference is the frame itself, so the strip that entered reads as no
+    # change instead of a blob along the border (a few pixels more, for the warp's interpolation).
+    covered = cv2.erode(covered, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    ref[covered == 0] = frames[k][covered == 0]
+    return ref
+
+
 def track_detections(
-    frames: Sequence[np.ndarray], reference: np.ndarray, params: PointerParams | None = None
+    frames: Sequence[np.ndarray],
+    reference: np.ndarray,
+    params: PointerParams | None = None,
+    align_moving: bool = False,
 ) -> list[Detection]:
     """`detect` over an interval's frames with the rest repair and the isolated-jump rejection
-    of the module docstring; one Detection per frame, details["ghosts_repaired"] on each."""
+    of the module docstring; one Detection per frame, details["ghosts_repaired"] on each. With
+    align_moving, a frame skipped as a moving view is read again against its neighbours moved
+    onto it (aligned_reference; details["aligned"]), and stays skipped where that fails."""
     p = params or PointerParams()
     if not frames:
         return []
@@ -371,6 +498,16 @@ def track_detections(
     ref, n_ghosts = repair_reference(frames, reference, dets, p)
     if n_ghosts:
         dets = [detect(f, ref, p) for f in frames]
+    if align_moving and any(d.reason == MOVING for d in dets):
+        feats = _Features(frames)
+        for k, d in enumerate(dets):
+            if d.reason != MOVING:
+                continue
+            aligned = aligned_reference(feats, k)
+            if aligned is not None:
+                again = detect(frames[k], aligned, p)
+                again.details["aligned"] = True
+                dets[k] = again
     symmetric, asym = interval_symmetry(dets)
     for k, d in enumerate(dets):
         d.details["ghosts_repaired"] = n_ghosts
@@ -382,7 +519,7 @@ def track_detections(
 
 
 def track(
-    frames: Sequence[np.ndarray], reference: np.ndarray, params: PointerParams | None = None
+    frames: Sequence[np.ndarray], reference: np.ndarray, params: PointerParams | None = None, align_moving: bool = False
 ) -> list[Point | None]:
     """The pointer's hotspot per frame of an interval (None where absent or skipped)."""
-    return [d.point for d in track_detections(frames, reference, params)]
+    return [d.point for d in track_detections(frames, reference, params, align_moving)]
