@@ -134,7 +134,7 @@ def test_stable_tracker_memory_is_capped():
     img = tissue(60, 80, 1)
     for i in range(500):
         assert tr.feed(i * 0.5, img) is None
-        assert len(tr.run.frames) <= 33
+        assert len(tr.run.kept.frames) <= 33
     iv = tr.close()
     assert iv.n_frames == 500 and iv.start == 0 and iv.end == 249.5
     assert np.array_equal(iv.median, img)

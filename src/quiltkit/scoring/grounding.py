@@ -84,16 +84,15 @@ def aggregate_pointer(detections: list[dict], grounding: list[dict]) -> dict:
     moving = [g for g in grounding if g["point"] is not None]
     still = [g for g in grounding if not g["pointer_on_screen"]]
     boxed = [g for g in moving if g["box"] is not None]
+    hits = sum(contains(g["box"], g["point"]) for g in boxed)
     out["grounding"] = {
         "pairs": len(grounding),
         "pointer_pairs": len(moving),  # spoken while the pointer is on screen and moving
         "grounded": sum(g["box"] is not None for g in grounding),
         "grounded_pointer_pairs": len(boxed),
         # share of pointer pairs whose region contains the true referred point (no region: a miss)
-        "pointing_game": round(sum(contains(g["box"], g["point"]) for g in boxed) / len(moving), 4) if moving else None,
-        "pointing_game_grounded": round(sum(contains(g["box"], g["point"]) for g in boxed) / len(boxed), 4)
-        if boxed
-        else None,
+        "pointing_game": round(hits / len(moving), 4) if moving else None,
+        "pointing_game_grounded": round(hits / len(boxed), 4) if boxed else None,
         "mean_iou": round(float(np.mean([box_iou(g["box"], g["region"]) for g in boxed])), 4) if boxed else None,
         "no_pointer_pairs": len(still),
         "false_regions": sum(g["box"] is not None for g in still),

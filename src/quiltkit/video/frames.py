@@ -54,7 +54,7 @@ from quiltkit.video.quality import (
     to_gray,
 )
 from quiltkit.video.scenes import SceneCutter
-from quiltkit.video.stable import StableInterval, StableTracker
+from quiltkit.video.stable import StableInterval, StableTracker, Thinned
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +87,10 @@ class _SceneState:
     medians: list[_Candidate] = field(default_factory=list)  # past the pre-check; once resolved, the accepted ones
     fallback: list[tuple[float, np.ndarray]] = field(default_factory=list)  # the keyframe, then frames that differ
     fallback_thumb: np.ndarray | None = None  # the last fallback frame's thumbnail, kept to compare against
-    # the scene's samples, thinned as StableTracker thins a run (frames.pointer: the fallback's
-    # reference is their median), and once the scene closes what the tracker read in them
-    samples: list[tuple[float, np.ndarray]] = field(default_factory=list)
-    sample_stride: int = 1
-    sample_count: int = 0
+    # the scene's samples, thinned as a stable run is (frames.pointer: the fallback's reference is
+    # their median; set by the analyser, which knows the cap), and once the scene closes what the
+    # tracker read in them
+    samples: Thinned | None = None
     pointer: list[PointerSample] = field(default_factory=list)
 
 
@@ -136,11 +135,9 @@ class _Analyser:
     def sample(self, sc: _SceneState, t: float, rgb: np.ndarray) -> None:
         sc.last_sample = (t, rgb)
         if self.p.pointer.enabled:
-            if sc.sample_count % sc.sample_stride == 0:
-                sc.samples.append((t, rgb))
-                if len(sc.samples) > self.p.stable.median_frames:
-                    sc.samples, sc.sample_stride = sc.samples[::2], sc.sample_stride * 2
-            sc.sample_count += 1
+            if sc.samples is None:
+                sc.samples = Thinned(self.p.stable.median_frames)
+            sc.samples.add(t, rgb)
         gray = to_gray(rgb)  # one conversion for the fallback's thumbnails and the SSIM check
         if sc.keyframe is None and t >= sc.start + self.p.keyframe_offset_seconds:
             sc.keyframe = (t, rgb)
@@ -174,14 +171,13 @@ class _Analyser:
         that keeps moving breaks SSIM runs, which is why so many pointer shots fall back) is read
         over its own samples against their median, when its keyframe is not clearly a slide.
         Done as the scene closes, so only the readings wait in the queue, not the frames."""
-        samples, sc.samples = sc.samples, []
-        if sc.medians or len(samples) < 3 or sc.keyframe is None:
+        samples, sc.samples = sc.samples, None
+        if sc.medians or samples is None or len(samples.frames) < 3 or sc.keyframe is None:
             return
         self.counts["pointer_scene_checks"] = self.counts.get("pointer_scene_checks", 0) + 1
         if self.prob(sc.keyframe[1]) < CLEARLY_NOT_HISTOLOGY * self.thr:
             return
-        times, frames = [t for t, _ in samples], [rgb for _, rgb in samples]
-        sc.pointer = self._track_pointer(StableInterval(times[0], times[-1], len(frames), frames, times))
+        sc.pointer = self._track_pointer(samples.interval(samples.times[0], samples.times[-1]))
 
     def _track_pointer(self, iv: StableInterval) -> list[PointerSample]:
         dets = track_detections(iv.frames, iv.median, align_moving=self.p.pointer.moving_views == "align")

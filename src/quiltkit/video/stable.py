@@ -93,13 +93,36 @@ class StableInterval:
 
 
 @dataclass
-class _Run:
-    start: float
-    end: float
+class Thinned:
+    """Evenly spaced frames of a growing run, at most `cap` of them whatever its length: every
+    stride-th frame is kept, and when one too many is held every other one is dropped and the
+    stride doubles. A stable run holds its median's frames this way, and the frames stage a
+    scene's samples for the pointer (video/frames.py)."""
+
+    cap: int
     count: int = 0
     stride: int = 1
     frames: list = field(default_factory=list)
     times: list = field(default_factory=list)
+
+    def add(self, t: float, rgb: np.ndarray) -> None:
+        if self.count % self.stride == 0:
+            self.frames.append(rgb)
+            self.times.append(t)
+            if len(self.frames) > self.cap:
+                self.frames, self.times = self.frames[::2], self.times[::2]
+                self.stride *= 2
+        self.count += 1
+
+    def interval(self, start: float, end: float) -> StableInterval:
+        return StableInterval(start, end, self.count, self.frames, self.times)
+
+
+@dataclass
+class _Run:
+    start: float
+    end: float
+    kept: Thinned
 
 
 class StableTracker:
@@ -122,15 +145,8 @@ class StableTracker:
         return s > self.thr
 
     def _add(self, t: float, rgb: np.ndarray) -> None:
-        r = self.run
-        r.end = t
-        if r.count % r.stride == 0:
-            r.frames.append(rgb)
-            r.times.append(t)
-            if len(r.frames) > self.cap:
-                r.frames, r.times = r.frames[::2], r.times[::2]
-                r.stride *= 2
-        r.count += 1
+        self.run.end = t
+        self.run.kept.add(t, rgb)
 
     def feed(self, t: float, rgb: np.ndarray, gray: np.ndarray | None = None) -> StableInterval | None:
         """Add one sample (with its grey version, when the caller has it already); returns a
@@ -141,7 +157,7 @@ class StableTracker:
             self._add(t, rgb)
         else:
             done = self.close()
-            self.run = _Run(start=t, end=t)
+            self.run = _Run(start=t, end=t, kept=Thinned(self.cap))
             self._add(t, rgb)
         self.prev_gray = gray
         return done
@@ -149,6 +165,6 @@ class StableTracker:
     def close(self) -> StableInterval | None:
         """End the current run (scene cut or end of video); return it if long enough."""
         r, self.run, self.prev_gray = self.run, None, None
-        if r is None or r.count < 2 or (r.end - r.start) < self.min_seconds:
+        if r is None or r.kept.count < 2 or (r.end - r.start) < self.min_seconds:
             return None
-        return StableInterval(r.start, r.end, r.count, r.frames, r.times)
+        return r.kept.interval(r.start, r.end)
