@@ -16,8 +16,8 @@ or a median of the frames just before: anything that shows the view without the 
    align_moving reads them again against their neighbours moved onto them (aligned_neighbours:
    ORB keypoints, a RANSAC similarity; where the strongest fit is no motion, a viewer's chrome
    outvoting the tissue panning inside it, the second fit is the view's), each pixel against the
-   nearest of the two nearest neighbours and the interval's own reference (which holds what
-   stayed still), with a 3x3 slack for misregistration. Without align_moving, or where
+   nearest of those neighbours (up to ALIGN_NEIGHBOURS on each side) and the interval's own
+   reference (which holds what stayed still), with a 3x3 slack for misregistration. Without align_moving, or where
    no fit holds, they stay skipped: a missing point costs a sentence its region, where a wrong
    one would mislead it.
 3. Threshold (the larger of a fixed level and a multiple of the frame's own noise level),
