@@ -146,6 +146,35 @@ def test_isolated_jumps_and_blips_are_rejected(tmp_path):
     assert len(kept) >= N - 5
 
 
+def test_a_lone_blob_unlike_the_pointer_beside_it_is_rejected(tmp_path):
+    """A hand moves through the first half of the interval and leaves; a dot-sized speck shows
+    in the frame just after it left (its one neighbour with a blob holds the hand, thirty times
+    larger) and in the interval's last frame (its only neighbour read, empty). Neither is the
+    pointer: both are dropped by the size rule, and every frame of the hand is kept. Control: with
+    the size rule off (size_ratio huge) the first speck survives, so the rule is what drops it."""
+    n = N
+    pts = [tuple(p) for p in ps.path(n, W, H, seed=7, speed=3)]
+    hand, speck = ps.SHAPES["hand"](), ps.laser_dot(2)
+    bg = ps.texture(W, H, seed=7)
+    frames = []
+    for k in range(n):
+        f = bg.copy()
+        if k < n // 2:
+            ps.paste(f, hand, *pts[k])
+        elif k in (n // 2, n - 1):
+            ps.paste(f, speck, 120.0 + k, 90.0)
+        frames.append(f)
+    dec = ps.h264_roundtrip(frames, tmp_path)
+    ref = ps.median(dec)
+    raw = [pointer.detect(f, ref) for f in dec]
+    assert raw[n // 2].point is not None and raw[n - 1].point is not None  # each frame alone sees the speck
+    dets = pointer.track_detections(dec, ref)
+    assert dets[n // 2].reason == dets[n - 1].reason == pointer.ISOLATED
+    assert sum(d.point is not None for d in dets[: n // 2]) >= n // 2 - 1
+    loose = pointer.track_detections(dec, ref, pointer.PointerParams(size_ratio=1e9))
+    assert loose[n // 2].point is not None
+
+
 def test_inputs_are_checked():
     a = np.zeros((20, 30, 3), np.uint8)
     with pytest.raises(ValueError):

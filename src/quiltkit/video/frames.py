@@ -166,18 +166,23 @@ class _Analyser:
         pointer = self._track_pointer(iv) if self.p.pointer.enabled else []
         sc.medians.append(_Candidate(iv.start, iv.end, iv.median, "median", iv.n_frames, pointer=pointer))
 
-    def _scene_pointer(self, sc: _SceneState) -> None:
+    def _keep_scene_samples(self, sc: _SceneState) -> None:
         """The fallback's pointer: a scene with no stable interval past the pre-check (a pointer
         that keeps moving breaks SSIM runs, which is why so many pointer shots fall back) is read
-        over its own samples against their median, when its keyframe is not clearly a slide.
-        Done as the scene closes, so only the readings wait in the queue, not the frames."""
-        samples, sc.samples = sc.samples, None
-        if sc.medians or samples is None or len(samples.frames) < 3 or sc.keyframe is None:
+        over its own samples against their median, once the queue's classifier batch has judged
+        its keyframe histology (resolve). Until then its samples wait with it in the queue (at
+        most frames.stable.median_frames of them, for at most a batch of scenes): judging the
+        keyframe alone as the scene closed cost a classifier call of its own per scene, a tenth
+        of the frames stage on the demo, for a probability the batch computes anyway."""
+        if sc.medians or sc.samples is None or len(sc.samples.frames) < 3:
+            sc.samples = None
             return
         self.counts["pointer_scene_checks"] = self.counts.get("pointer_scene_checks", 0) + 1
-        if self.prob(sc.keyframe[1]) < CLEARLY_NOT_HISTOLOGY * self.thr:
-            return
-        sc.pointer = self._track_pointer(samples.interval(samples.times[0], samples.times[-1]))
+
+    def _scene_pointer(self, sc: _SceneState) -> None:
+        samples, sc.samples = sc.samples, None
+        if samples is not None:
+            sc.pointer = self._track_pointer(samples.interval(samples.times[0], samples.times[-1]))
 
     def _track_pointer(self, iv: StableInterval) -> list[PointerSample]:
         dets = track_detections(iv.frames, iv.median, align_moving=self.p.pointer.moving_views == "align")
@@ -208,7 +213,7 @@ class _Analyser:
             return  # a scene shorter than one sampling step: nothing to look at
         sc.keyframe, sc.fallback, sc.end, sc.last_sample = kf, sc.fallback or [kf], end, None
         if self.p.pointer.enabled:
-            self._scene_pointer(sc)
+            self._keep_scene_samples(sc)
         self.queue.append(sc)
         if sum(len(q.medians) + len(q.fallback) for q in self.queue) >= self.p.histology.batch_size:
             self.resolve()
@@ -242,6 +247,8 @@ class _Analyser:
             )
             if is_h:
                 histology.append((sc, p))
+                self._scene_pointer(sc)
+            sc.samples = None
         # Scenes with an accepted median keep their medians; the rest fall back to their keyframe
         # and later frames, all of which go to the classifier as one more batch.
         later = [rgb for sc, _ in histology if not sc.medians for _, rgb in sc.fallback[1:]]

@@ -21,8 +21,7 @@ import cv2
 import numpy as np
 
 from quiltkit.video.quality import to_gray
-
-_BAND_ROWS = 32
+from quiltkit.video.stack_median import stack_median
 
 SSIM_WIN = 7  # the window of Wang et al.'s SSIM as scikit-image computes it by default
 _SSIM_C1 = (0.01 * 255) ** 2
@@ -75,21 +74,12 @@ class StableInterval:
 
     @cached_property
     def median(self) -> np.ndarray:
-        """Computed on first use: ~25 ms for 32 frames of 640x360, the frames stage's largest
-        per-image cost, and most intervals (slides) are dropped without ever needing it.
-
-        Band by band: a median over the whole stack at once copies it (np.stack) and partitions
-        a second copy, ~45 MB for 32 frames of 640x360 on top of the frames themselves. That
-        transient, not the video's length, set the stage's peak memory (a 10-minute video with
-        a long stable shot peaked 55 MB above a 1-minute one without); 32-row bands hold ~2 MB."""
+        """Computed on first use (most intervals, slides, are dropped without ever needing it),
+        by stack_median: band by band, so no copy of the whole stack is ever held (a 10-minute
+        video with a long stable shot once peaked 55 MB above a 1-minute one on that copy)."""
         if len(self.frames) == 1:
             return self.frames[0]
-        h = self.frames[0].shape[0]
-        out = np.empty_like(self.frames[0])
-        for r in range(0, h, _BAND_ROWS):
-            band = np.stack([f[r : r + _BAND_ROWS] for f in self.frames])
-            out[r : r + _BAND_ROWS] = np.median(band, axis=0, overwrite_input=True)
-        return out
+        return stack_median(self.frames)
 
 
 @dataclass
