@@ -47,3 +47,6 @@ def test_bad_stacks_are_refused_by_name():
         stack_median([a, np.zeros((4, 5, 3), np.uint8)])
     with pytest.raises(ValueError, match="uint8"):
         stack_median([a.astype(np.float32)] * 3)
+    # a stack whose first picture is uint8 is not taken on trust: a later float picture is named
+    with pytest.raises(ValueError, match="float32"):
+        stack_median([a, a.astype(np.float32), a])

@@ -179,11 +179,6 @@ class _Analyser:
             return
         self.counts["pointer_scene_checks"] = self.counts.get("pointer_scene_checks", 0) + 1
 
-    def _scene_pointer(self, sc: _SceneState) -> None:
-        samples, sc.samples = sc.samples, None
-        if samples is not None:
-            sc.pointer = self._track_pointer(samples.interval(samples.times[0], samples.times[-1]))
-
     def _track_pointer(self, iv: StableInterval) -> list[PointerSample]:
         dets = track_detections(iv.frames, iv.median, align_moving=self.p.pointer.moving_views == "align")
         self.counts["pointer_frames_read"] = self.counts.get("pointer_frames_read", 0) + len(dets)
@@ -245,10 +240,11 @@ class _Analyser:
                     sharpness=round(sharpness(krgb), 2),
                 )
             )
+            samples, sc.samples = sc.samples, None  # the fallback's pointer samples, read only for histology
             if is_h:
                 histology.append((sc, p))
-                self._scene_pointer(sc)
-            sc.samples = None
+                if samples is not None:
+                    sc.pointer = self._track_pointer(samples.interval(samples.times[0], samples.times[-1]))
         # Scenes with an accepted median keep their medians; the rest fall back to their keyframe
         # and later frames, all of which go to the classifier as one more batch.
         later = [rgb for sc, _ in histology if not sc.medians for _, rgb in sc.fallback[1:]]

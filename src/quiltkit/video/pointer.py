@@ -17,9 +17,9 @@ or a median of the frames just before: anything that shows the view without the 
    ORB keypoints, a RANSAC similarity; where the strongest fit is no motion, a viewer's chrome
    outvoting the tissue panning inside it, the second fit is the view's), each pixel against the
    nearest of those neighbours (up to ALIGN_NEIGHBOURS on each side) and the interval's own
-   reference (which holds what stayed still), with a 3x3 slack for misregistration. Without align_moving, or where
-   no fit holds, they stay skipped: a missing point costs a sentence its region, where a wrong
-   one would mislead it.
+   reference (which holds what stayed still), with a 3x3 slack for misregistration. Without
+   align_moving, or where no fit holds, they stay skipped: a missing point costs a sentence its
+   region, where a wrong one would mislead it.
 3. Threshold (the larger of a fixed level and a multiple of the frame's own noise level),
    a morphological close that joins a crosshair's arms or an outline broken where the pointer
    matches the background, and connected components kept only when pointer-like: area between a
@@ -338,18 +338,23 @@ def _ghost_sites(dets: list[Detection], p: PointerParams) -> list[list[tuple[int
     """Sites of blobs that stay put and mostly share their frame with another blob (the module
     docstring's ghosts of a rest), each as its (frame index, blob) members."""
     sites: list[list[tuple[int, Blob]]] = []
+    # Each site is known by its first blob: centre and area, held as arrays so that a blob finds
+    # the first site it belongs to in one comparison against all of them (an interval cluttered
+    # by a moving view has a site for nearly every blob, and the pairwise loop was quadratic).
+    cx, cy, area = np.empty(0), np.empty(0), np.empty(0)
     for k, d in enumerate(dets):
         for b in d.candidates:
-            for site in sites:
-                first = site[0][1]
-                if np.hypot(b.centre[0] - first.centre[0], b.centre[1] - first.centre[1]) <= p.ghost_px and (
-                    0.65 * first.area <= b.area <= first.area / 0.65
-                ):
-                    if site[-1][0] != k:
-                        site.append((k, b))
-                    break
+            near = (np.hypot(b.centre[0] - cx, b.centre[1] - cy) <= p.ghost_px) & (0.65 * area <= b.area)
+            near &= b.area <= area / 0.65
+            hit = np.flatnonzero(near)
+            if hit.size:
+                site = sites[hit[0]]
+                if site[-1][0] != k:
+                    site.append((k, b))
             else:
                 sites.append([(k, b)])
+                cx, cy = np.append(cx, b.centre[0]), np.append(cy, b.centre[1])
+                area = np.append(area, b.area)
     ghosts = []
     for site in sites:
         if len(site) < 2:
@@ -430,7 +435,9 @@ def _reject_isolated(dets: list[Detection], jump: float, size_ratio: float) -> l
     # a viewer's annotation that the alignment left, a blip of the codec. Position is not asked:
     # at two samples a second a pointer crosses a third of the frame between them.
     def same_size(a: Detection, b: Detection) -> bool:
-        return b.point is not None and max(a.blob.area, b.blob.area) <= size_ratio * min(a.blob.area, b.blob.area)
+        if b.point is None or b.blob is None:
+            return False
+        return max(a.blob.area, b.blob.area) <= size_ratio * min(a.blob.area, b.blob.area)
 
     kept = list(out)
     for k, cur in enumerate(out):
@@ -438,7 +445,7 @@ def _reject_isolated(dets: list[Detection], jump: float, size_ratio: float) -> l
         if cur.point is None or cur.blob is None or not around:
             continue
         unread = any(d.reason in (MOVING, CLUTTER) for d in around)
-        if not unread and not any(d.blob is not None and same_size(cur, d) for d in around):
+        if not unread and not any(same_size(cur, d) for d in around):
             kept[k] = replace(cur, point=None, reason=ISOLATED)
     return kept
 

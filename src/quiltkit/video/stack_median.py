@@ -56,8 +56,8 @@ def stack_median(frames: Sequence[np.ndarray]) -> np.ndarray:
     first = frames[0]
     if any(f.shape != first.shape for f in frames):
         raise ValueError(f"stack_median needs pictures of one shape, got {sorted({f.shape for f in frames})}")
-    if first.dtype != np.uint8:
-        raise ValueError(f"stack_median needs uint8 pictures, got {first.dtype}")
+    if any(f.dtype != np.uint8 for f in frames):
+        raise ValueError(f"stack_median needs uint8 pictures, got {sorted({str(f.dtype) for f in frames})}")
     n = len(frames)
     if n == 1:
         return first.copy()
