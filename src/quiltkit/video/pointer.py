@@ -338,23 +338,18 @@ def _ghost_sites(dets: list[Detection], p: PointerParams) -> list[list[tuple[int
     """Sites of blobs that stay put and mostly share their frame with another blob (the module
     docstring's ghosts of a rest), each as its (frame index, blob) members."""
     sites: list[list[tuple[int, Blob]]] = []
-    # Each site is known by its first blob: centre and area, held as arrays so that a blob finds
-    # the first site it belongs to in one comparison against all of them (an interval cluttered
-    # by a moving view has a site for nearly every blob, and the pairwise loop was quadratic).
-    cx, cy, area = np.empty(0), np.empty(0), np.empty(0)
     for k, d in enumerate(dets):
         for b in d.candidates:
-            near = (np.hypot(b.centre[0] - cx, b.centre[1] - cy) <= p.ghost_px) & (0.65 * area <= b.area)
-            near &= b.area <= area / 0.65
-            hit = np.flatnonzero(near)
-            if hit.size:
-                site = sites[hit[0]]
-                if site[-1][0] != k:
-                    site.append((k, b))
+            for site in sites:
+                first = site[0][1]
+                if np.hypot(b.centre[0] - first.centre[0], b.centre[1] - first.centre[1]) <= p.ghost_px and (
+                    0.65 * first.area <= b.area <= first.area / 0.65
+                ):
+                    if site[-1][0] != k:
+                        site.append((k, b))
+                    break
             else:
                 sites.append([(k, b)])
-                cx, cy = np.append(cx, b.centre[0]), np.append(cy, b.centre[1])
-                area = np.append(area, b.area)
     ghosts = []
     for site in sites:
         if len(site) < 2:
